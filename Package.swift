@@ -4,8 +4,16 @@ import PackageDescription
 let package = Package(
     name: "Embody",
     products: [
+        .executable(name: "embody", targets: ["embody"]),
         .library(name: "EmbodyModel", targets: ["EmbodyModel"]),
         .library(name: "EmbodyPhysics", targets: ["EmbodyPhysics"]),
+        .library(name: "EmbodyScenario", targets: ["EmbodyScenario"]),
+        .library(name: "EmbodyRuntime", targets: ["EmbodyRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The only C++ in the project: a C API (prefix `emb_`) over Bullet 3.24, double precision.
@@ -25,10 +33,30 @@ let package = Package(
                 .linkedLibrary("stdc++"),
             ]
         ),
+        // Robot descriptions: URDF, meshes, inertias. Pure Swift.
         .target(name: "EmbodyModel"),
+        // The one Swift module that imports CBullet.
         .target(name: "EmbodyPhysics", dependencies: ["EmbodyModel", "CBullet"]),
+        // Scenario files (YAML or JSON): schema, validation with source locations, overrides.
+        .target(name: "EmbodyScenario", dependencies: ["EmbodyModel", .product(name: "Yams", package: "Yams")]),
+        // The fixed-timestep multi-rate loop, pacing, recording, replay and summaries.
+        .target(
+            name: "EmbodyRuntime",
+            dependencies: [
+                "EmbodyModel", "EmbodyPhysics", "EmbodyScenario",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // The command-line interface: thin commands over EmbodyRuntime.
+        .executableTarget(
+            name: "embody",
+            dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyModel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),
         .testTarget(name: "EmbodyPhysicsTests", dependencies: ["EmbodyPhysics", "EmbodyModel"]),
+        .testTarget(name: "EmbodyScenarioTests", dependencies: ["EmbodyScenario", "EmbodyModel"]),
+        .testTarget(name: "EmbodyRuntimeTests", dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

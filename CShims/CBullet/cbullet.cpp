@@ -180,7 +180,8 @@ struct emb_body {
 struct emb_snapshot {
     struct RobotState {
         std::vector<double> q, qd, torque, baseForce;
-        btTransform baseCom;
+        btVector3 basePos;        // Bullet's own representation, kept bit for bit:
+        btQuaternion worldToBase; // a transform round trip would re-derive the quaternion from a matrix
         btVector3 baseVel, baseOmega;
     };
     struct BodyState {
@@ -889,7 +890,8 @@ extern "C" emb_status emb_world_save(const emb_world* w, emb_snapshot* s) {
             st.torque = r->heldTorque;
             st.baseForce.resize(3 * r->externalForce.size());
             for (size_t k = 0; k < r->externalForce.size(); ++k) put3(&st.baseForce[3 * k], r->externalForce[k]);
-            st.baseCom = mb->getBaseWorldTransform();
+            st.basePos = mb->getBasePos();
+            st.worldToBase = mb->getWorldToBaseRot();
             st.baseVel = mb->getBaseVel();
             st.baseOmega = mb->getBaseOmega();
         }
@@ -935,7 +937,8 @@ extern "C" emb_status emb_world_restore(emb_world* w, const emb_snapshot* s, cha
             }
             r->heldTorque = st.torque;
             for (size_t k = 0; k < r->externalForce.size(); ++k) r->externalForce[k] = get3(&st.baseForce[3 * k]);
-            mb->setBaseWorldTransform(st.baseCom);
+            mb->setBasePos(st.basePos);
+            mb->setWorldToBaseRot(st.worldToBase);
             mb->setBaseVel(st.baseVel);
             mb->setBaseOmega(st.baseOmega);
             mb->clearForcesAndTorques();

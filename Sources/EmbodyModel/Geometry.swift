@@ -130,7 +130,7 @@ public struct Transform: Equatable, Hashable, Sendable {
 
 // MARK: - Elementary functions without Foundation
 //
-// EmbodyModel stays light: these route to the C library through Glibc/Darwin.
+// The geometry types need only these, straight from the C library, so they stay usable without Foundation.
 
 #if canImport(Glibc)
 import Glibc

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what Embody needs on a fresh Debian machine, and nothing that is already there:
+# Bullet (double precision) and Eigen from Debian's packages, and pybullet from PyPI for the
+# dynamics-parity test. Safe to run again; quiet when everything is present.
+set -euo pipefail
+
+packages=(libbullet-dev libbullet-extras-dev libeigen3-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! pkg-config --exists bullet-float64; then
+  echo "setup: pkg-config cannot find bullet-float64 after installing libbullet-dev" >&2
+  exit 1
+fi
+
+if [ "${EMBODY_SKIP_PYTHON:-0}" != 1 ] && ! python3 -c "import pybullet" >/dev/null 2>&1; then
+  echo "setup: installing pybullet 3.2.7 from PyPI (used by the parity tests)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check pybullet==3.2.7
+fi
