@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "EmbodyModel", targets: ["EmbodyModel"]),
         .library(name: "EmbodyPhysics", targets: ["EmbodyPhysics"]),
         .library(name: "EmbodyScenario", targets: ["EmbodyScenario"]),
+        .library(name: "EmbodyControl", targets: ["EmbodyControl"]),
         .library(name: "EmbodyRuntime", targets: ["EmbodyRuntime"]),
     ],
     dependencies: [
@@ -37,13 +38,15 @@ let package = Package(
         .target(name: "EmbodyModel"),
         // The one Swift module that imports CBullet.
         .target(name: "EmbodyPhysics", dependencies: ["EmbodyModel", "CBullet"]),
+        // Controllers, dynamics terms and response metrics; no Bullet here.
+        .target(name: "EmbodyControl", dependencies: ["EmbodyModel"]),
         // Scenario files (YAML or JSON): schema, validation with source locations, overrides.
         .target(name: "EmbodyScenario", dependencies: ["EmbodyModel", .product(name: "Yams", package: "Yams")]),
         // The fixed-timestep multi-rate loop, pacing, recording, replay and summaries.
         .target(
             name: "EmbodyRuntime",
             dependencies: [
-                "EmbodyModel", "EmbodyPhysics", "EmbodyScenario",
+                "EmbodyModel", "EmbodyPhysics", "EmbodyScenario", "EmbodyControl",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -55,8 +58,11 @@ let package = Package(
         ),
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),
         .testTarget(name: "EmbodyPhysicsTests", dependencies: ["EmbodyPhysics", "EmbodyModel"]),
-        .testTarget(name: "EmbodyScenarioTests", dependencies: ["EmbodyScenario", "EmbodyModel"]),
-        .testTarget(name: "EmbodyRuntimeTests", dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics"]),
+        .testTarget(name: "EmbodyScenarioTests", dependencies: ["EmbodyScenario", "EmbodyModel"], exclude: ["Fixtures"]),
+        // Counts the test thread's heap allocations by interposing malloc; linked into tests only.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        .testTarget(name: "EmbodyRuntimeTests",
+                    dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "CMallocCounter"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

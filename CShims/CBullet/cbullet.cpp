@@ -126,6 +126,36 @@ public:
     }
 };
 
+/// Constraint rows the solver has room for before it must grow (contacts × 3 plus limits).
+constexpr int kReservedRows = 1024;
+
+/// The multibody solver with its scratch arrays reserved up front, so that a joint limit engaging or a
+/// new contact does not grow an array (and allocate) in the middle of a run.
+class PreallocatedSolver : public btMultiBodyConstraintSolver {
+public:
+    /// Reserves room for `rows` constraint rows on robots with up to `dofs` coordinates and `links` links.
+    void reserve(int rows, int dofs, int links, int bodies) {
+        for (auto* a : {&m_multiBodyNonContactConstraints, &m_multiBodyNormalContactConstraints,
+                        &m_multiBodyFrictionContactConstraints, &m_multiBodyTorsionalFrictionContactConstraints,
+                        &m_multiBodySpinningFrictionContactConstraints})
+            a->reserve(rows);
+        for (auto* a : {&m_tmpSolverContactConstraintPool, &m_tmpSolverNonContactConstraintPool,
+                        &m_tmpSolverContactFrictionConstraintPool, &m_tmpSolverContactRollingFrictionConstraintPool})
+            a->reserve(rows);
+        for (auto* a : {&m_orderTmpConstraintPool, &m_orderNonContactConstraintPool, &m_orderFrictionConstraintPool})
+            a->reserve(rows);
+        m_tmpConstraintSizesPool.reserve(rows);
+        m_tmpSolverBodyPool.reserve(bodies);
+        const int perRow = 2 * (dofs + 6);
+        m_data.m_jacobians.reserve(rows * perRow);
+        m_data.m_deltaVelocitiesUnitImpulse.reserve(rows * perRow);
+        m_data.m_deltaVelocities.reserve(bodies * (dofs + 6));
+        m_data.scratch_r.reserve(4 * (dofs + 6) + 16);
+        m_data.scratch_v.reserve(4 * (links + 1) + 16);
+        m_data.scratch_m.reserve(4 * (links + 1) + 16);
+    }
+};
+
 }  // namespace
 
 // MARK: - Handle structures
@@ -134,7 +164,8 @@ struct emb_world {
     std::unique_ptr<btDefaultCollisionConfiguration> config;
     std::unique_ptr<CanonicalDispatcher> dispatcher;
     std::unique_ptr<btDbvtBroadphase> broadphase;
-    std::unique_ptr<btMultiBodyConstraintSolver> solver;
+    std::unique_ptr<PreallocatedSolver> solver;
+    int reservedDofs = 0, reservedLinks = 0, reservedBodies = 0;
     std::unique_ptr<btMultiBodyDynamicsWorld> dynamics;
     std::unique_ptr<btStaticPlaneShape> groundShape;
     std::unique_ptr<btRigidBody> ground;
@@ -230,7 +261,7 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         w->config = std::make_unique<btDefaultCollisionConfiguration>();
         w->dispatcher = std::make_unique<CanonicalDispatcher>(w->config.get());
         w->broadphase = std::make_unique<btDbvtBroadphase>();
-        w->solver = std::make_unique<btMultiBodyConstraintSolver>();
+        w->solver = std::make_unique<PreallocatedSolver>();
         w->dynamics = std::make_unique<btMultiBodyDynamicsWorld>(w->dispatcher.get(), w->broadphase.get(),
                                                                  w->solver.get(), w->config.get());
         w->dynamics->setGravity(get3(d->gravity));
@@ -595,6 +626,10 @@ extern "C" emb_robot* emb_robot_create(emb_world* w, const emb_robot_desc* d, ch
         r->externalForce.assign(n, btVector3(0, 0, 0));
         r->id = w->nextId++;
         w->dynamics->addMultiBody(mb);
+        w->reservedDofs = std::max(w->reservedDofs, mb->getNumDofs());
+        w->reservedLinks = std::max(w->reservedLinks, n);
+        w->reservedBodies += n;
+        w->solver->reserve(kReservedRows, w->reservedDofs, w->reservedLinks, w->reservedBodies + 64);
 
         // Colliders, the base first; group and mask follow PyBullet's choices for fixed and free bases.
         r->colliders.resize(n);
@@ -805,6 +840,8 @@ extern "C" emb_body* emb_body_create(emb_world* w, const emb_body_desc* d, char*
         b->body = std::make_unique<btRigidBody>(info);
         b->body->setActivationState(DISABLE_DEACTIVATION);
         b->id = w->nextId++;
+        w->reservedBodies += 1;
+        w->solver->reserve(kReservedRows, w->reservedDofs, w->reservedLinks, w->reservedBodies + 64);
         b->body->setUserIndex(b->id);
         b->body->setUserIndex2(-1);
         w->dynamics->addRigidBody(b->body.get());

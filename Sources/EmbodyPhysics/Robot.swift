@@ -161,9 +161,9 @@ public final class Robot {
 
     /// Applies a world-frame force in N at a link's centre of mass (its index in `linkNames`), held until changed.
     public func applyForce(_ force: Vector3, link: Int) {
-        var f = (force.x, force.y, force.z)
-        let s = withUnsafePointer(to: &f) {
-            $0.withMemoryRebound(to: Double.self, capacity: 3) { emb_robot_apply_link_force(h, Int32(link - 1), $0) }
+        let s = withUnsafeTemporaryAllocation(of: Double.self, capacity: 3) { f in
+            f[0] = force.x; f[1] = force.y; f[2] = force.z
+            return emb_robot_apply_link_force(h, Int32(link - 1), f.baseAddress)
         }
         precondition(s == EMB_OK, "bad link index \(link) or non-finite force")
     }

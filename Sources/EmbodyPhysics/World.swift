@@ -219,11 +219,17 @@ public final class Snapshot {
     deinit { emb_snapshot_destroy(handle) }
 }
 
-/// FNV-1a over 64-bit words; order-sensitive and platform-independent.
-struct StateHasher {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+/// FNV-1a over the bytes of each Double's bit pattern, least significant first; order-sensitive and
+/// platform-independent. `World.stateHash()` uses it, and tools can recompute a hash from logged values.
+public struct StateHasher: Sendable {
+    /// The hash so far.
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    mutating func combine(_ x: Double) {
+    /// Creates a hasher in its initial state.
+    public init() {}
+
+    /// Mixes in the exact bits of one value.
+    public mutating func combine(_ x: Double) {
         var bits = x.bitPattern
         for _ in 0..<8 {
             value ^= bits & 0xff
@@ -232,7 +238,8 @@ struct StateHasher {
         }
     }
 
-    mutating func combine(_ xs: UnsafeBufferPointer<Double>) {
+    /// Mixes in the exact bits of each value in order.
+    public mutating func combine(_ xs: UnsafeBufferPointer<Double>) {
         for x in xs { combine(x) }
     }
 }

@@ -1,0 +1,120 @@
+// MARK: - Replay: summarize a recorded run, or re-simulate it and check every recorded tick bit for bit
+
+import EmbodyModel
+import EmbodyPhysics
+import EmbodyScenario
+
+/// The first place a re-simulation differs from its log.
+public struct Divergence: Equatable, Sendable, CustomStringConvertible {
+    /// The tick of the first differing record.
+    public var tick: Int64
+    /// The first differing channel, or a reason when the runs differ in length.
+    public var channel: String
+    /// The logged value.
+    public var recorded: Double
+    /// The re-simulated value.
+    public var replayed: Double
+
+    public var description: String {
+        "diverged at tick \(tick) on \(channel): recorded \(recorded) (bits \(hex(recorded.bitPattern))), replayed \(replayed) (bits \(hex(replayed.bitPattern)))"
+    }
+}
+
+/// The outcome of `replay --verify`.
+public struct VerifyReport: Sendable {
+    /// How many records matched bit for bit.
+    public var recordsChecked: Int
+    /// The first divergence, or nil when every record matched.
+    public var divergence: Divergence?
+    /// Whether the log ended in an incomplete record (a cut-off write), which was ignored.
+    public var truncatedTail: Bool
+}
+
+/// What a log says about its run, without re-simulating.
+public struct RecordedRun: Sendable {
+    /// The log header.
+    public var header: LogHeader
+    /// The number of complete records.
+    public var records: Int
+    /// The last record.
+    public var last: LogRecord?
+    /// Every event, with the tick of the record that carried it.
+    public var events: [(tick: Int64, event: LogEvent)]
+    /// Whether the log ended in an incomplete record.
+    public var truncatedTail: Bool
+}
+
+/// Reading logs back.
+public enum Replay {
+    /// Opens a log, reads every complete record, and collects its events.
+    public static func read(path: String) throws(LogError) -> RecordedRun {
+        let reader = try LogReader(path: path)
+        var count = 0
+        var last: LogRecord?
+        var events: [(Int64, LogEvent)] = []
+        while let r = try reader.next() {
+            count += 1
+            last = r
+            for e in r.events { events.append((r.tick, e)) }
+        }
+        return RecordedRun(header: reader.header, records: count, last: last, events: events,
+                           truncatedTail: reader.truncatedTail)
+    }
+
+    /// Loads the scenario embedded in a log header (with its overrides), as the run saw it.
+    public static func scenario(of header: LogHeader) throws(RuntimeError) -> (Scenario, RobotModel) {
+        do {
+            return try ScenarioLoader.parse(text: header.scenarioText, path: header.scenarioPath,
+                                            overrides: header.overrides)
+        } catch {
+            throw RuntimeError("the scenario embedded in the log no longer loads:\n\(error.description)")
+        }
+    }
+
+    /// Re-simulates the run recorded at `path` and compares every recorded tick bit for bit.
+    public static func verify(path: String) throws(RuntimeError) -> VerifyReport {
+        let reader: LogReader
+        do { reader = try LogReader(path: path) } catch { throw RuntimeError(error.description) }
+        let header = reader.header
+        let (scenario, model) = try scenario(of: header)
+        let sim = try Simulation(scenario: scenario, model: model)
+        let channels = sim.channelNames
+        guard channels == header.channels else {
+            throw RuntimeError("\(path): the log's channels do not match what this scenario records (\(header.channels.count) against \(channels.count))")
+        }
+        var values = [Double](repeating: 0, count: channels.count)
+        var checked = 0
+        while true {
+            let record: LogRecord?
+            do { record = try reader.next() } catch { throw RuntimeError(error.description) }
+            guard let record else { break }
+            while Int64(sim.tick) < record.tick && !sim.isFinished { try sim.step() }
+            guard Int64(sim.tick) == record.tick else {
+                return VerifyReport(recordsChecked: checked,
+                                    divergence: Divergence(tick: record.tick, channel: "end of run (the replay ended at tick \(sim.tick))",
+                                                           recorded: .nan, replayed: .nan),
+                                    truncatedTail: reader.truncatedTail)
+            }
+            sim.recordValues(into: &values)
+            for i in 0..<values.count where values[i].bitPattern != record.values[i].bitPattern {
+                return VerifyReport(recordsChecked: checked,
+                                    divergence: Divergence(tick: record.tick, channel: channels[i],
+                                                           recorded: record.values[i], replayed: values[i]),
+                                    truncatedTail: reader.truncatedTail)
+            }
+            checked += 1
+        }
+        return VerifyReport(recordsChecked: checked, divergence: nil, truncatedTail: reader.truncatedTail)
+    }
+
+    /// The state hash of a log's last record, computed as `World.stateHash()` computes it.
+    public static func stateHash(of record: LogRecord, header: LogHeader, dof: Int) -> String {
+        var h = StateHasher()
+        let v = record.values
+        // q, q̇, base pose and twist, then each object's pose and twist; commanded and applied τ are skipped.
+        let robotPart = Array(v[0..<(2 * dof)]) + Array(v[(4 * dof)..<(4 * dof + 13)])
+        let objects = Array(v[(4 * dof + 13)...])
+        for x in robotPart + objects { h.combine(x) }
+        return hex(h.value)
+    }
+}

@@ -1,0 +1,336 @@
+// MARK: - One scenario, wired into a fixed-timestep multi-rate loop
+//
+// Everything a run needs is built and sized here, when the scenario loads. `tick()` then advances one
+// physics step in the documented order and allocates nothing:
+//
+//   sense → estimate → plan (when due) → control (when due) → apply disturbances → step → record
+//
+// Time is the integer tick counter; seconds are always tick × dt, computed, never accumulated. Every
+// rate is an integer divisor of the physics rate, and every task is due at tick 0.
+
+import EmbodyControl
+import EmbodyModel
+import EmbodyPhysics
+import EmbodyScenario
+
+/// A problem that stops a run: invalid input (exit 1) or an internal failure (exit 3).
+public struct RuntimeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Whether the user's input was at fault (exit 1) rather than Embody (exit 3).
+    public var isInvalidInput: Bool
+    /// The message, written for people.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ message: String, invalidInput: Bool = true) {
+        self.message = message
+        self.isInvalidInput = invalidInput
+    }
+
+    public var description: String { message }
+}
+
+/// Options for a run that are not part of the scenario.
+public struct RunOptions: Sendable {
+    /// Write a binary log here, if set.
+    public var recordPath: String? = nil
+    /// Record every Nth physics tick (1 = every tick).
+    public var recordEvery: Int = 1
+    /// Stop after this many physics ticks instead of the scenario's duration.
+    public var maxTicks: Int? = nil
+
+    /// Creates default options: no recording, the scenario's full duration.
+    public init() {}
+}
+
+/// How often each task runs, as physics ticks per run.
+public struct TaskPeriods: Equatable, Sendable {
+    /// Physics ticks between control updates.
+    public var control: Int
+    /// Physics ticks between perception (sense and estimate) updates.
+    public var perception: Int
+    /// Physics ticks between planning updates.
+    public var planning: Int
+}
+
+/// A loaded scenario: world, robot, controller, task and buffers, ready to tick.
+public final class Simulation {
+    /// The scenario as loaded.
+    public let scenario: Scenario
+    /// The robot model.
+    public let model: RobotModel
+    /// The physics world (true state).
+    public let world: World
+    /// The robot in the world.
+    public let robot: Robot
+    /// The rigid objects, in scenario order.
+    public let objects: [RigidBody]
+    /// The physics step in s.
+    public let dt: Double
+    /// Physics substeps per tick.
+    public let substeps: Int
+    /// Task periods in ticks.
+    public let periods: TaskPeriods
+    /// The number of ticks the scenario's duration covers.
+    public let durationTicks: Int
+    /// The controller in use.
+    public let controller: Controller
+    /// Per-joint torque limits in N·m or N.
+    public let effortLimits: [Double]
+
+    /// The current tick: the number of physics steps taken.
+    public private(set) var tick: Int = 0
+    /// Whether the termination condition fired (the run is a fall).
+    public private(set) var fell = false
+    /// The tick at which the run fell, if it did.
+    public private(set) var fellAtTick: Int? = nil
+
+    // Preallocated state and buffers.
+    var trueState: RobotState
+    var estimate: RobotState
+    var reference: Reference
+    var commanded: [Double]
+    var applied: [Double]
+    var basePose = [Double](repeating: 0, count: 7)
+    var baseTwist = [Double](repeating: 0, count: 6)
+    var objectPose = [Double](repeating: 0, count: 7)
+    var objectTwist = [Double](repeating: 0, count: 6)
+    let task: TaskPlan
+    let disturbances: [ScheduledDisturbance]
+    let metrics: MetricsAccumulator
+    let recorder: Recorder?
+
+    /// Builds the world and everything the loop needs from a validated scenario.
+    public init(scenario: Scenario, model: RobotModel, options: RunOptions = RunOptions()) throws(RuntimeError) {
+        self.scenario = scenario
+        self.model = model
+        let physics = scenario.physics
+        dt = physics.dt
+        substeps = physics.substeps
+        let rate = physics.physicsRate
+        guard rate > 0, scenario.rates.control > 0, scenario.rates.perception > 0, scenario.rates.planning > 0,
+              rate % scenario.rates.control == 0, rate % scenario.rates.perception == 0,
+              rate % scenario.rates.planning == 0 else {
+            throw RuntimeError("\(scenario.sourcePath): every rate must divide the physics rate \(rate) Hz")
+        }
+        periods = TaskPeriods(control: rate / scenario.rates.control, perception: rate / scenario.rates.perception,
+                              planning: rate / scenario.rates.planning)
+        durationTicks = options.maxTicks ?? Int((scenario.duration / dt).rounded())
+
+        var settings = WorldSettings()
+        settings.gravity = Vector3(physics.gravity[0], physics.gravity[1], physics.gravity[2])
+        settings.solverIterations = physics.solverIterations
+        settings.integrator = Integrator(rawValue: physics.integrator) ?? .semiImplicitEuler
+        settings.ground = scenario.world.ground
+        settings.groundFriction = scenario.world.groundFriction
+        do {
+            world = try World(settings: settings)
+            var robotOptions = RobotOptions()
+            robotOptions.fixedBase = scenario.robot.base.fixed
+            let p = scenario.robot.base.position, r = scenario.robot.base.rpy
+            robotOptions.basePose = Transform(xyz: Vector3(p[0], p[1], p[2]), rpy: Vector3(r[0], r[1], r[2]))
+            robotOptions.selfCollision = scenario.robot.selfCollision
+            robot = try world.addRobot(model, options: robotOptions)
+            var bodies: [RigidBody] = []
+            for o in scenario.world.objects {
+                var d = BodyDescription(shape: o.shape.shape, mass: o.mass,
+                                        pose: Transform(xyz: Vector3(o.position[0], o.position[1], o.position[2]),
+                                                        rpy: Vector3(o.rpy[0], o.rpy[1], o.rpy[2])))
+                d.friction = o.friction
+                d.restitution = o.restitution
+                bodies.append(try world.addBody(d))
+            }
+            objects = bodies
+        } catch {
+            throw RuntimeError("\(scenario.sourcePath): \(error.message)")
+        }
+        world.reserveContacts(256)
+
+        let n = robot.dof
+        var initialQ = [Double](repeating: 0, count: n)
+        for v in scenario.robot.initialQ {
+            guard let i = model.coordinateIndex(ofJoint: v.name) else {
+                throw RuntimeError("\(v.location): the robot has no joint '\(v.name)'")
+            }
+            initialQ[i] = v.value
+        }
+        robot.setQ(initialQ)
+
+        effortLimits = robot.effortLimits
+        controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups)
+        task = try TaskPlan(scenario.task, model: model, initialQ: initialQ, dt: dt)
+        let linkNames = robot.linkNames, step = physics.dt
+        var scheduled: [ScheduledDisturbance] = []
+        for d in scenario.disturbances {
+            guard let link = linkNames.firstIndex(of: d.link) else {
+                throw RuntimeError("\(d.location): the robot has no link '\(d.link)'")
+            }
+            scheduled.append(ScheduledDisturbance(start: Int((d.at / step).rounded()),
+                                                  end: Int(((d.at + d.duration) / step).rounded()),
+                                                  link: link, force: Vector3(d.force[0], d.force[1], d.force[2])))
+        }
+        disturbances = scheduled
+
+        trueState = RobotState(dof: n)
+        estimate = RobotState(dof: n)
+        reference = Reference(dof: n)
+        commanded = [Double](repeating: 0, count: n)
+        applied = [Double](repeating: 0, count: n)
+        metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits)
+        if let path = options.recordPath {
+            recorder = try Recorder(path: path, simulation: (scenario, model, robot.dof, objects.count),
+                                    every: options.recordEvery)
+        } else {
+            recorder = nil
+        }
+        controller.reset()
+        sense()
+        try recordIfDue()
+    }
+
+    /// The simulated time in s: tick × dt.
+    public var time: Double { Double(tick) * dt }
+
+    /// Whether the run has reached its duration or terminated.
+    public var isFinished: Bool { tick >= durationTicks || fell }
+
+    // MARK: The tick
+
+    /// Advances one physics tick in the documented order; allocates nothing.
+    public func step() throws(RuntimeError) {
+        let k = tick
+        // sense → estimate: with no sensors declared the estimate is the true state at every tick, so
+        // simple scenarios stay exact; the perception rate paces sensors, once a scenario declares them.
+        copyState(from: trueState, to: &estimate)
+        // plan: the task's reference, sampled and held.
+        if k % periods.planning == 0 {
+            task.reference(atTick: k, into: &reference)
+        }
+        // control: τ from the estimate, held until the next control tick, clamped to the limits.
+        if k % periods.control == 0 {
+            estimate.time = Double(k) * dt
+            controller.computeTorques(state: estimate, reference: reference, dt: Double(periods.control) * dt,
+                                      tau: &commanded)
+            for i in 0..<commanded.count where !commanded[i].isFinite { commanded[i] = 0 }
+            commanded.withUnsafeBufferPointer { robot.setTorques($0) }
+            robot.getAppliedTorques(&applied)
+        }
+        // apply disturbances.
+        for i in 0..<disturbances.count {
+            let d = disturbances[i]
+            if k == d.start { robot.applyForce(d.force, link: d.link); recorder?.event(.disturbanceStart, code: 0) }
+            if k == d.end { robot.applyForce(.zero, link: d.link); recorder?.event(.disturbanceEnd, code: 0) }
+        }
+        // step.
+        world.step(dt: dt, substeps: substeps)
+        tick = k + 1
+        sense()
+        metrics.accumulate(state: trueState, reference: reference, commanded: commanded, applied: applied,
+                           baseHeight: trueState.basePose.position.z)
+        if let limit = scenario.termination.baseHeightBelow, trueState.basePose.position.z < limit, !fell {
+            fell = true
+            fellAtTick = tick
+            recorder?.event(.fall, code: 0)
+        }
+        try recordIfDue()
+    }
+
+    /// Reads the true state from the world into the preallocated buffers.
+    func sense() {
+        robot.getQ(&trueState.q)
+        robot.getQd(&trueState.qd)
+        robot.getBasePose(&basePose)
+        robot.getBaseTwist(&baseTwist)
+        trueState.time = time
+        trueState.basePose = Transform(basePose, from: 0)
+        trueState.baseLinearVelocity = Vector3(baseTwist[0], baseTwist[1], baseTwist[2])
+        trueState.baseAngularVelocity = Vector3(baseTwist[3], baseTwist[4], baseTwist[5])
+    }
+
+    func copyState(from a: RobotState, to b: inout RobotState) {
+        for i in 0..<a.q.count { b.q[i] = a.q[i]; b.qd[i] = a.qd[i] }
+        b.time = a.time
+        b.basePose = a.basePose
+        b.baseLinearVelocity = a.baseLinearVelocity
+        b.baseAngularVelocity = a.baseAngularVelocity
+    }
+
+    /// The names of the values `recordValues` writes, in order.
+    public var channelNames: [String] {
+        recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name))
+    }
+
+    /// Writes the recorded values of the current tick (see `channelNames`) into `out`; allocates nothing.
+    public func recordValues(into out: inout [Double]) {
+        let n = robot.dof
+        var k = 0
+        for i in 0..<n { out[k] = trueState.q[i]; k += 1 }
+        for i in 0..<n { out[k] = trueState.qd[i]; k += 1 }
+        for i in 0..<n { out[k] = commanded[i]; k += 1 }
+        for i in 0..<n { out[k] = applied[i]; k += 1 }
+        for i in 0..<7 { out[k] = basePose[i]; k += 1 }
+        for i in 0..<6 { out[k] = baseTwist[i]; k += 1 }
+        for body in objects {
+            body.getPose(&objectPose)
+            body.getTwist(&objectTwist)
+            for i in 0..<7 { out[k] = objectPose[i]; k += 1 }
+            for i in 0..<6 { out[k] = objectTwist[i]; k += 1 }
+        }
+    }
+
+    func recordIfDue() throws(RuntimeError) {
+        // The final tick is always recorded, by finish(), together with the criteria events.
+        guard let recorder, tick % recorder.every == 0, !isFinished else { return }
+        try recorder.record(self)
+    }
+
+    /// Finishes the run: flushes the log, evaluates success criteria, and returns the summary.
+    public func finish(wallTime: Double) throws(RuntimeError) -> RunSummary {
+        let values = metrics.values(finalState: trueState, reference: reference)
+        var criteria: [CriterionResult] = []
+        for c in scenario.success {
+            let v = values[c.metric] ?? .nan
+            var ok = v.isFinite
+            if let below = c.below { ok = ok && v < below }
+            if let above = c.above { ok = ok && v > above }
+            criteria.append(CriterionResult(metric: c.metric, value: v, below: c.below, above: c.above, passed: ok))
+            recorder?.event(ok ? .criterionPassed : .criterionFailed, code: Int32(criteria.count - 1), value: v)
+        }
+        try recorder?.finish(self)
+        let success = !fell && criteria.allSatisfy(\.passed)
+        var finalQ: [String: Double] = [:]
+        for (name, v) in zip(model.jointNames, trueState.q) { finalQ[name] = v }
+        let simTime = time
+        return RunSummary(scenario: scenario.name, seed: scenario.seed, steps: tick, simTime: simTime,
+                          wallTime: wallTime, success: success, fell: fell,
+                          fellAt: fellAtTick.map { Double($0) * dt },
+                          metrics: values, criteria: criteria, finalQ: finalQ,
+                          saturation: Dictionary(uniqueKeysWithValues: zip(model.jointNames, metrics.saturationFractions)),
+                          stateHash: hex(world.stateHash()))
+    }
+}
+
+/// A disturbance resolved to ticks and a link index.
+struct ScheduledDisturbance {
+    var start: Int
+    var end: Int
+    var link: Int
+    var force: Vector3
+}
+
+/// A 16-digit lowercase hexadecimal rendering of a hash.
+func hex(_ v: UInt64) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: max(0, 16 - s.count)) + s
+}
+
+extension ShapeSpec {
+    /// The physics shape for this scenario shape.
+    var shape: Shape {
+        switch self {
+        case .box(let s): .box(size: Vector3(s[0], s[1], s[2]))
+        case .sphere(let r): .sphere(radius: r)
+        case .cylinder(let r, let l): .cylinder(radius: r, length: l)
+        case .capsule(let r, let l): .capsule(radius: r, length: l)
+        }
+    }
+}

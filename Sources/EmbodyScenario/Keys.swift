@@ -1,0 +1,89 @@
+// MARK: - The shape of the key tree
+//
+// One description of which keys exist where, used twice: the section readers report unknown keys
+// against it, and overrides check their key paths against it before touching the document.
+
+/// What may stand at a key: a single value, a list of numbers, a mapping, or a list of items.
+indirect enum KeyShape: Sendable {
+    /// A scalar, or anything the reader checks as a whole; no deeper key path.
+    case leaf
+    /// A list of numbers or names, addressable by index.
+    case vector
+    /// A mapping with known keys and possibly free-form keys (joint or group names).
+    case map(MapShape)
+    /// A list whose items all have the same shape.
+    case list(KeyShape)
+}
+
+/// The keys a mapping accepts.
+struct MapShape: Sendable {
+    /// The fixed keys, in the order documentation lists them.
+    var fields: [(key: String, shape: KeyShape)]
+    /// The shape of any other key, for mappings keyed by joint, group or parameter names.
+    var other: KeyShape?
+
+    /// The fixed key names.
+    var keys: [String] { fields.map(\.key) }
+
+    /// The shape of `key`: a fixed key's, or the free-form one.
+    func shape(for key: String) -> KeyShape? {
+        fields.first { $0.key == key }?.shape ?? other
+    }
+
+    /// Whether `key` is one of the fixed keys.
+    func isField(_ key: String) -> Bool { fields.contains { $0.key == key } }
+}
+
+// MARK: - The scenario's keys
+
+/// The key tree of a scenario file.
+enum Keys {
+    static let physics = MapShape(fields: [
+        ("dt", .leaf), ("substeps", .leaf), ("gravity", .vector), ("solver_iterations", .leaf),
+        ("integrator", .leaf),
+    ])
+
+    static let base = MapShape(fields: [("position", .vector), ("rpy", .vector), ("fixed", .leaf)])
+    static let jointValues = MapShape(fields: [], other: .leaf)
+    static let initial = MapShape(fields: [("q", .map(jointValues))])
+    static let groups = MapShape(fields: [], other: .vector)
+    static let robot = MapShape(fields: [
+        ("urdf", .leaf), ("base", .map(base)), ("initial", .map(initial)), ("self_collision", .leaf),
+        ("groups", .map(groups)),
+    ])
+
+    static let radius = MapShape(fields: [("radius", .leaf)])
+    static let radiusLength = MapShape(fields: [("radius", .leaf), ("length", .leaf)])
+    static let shape = MapShape(fields: [
+        ("box", .vector), ("sphere", .map(radius)), ("cylinder", .map(radiusLength)),
+        ("capsule", .map(radiusLength)),
+    ])
+    static let object = MapShape(fields: [
+        ("name", .leaf), ("shape", .map(shape)), ("mass", .leaf), ("position", .vector), ("rpy", .vector),
+        ("friction", .leaf), ("restitution", .leaf),
+    ])
+    static let world = MapShape(fields: [("ground", .leaf), ("ground_friction", .leaf), ("objects", .list(.map(object)))])
+
+    static let rates = MapShape(fields: [("control", .leaf), ("perception", .leaf), ("planning", .leaf)])
+
+    static let gainValues = MapShape(fields: [("kp", .leaf), ("kd", .leaf), ("ki", .leaf)])
+    static let gains = MapShape(fields: gainValues.fields, other: .map(gainValues))
+    static let parameters = MapShape(fields: [], other: .leaf)
+    static let controller = MapShape(fields: [
+        ("type", .leaf), ("gains", .map(gains)), ("torque_limit_scale", .leaf), ("parameters", .map(parameters)),
+    ])
+
+    static let waypoint = MapShape(fields: [("at", .leaf), ("q", .map(jointValues))])
+    static let task = MapShape(fields: [("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint)))])
+
+    static let disturbance = MapShape(fields: [("at", .leaf), ("duration", .leaf), ("link", .leaf), ("force", .vector)])
+    static let termination = MapShape(fields: [("base_height_below", .leaf)])
+    static let criterion = MapShape(fields: [("metric", .leaf), ("below", .leaf), ("above", .leaf)])
+
+    static let top = MapShape(fields: [
+        ("name", .leaf), ("description", .leaf), ("seed", .leaf), ("duration", .leaf),
+        ("physics", .map(physics)), ("robot", .map(robot)), ("world", .map(world)), ("rates", .map(rates)),
+        ("controller", .map(controller)), ("task", .map(task)), ("disturbances", .list(.map(disturbance))),
+        ("termination", .map(termination)), ("success", .list(.map(criterion))),
+    ])
+}

@@ -1,0 +1,125 @@
+// MARK: - Loading a scenario
+//
+// load → read the file; parse → compose the document, apply overrides, read every section, resolve
+// and load the URDF, check names against the model, then either return the scenario or throw every
+// problem found, sorted by position.
+
+import EmbodyModel
+import Foundation
+
+/// Loads scenario files (YAML or JSON) into checked scenarios.
+public enum ScenarioLoader {
+    /// Loads, overrides (each "key.path=value", YAML scalar or flow value; list indices as key[0]), validates (including the URDF: the model is loaded with URDFLoader to check joint and link names), and returns the scenario with the loaded robot model.
+    public static func load(path: String, overrides: [String] = []) throws(ScenarioErrors) -> (Scenario, RobotModel) {
+        let location = SourceLocation(file: path, line: 0)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "scenario file '\(path)' does not exist"))
+        }
+        guard !isDirectory.boolValue else {
+            throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "'\(path)' is a directory, not a scenario file"))
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "scenario file '\(path)' cannot be read"))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "scenario file '\(path)' is not UTF-8 text"))
+        }
+        return try parse(text: text, path: path, overrides: overrides)
+    }
+
+    /// Parses scenario text said to come from `path` (which names the file in messages and anchors the relative URDF path), then applies `overrides` and validates like `load(path:overrides:)`.
+    public static func parse(text: String, path: String, overrides: [String] = []) throws(ScenarioErrors) -> (Scenario, RobotModel) {
+        var log = DiagnosticLog()
+
+        // MARK: Document and overrides
+        var root: DocNode
+        switch Document.parse(text, placement: Document.Placement(file: path), log: &log) {
+        case .syntaxError(let syntaxError):
+            throw ScenarioErrors(syntaxError)
+        case .document(let node):
+            root = node ?? .map(DocMap(entries: [], location: SourceLocation(file: path, line: 1, column: 1)))
+        }
+        for raw in overrides {
+            guard let override = Overrides.parse(raw, log: &log) else { continue }
+            Overrides.apply(override, to: &root, log: &log)
+        }
+
+        // MARK: Sections
+        var reader = Reader()
+        var draft = reader.readScenario(root, file: path)
+        log.append(contentsOf: ScenarioErrors(reader.log.items))
+        draft.scenario.sourcePath = absolutePath(path)
+        draft.scenario.sourceText = text
+        draft.scenario.overrides = overrides
+
+        // MARK: Robot model
+        var model: RobotModel?
+        if let urdfLocation = draft.urdfLocation {
+            let urdf = draft.scenario.robot.urdf
+            switch resolveURDF(urdf, scenarioPath: path) {
+            case .found(let resolved):
+                draft.scenario.robot.urdfPath = resolved
+                do {
+                    model = try URDFLoader.load(path: resolved)
+                } catch {
+                    log.error(urdfLocation, "robot.urdf '\(urdf)' failed to load: \(error.description)")
+                }
+            case .missing(let tried):
+                draft.scenario.robot.urdfPath = tried.first ?? urdf
+                let also = tried.dropFirst().map { " (also looked for \($0))" }.joined()
+                log.error(urdfLocation, "robot.urdf: the file \(tried.first ?? urdf) does not exist\(also)")
+            }
+        }
+        if let model {
+            var checks = ModelChecks(model: model)
+            checks.run(&draft)
+            log.append(contentsOf: ScenarioErrors(checks.log.items))
+        }
+
+        guard let model else {
+            if log.isEmpty { log.error(draft.rootLocation, "the robot model could not be loaded") }
+            throw ScenarioErrors(log.items)
+        }
+        guard log.isEmpty else { throw ScenarioErrors(log.items) }
+        return (draft.scenario, model)
+    }
+
+    // MARK: - Paths
+
+    /// Where a URDF path points.
+    enum URDFResolution: Equatable {
+        case found(String)
+        case missing(tried: [String])
+    }
+
+    /// Resolves a URDF path: absolute as is; relative against the scenario's folder, then its `robots/` subfolder.
+    static func resolveURDF(_ urdf: String, scenarioPath: String) -> URDFResolution {
+        let expanded = (urdf as NSString).expandingTildeInPath
+        let candidates: [String]
+        if expanded.hasPrefix("/") {
+            candidates = [standardized(expanded)]
+        } else {
+            let folder = (absolutePath(scenarioPath) as NSString).deletingLastPathComponent
+            candidates = [standardized(folder + "/" + expanded), standardized(folder + "/robots/" + expanded)]
+        }
+        for candidate in candidates {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue {
+                return .found(candidate)
+            }
+        }
+        return .missing(tried: candidates)
+    }
+
+    /// `path` made absolute against the current directory and standardized.
+    static func absolutePath(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return standardized(expanded) }
+        return standardized(FileManager.default.currentDirectoryPath + "/" + expanded)
+    }
+
+    private static func standardized(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+}

@@ -1,0 +1,471 @@
+// MARK: - The scenario schema as Swift values
+//
+// A Scenario is what a scenario file says, checked and with every default filled in. The values
+// here carry no behaviour beyond small helpers; loading and checking live in Loader.swift and the
+// section readers. Units are SI throughout: m, kg, s, rad, N, N·m, Hz.
+
+import EmbodyModel
+
+// MARK: - Small values
+
+/// A number given for a named joint (such as a joint angle in rad or m), with where it was written.
+public struct NamedValue: Equatable, Sendable {
+    /// The joint name as written.
+    public var name: String
+    /// The value, in the unit of the field it belongs to (rad or m for joint positions).
+    public var value: Double
+    /// Where the name was written.
+    public var location: SourceLocation
+
+    /// Creates a named value; `value` is in the unit of the field it belongs to.
+    public init(name: String, value: Double, location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.name = name; self.value = value; self.location = location
+    }
+}
+
+// MARK: - Physics
+
+/// How the physics engine steps: time step, substeps, gravity and solver settings.
+public struct PhysicsSpec: Equatable, Sendable {
+    /// The physics time step in s (default 0.001); 1/dt must be a whole number of Hz.
+    public var dt: Double
+    /// Internal substeps per physics step (default 1).
+    public var substeps: Int
+    /// Gravity in m/s², world frame (default [0, 0, -9.81]).
+    public var gravity: [Double]
+    /// Constraint-solver iterations per step (default 50).
+    public var solverIterations: Int
+    /// The integrator name, one of `ScenarioSchema.integrators` (default "euler").
+    public var integrator: String
+    /// The physics rate in Hz, 1/dt as an exact integer.
+    public var physicsRate: Int
+
+    /// Creates physics settings; `dt` in s, `gravity` in m/s²; `physicsRate` defaults to round(1/dt) Hz.
+    public init(dt: Double = 0.001, substeps: Int = 1, gravity: [Double] = [0, 0, -9.81],
+                solverIterations: Int = 50, integrator: String = "euler", physicsRate: Int? = nil) {
+        self.dt = dt; self.substeps = substeps; self.gravity = gravity
+        self.solverIterations = solverIterations; self.integrator = integrator
+        self.physicsRate = physicsRate ?? PhysicsSpec.rate(forTimeStep: dt) ?? 0
+    }
+
+    /// The whole number of Hz equal to 1/dt (relative tolerance 1e-9), or nil when 1/dt is not one; `dt` in s.
+    public static func rate(forTimeStep dt: Double) -> Int? {
+        guard dt.isFinite, dt > 0 else { return nil }
+        let exact = 1 / dt
+        guard exact.isFinite, exact >= 1, exact < Double(Int32.max) else { return nil }
+        let rounded = exact.rounded()
+        guard abs(exact - rounded) <= 1e-9 * exact else { return nil }
+        return Int(rounded)
+    }
+}
+
+// MARK: - Robot
+
+/// Where the robot's root link is placed and whether it is fixed to the world.
+public struct BaseSpec: Equatable, Sendable {
+    /// The root link position in m, world frame (default [0, 0, 0]).
+    public var position: [Double]
+    /// The root link orientation as roll, pitch, yaw in rad (default [0, 0, 0]).
+    public var rpy: [Double]
+    /// Whether the root is welded to the world; nil leaves it to the URDF and the runtime.
+    public var fixed: Bool?
+
+    /// Creates a base placement; `position` in m, `rpy` in rad.
+    public init(position: [Double] = [0, 0, 0], rpy: [Double] = [0, 0, 0], fixed: Bool? = nil) {
+        self.position = position; self.rpy = rpy; self.fixed = fixed
+    }
+}
+
+/// The robot: its URDF, placement, initial joint positions and joint groups.
+public struct RobotSpec: Equatable, Sendable {
+    /// The URDF path exactly as written in the scenario.
+    public var urdf: String
+    /// The URDF path resolved to an absolute, standardized path.
+    public var urdfPath: String
+    /// Where the root link is placed.
+    public var base: BaseSpec
+    /// Initial joint positions by joint name, in rad or m; joints not named start at 0.
+    public var initialQ: [NamedValue]
+    /// Whether links of the robot collide with each other (default false).
+    public var selfCollision: Bool
+    /// Joint groups by name: the explicit `groups:` key merged over the built-in inferred groups.
+    public var groups: [String: [String]]
+
+    /// Creates a robot description; `initialQ` in rad or m.
+    public init(urdf: String, urdfPath: String, base: BaseSpec = BaseSpec(), initialQ: [NamedValue] = [],
+                selfCollision: Bool = false, groups: [String: [String]] = [:]) {
+        self.urdf = urdf; self.urdfPath = urdfPath; self.base = base; self.initialQ = initialQ
+        self.selfCollision = selfCollision; self.groups = groups
+    }
+
+    /// The initial q in the order of `jointNames` (rad or m): named joints take their value, others 0.
+    public func initialPositions(jointNames: [String]) -> [Double] {
+        var byName: [String: Double] = [:]
+        for entry in initialQ { byName[entry.name] = entry.value }
+        return jointNames.map { byName[$0] ?? 0 }
+    }
+}
+
+// MARK: - World
+
+/// A primitive shape for a world object; dimensions in m.
+public enum ShapeSpec: Equatable, Sendable {
+    /// A box with full side lengths (x, y, z) in m.
+    case box(size: [Double])
+    /// A sphere with its radius in m.
+    case sphere(radius: Double)
+    /// A cylinder along local z: radius and full length in m.
+    case cylinder(radius: Double, length: Double)
+    /// A capsule along local z: radius and the length of the cylindrical part (caps excluded) in m.
+    case capsule(radius: Double, length: Double)
+}
+
+/// A rigid object in the world besides the robot.
+public struct ObjectSpec: Equatable, Sendable {
+    /// The unique object name.
+    public var name: String
+    /// The collision shape.
+    public var shape: ShapeSpec
+    /// The mass in kg; 0 makes the object static.
+    public var mass: Double
+    /// The position of the shape's centre in m, world frame (default [0, 0, 0]).
+    public var position: [Double]
+    /// The orientation as roll, pitch, yaw in rad (default [0, 0, 0]).
+    public var rpy: [Double]
+    /// The Coulomb friction coefficient, dimensionless (default 0.8).
+    public var friction: Double
+    /// The restitution coefficient in [0, 1], dimensionless (default 0).
+    public var restitution: Double
+    /// Where the object is declared.
+    public var location: SourceLocation
+
+    /// Creates a world object; `mass` in kg, `position` in m, `rpy` in rad.
+    public init(name: String, shape: ShapeSpec, mass: Double, position: [Double] = [0, 0, 0],
+                rpy: [Double] = [0, 0, 0], friction: Double = 0.8, restitution: Double = 0,
+                location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.name = name; self.shape = shape; self.mass = mass; self.position = position
+        self.rpy = rpy; self.friction = friction; self.restitution = restitution; self.location = location
+    }
+}
+
+/// The world around the robot: the ground plane and extra objects.
+public struct WorldSpec: Equatable, Sendable {
+    /// Whether there is a ground plane at z = 0 (default true).
+    public var ground: Bool
+    /// The ground's Coulomb friction coefficient, dimensionless (default 1.0).
+    public var groundFriction: Double
+    /// Extra rigid objects, in file order.
+    public var objects: [ObjectSpec]
+
+    /// Creates a world description; `groundFriction` is dimensionless.
+    public init(ground: Bool = true, groundFriction: Double = 1.0, objects: [ObjectSpec] = []) {
+        self.ground = ground; self.groundFriction = groundFriction; self.objects = objects
+    }
+}
+
+// MARK: - Rates
+
+/// The loop rates in Hz; each divides the physics rate exactly.
+public struct RatesSpec: Equatable, Sendable {
+    /// The control rate in Hz (default: the physics rate).
+    public var control: Int
+    /// The perception rate in Hz (default: the physics rate).
+    public var perception: Int
+    /// The planning rate in Hz (default 10, or the physics rate when 10 does not divide it).
+    public var planning: Int
+
+    /// Creates rates in Hz.
+    public init(control: Int, perception: Int, planning: Int) {
+        self.control = control; self.perception = perception; self.planning = planning
+    }
+
+    /// The default rates for a physics rate in Hz: control and perception at the physics rate, planning at 10 Hz when 10 divides it.
+    public static func defaults(physicsRate: Int) -> RatesSpec {
+        let planning = physicsRate > 0 && physicsRate % 10 == 0 ? 10 : physicsRate
+        return RatesSpec(control: physicsRate, perception: physicsRate, planning: planning)
+    }
+}
+
+// MARK: - Controller
+
+/// One entry of `controller.gains`: values for all joints, a group or one joint.
+public struct GainEntry: Equatable, Sendable {
+    /// nil for all joints; otherwise a group name or a joint name.
+    public var selector: String?
+    /// The proportional gain in N·m/rad (N/m for prismatic joints), when given.
+    public var kp: Double?
+    /// The derivative gain in N·m·s/rad (N·s/m for prismatic joints), when given.
+    public var kd: Double?
+    /// The integral gain in N·m/(rad·s) (N/(m·s) for prismatic joints), when given.
+    public var ki: Double?
+    /// Where the entry is written.
+    public var location: SourceLocation
+
+    /// Creates a gain entry; gains in N·m/rad, N·m·s/rad and N·m/(rad·s) (per m for prismatic joints).
+    public init(selector: String? = nil, kp: Double? = nil, kd: Double? = nil, ki: Double? = nil,
+                location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.selector = selector; self.kp = kp; self.kd = kd; self.ki = ki; self.location = location
+    }
+}
+
+/// Resolved per-joint gains in q order.
+public struct JointGains: Equatable, Sendable {
+    /// Proportional gains in N·m/rad (N/m for prismatic joints).
+    public var kp: [Double]
+    /// Derivative gains in N·m·s/rad (N·s/m for prismatic joints).
+    public var kd: [Double]
+    /// Integral gains in N·m/(rad·s) (N/(m·s) for prismatic joints).
+    public var ki: [Double]
+
+    /// Creates resolved gains; all three arrays are in q order.
+    public init(kp: [Double], kd: [Double], ki: [Double]) {
+        self.kp = kp; self.kd = kd; self.ki = ki
+    }
+}
+
+/// The joint controller: its type, gains and extra parameters.
+public struct ControllerSpec: Equatable, Sendable {
+    /// The controller type, one of `ScenarioSchema.controllerTypes` (default "pd").
+    public var type: String
+    /// Gain entries in file order; see `resolveGains(jointNames:groups:)` for how they combine.
+    public var gains: [GainEntry]
+    /// A factor applied to every URDF effort limit, dimensionless (default 1.0).
+    public var torqueLimitScale: Double
+    /// Extra numeric parameters from `controller.parameters`, for later controller types (units per parameter).
+    public var parameters: [String: Double]
+    /// Where the controller section is (the `controller` key).
+    public var location: SourceLocation
+    /// Where the gains are (the `gains` key, or the controller section when there are none).
+    public var gainsLocation: SourceLocation
+
+    /// Creates a controller description; `torqueLimitScale` is dimensionless.
+    public init(type: String = "pd", gains: [GainEntry] = [], torqueLimitScale: Double = 1.0,
+                parameters: [String: Double] = [:],
+                location: SourceLocation = SourceLocation(file: "", line: 0),
+                gainsLocation: SourceLocation? = nil) {
+        self.type = type; self.gains = gains; self.torqueLimitScale = torqueLimitScale
+        self.parameters = parameters; self.location = location
+        self.gainsLocation = gainsLocation ?? location
+    }
+}
+
+// MARK: - Task
+
+/// A joint-space target that takes effect at a time.
+public struct Waypoint: Equatable, Sendable {
+    /// The time in s at which the target switches.
+    public var at: Double
+    /// The new targets by joint name, in rad or m; joints not named keep their previous target.
+    public var q: [NamedValue]
+    /// Where the waypoint is written.
+    public var location: SourceLocation
+
+    /// Creates a waypoint; `at` in s, `q` in rad or m.
+    public init(at: Double, q: [NamedValue], location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.at = at; self.q = q; self.location = location
+    }
+}
+
+/// What the robot is asked to do.
+public struct TaskSpec: Equatable, Sendable {
+    /// The task type, one of `ScenarioSchema.taskTypes` (default "hold").
+    public var type: String
+    /// For "hold": targets by joint name in rad or m; joints not named hold their initial q.
+    public var q: [NamedValue]
+    /// For "joint_waypoints": targets that switch at strictly increasing times (s); the first may be at 0.
+    public var waypoints: [Waypoint]
+    /// Where the task section is (the `task` key).
+    public var location: SourceLocation
+
+    /// Creates a task; `q` in rad or m.
+    public init(type: String = "hold", q: [NamedValue] = [], waypoints: [Waypoint] = [],
+                location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.type = type; self.q = q; self.waypoints = waypoints; self.location = location
+    }
+
+    /// The joint targets at `time` s in the order of `jointNames` (rad or m), starting from `initialQ`.
+    ///
+    /// "hold" gives the initial q overridden by `q`. "joint_waypoints" starts from the initial q and
+    /// applies every waypoint whose time is at or before `time` (with a 1e-9 s tolerance), in order.
+    public func targets(at time: Double, jointNames: [String], initialQ: [Double]) -> [Double] {
+        var target = jointNames.indices.map { $0 < initialQ.count ? initialQ[$0] : 0 }
+        var index: [String: Int] = [:]
+        for (i, name) in jointNames.enumerated() { index[name] = i }
+        func apply(_ values: [NamedValue]) {
+            for value in values { if let i = index[value.name] { target[i] = value.value } }
+        }
+        switch type {
+        case "joint_waypoints":
+            for waypoint in waypoints where waypoint.at <= time + 1e-9 { apply(waypoint.q) }
+        default:
+            apply(q)
+        }
+        return target
+    }
+}
+
+// MARK: - Disturbances, termination, success
+
+/// An external force pushed on a robot link for a while.
+public struct DisturbanceSpec: Equatable, Sendable {
+    /// The start time in s.
+    public var at: Double
+    /// How long the force acts, in s.
+    public var duration: Double
+    /// The robot link the force acts on (at its origin).
+    public var link: String
+    /// The force in N, world frame.
+    public var force: [Double]
+    /// Where the disturbance is written.
+    public var location: SourceLocation
+
+    /// Creates a disturbance; `at` and `duration` in s, `force` in N (world frame).
+    public init(at: Double, duration: Double, link: String, force: [Double],
+                location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.at = at; self.duration = duration; self.link = link; self.force = force; self.location = location
+    }
+}
+
+/// Conditions that end a run early; a run ended by them is marked as a fall.
+public struct TerminationSpec: Equatable, Sendable {
+    /// End the run when the base (root link origin) height drops below this many m.
+    public var baseHeightBelow: Double?
+
+    /// Creates termination conditions; heights in m.
+    public init(baseHeightBelow: Double? = nil) {
+        self.baseHeightBelow = baseHeightBelow
+    }
+}
+
+/// A pass condition on one summary metric.
+public struct SuccessCriterion: Equatable, Sendable {
+    /// The metric name, one of `ScenarioSchema.metrics`.
+    public var metric: String
+    /// The metric must be strictly below this value (in the metric's unit), when given.
+    public var below: Double?
+    /// The metric must be strictly above this value (in the metric's unit), when given.
+    public var above: Double?
+    /// Where the criterion is written.
+    public var location: SourceLocation
+
+    /// Creates a criterion; bounds are in the metric's unit.
+    public init(metric: String, below: Double? = nil, above: Double? = nil,
+                location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.metric = metric; self.below = below; self.above = above; self.location = location
+    }
+
+    /// Whether `value` (in the metric's unit) meets every bound; NaN never passes.
+    public func isMet(by value: Double) -> Bool {
+        guard !value.isNaN else { return false }
+        if let below, !(value < below) { return false }
+        if let above, !(value > above) { return false }
+        return true
+    }
+}
+
+// MARK: - Scenario
+
+/// A complete, checked scenario with every default filled in.
+public struct Scenario: Equatable, Sendable {
+    /// The scenario name: letters, digits, '-', '_' and '.' only.
+    public var name: String
+    /// A sentence about what the scenario shows (default empty).
+    public var description: String
+    /// The random seed (default 0).
+    public var seed: UInt64
+    /// The simulated duration in s.
+    public var duration: Double
+    /// Physics settings.
+    public var physics: PhysicsSpec
+    /// The robot.
+    public var robot: RobotSpec
+    /// The world around the robot.
+    public var world: WorldSpec
+    /// Loop rates in Hz.
+    public var rates: RatesSpec
+    /// The joint controller.
+    public var controller: ControllerSpec
+    /// The task.
+    public var task: TaskSpec
+    /// External pushes, in file order.
+    public var disturbances: [DisturbanceSpec]
+    /// Early-termination conditions.
+    public var termination: TerminationSpec
+    /// Pass conditions; a run passes when every one is met.
+    public var success: [SuccessCriterion]
+    /// The scenario file as an absolute, standardized path.
+    public var sourcePath: String
+    /// The scenario file's text before overrides.
+    public var sourceText: String
+    /// The overrides applied, each "key.path=value", in order.
+    public var overrides: [String]
+
+    /// Creates a scenario; `duration` in s.
+    public init(name: String, description: String = "", seed: UInt64 = 0, duration: Double,
+                physics: PhysicsSpec = PhysicsSpec(), robot: RobotSpec, world: WorldSpec = WorldSpec(),
+                rates: RatesSpec? = nil, controller: ControllerSpec = ControllerSpec(),
+                task: TaskSpec = TaskSpec(), disturbances: [DisturbanceSpec] = [],
+                termination: TerminationSpec = TerminationSpec(), success: [SuccessCriterion] = [],
+                sourcePath: String = "", sourceText: String = "", overrides: [String] = []) {
+        self.name = name; self.description = description; self.seed = seed; self.duration = duration
+        self.physics = physics; self.robot = robot; self.world = world
+        self.rates = rates ?? RatesSpec.defaults(physicsRate: physics.physicsRate)
+        self.controller = controller; self.task = task; self.disturbances = disturbances
+        self.termination = termination; self.success = success; self.sourcePath = sourcePath
+        self.sourceText = sourceText; self.overrides = overrides
+    }
+
+    /// Physics steps per control tick (physics rate / control rate).
+    public var controlEvery: Int { rates.control > 0 ? physics.physicsRate / rates.control : 1 }
+    /// Physics steps per perception tick (physics rate / perception rate).
+    public var perceptionEvery: Int { rates.perception > 0 ? physics.physicsRate / rates.perception : 1 }
+    /// Physics steps per planning tick (physics rate / planning rate).
+    public var planningEvery: Int { rates.planning > 0 ? physics.physicsRate / rates.planning : 1 }
+    /// The number of physics steps in the run, duration × physics rate rounded to the nearest step.
+    public var physicsSteps: Int {
+        let steps = (duration * Double(physics.physicsRate)).rounded()
+        return steps.isFinite && steps >= 0 && steps < Double(Int.max) ? Int(steps) : 0
+    }
+
+    /// A copy with the source path, source text, overrides and every source location cleared, for comparing content.
+    public func withoutSourceInfo() -> Scenario {
+        let none = SourceLocation(file: "", line: 0)
+        var copy = self
+        copy.sourcePath = ""; copy.sourceText = ""; copy.overrides = []
+        copy.robot.initialQ = copy.robot.initialQ.map { NamedValue(name: $0.name, value: $0.value, location: none) }
+        for i in copy.world.objects.indices { copy.world.objects[i].location = none }
+        copy.controller.location = none; copy.controller.gainsLocation = none
+        for i in copy.controller.gains.indices { copy.controller.gains[i].location = none }
+        copy.task.location = none
+        copy.task.q = copy.task.q.map { NamedValue(name: $0.name, value: $0.value, location: none) }
+        for i in copy.task.waypoints.indices {
+            copy.task.waypoints[i].location = none
+            copy.task.waypoints[i].q = copy.task.waypoints[i].q.map {
+                NamedValue(name: $0.name, value: $0.value, location: none)
+            }
+        }
+        for i in copy.disturbances.indices { copy.disturbances[i].location = none }
+        for i in copy.success.indices { copy.success[i].location = none }
+        return copy
+    }
+}
+
+// MARK: - Names the schema accepts
+
+/// The names the schema accepts for types and metrics.
+public enum ScenarioSchema {
+    /// Controller types `controller.type` accepts.
+    public static let controllerTypes: [String] = ["pd"]
+    /// Task types `task.type` accepts.
+    public static let taskTypes: [String] = ["hold", "joint_waypoints"]
+    /// Integrators `physics.integrator` accepts.
+    public static let integrators: [String] = ["euler", "rk4"]
+    /// Shape kinds a world object's `shape` accepts.
+    public static let shapes: [String] = ["box", "sphere", "cylinder", "capsule"]
+    /// Metric names success criteria may use (see docs/scenarios.md for their units).
+    public static let metrics: [String] = [
+        "final_joint_error_max", "final_joint_error_rms", "tracking_error_rms", "tracking_error_max",
+        "base_height_min", "base_height_final", "torque_saturation_fraction", "control_effort",
+        "mechanical_work",
+    ]
+}

@@ -1,0 +1,55 @@
+// MARK: - "Did you mean …?"
+//
+// Unknown keys, joint names, links, types and metrics are all answered with the nearest valid name
+// by edit distance, or with the list of valid names when nothing is near.
+
+/// Finds the valid name nearest to a misspelt one.
+enum Suggest {
+    /// The candidate nearest to `name`, if it is close enough to be a plausible typo.
+    static func nearest(to name: String, in candidates: [String]) -> String? {
+        let lowered = name.lowercased()
+        var best: (name: String, distance: Int)?
+        for candidate in candidates where candidate != name {
+            let other = candidate.lowercased()
+            let distance = editDistance(lowered, other)
+            let limit = max(1, max(lowered.count, other.count) / 3)
+            let isTypo = distance <= limit
+            let isPart = min(lowered.count, other.count) >= 3 && (lowered.contains(other) || other.contains(lowered))
+            guard isTypo || isPart else { continue }
+            if let current = best, current.distance <= distance { continue }
+            best = (candidate, distance)
+        }
+        return best?.name
+    }
+
+    /// "; did you mean 'x'?" when a near name exists, otherwise "; valid … are a, b, c" (shortened when long).
+    static func hint(for name: String, in candidates: [String], what: String) -> String {
+        if let near = nearest(to: name, in: candidates) { return "; did you mean '\(near)'?" }
+        guard !candidates.isEmpty else { return "" }
+        return "; valid \(what) are \(list(candidates))"
+    }
+
+    /// The names joined by commas, cut after `limit` with a count of the rest.
+    static func list(_ names: [String], limit: Int = 12) -> String {
+        if names.count <= limit { return names.joined(separator: ", ") }
+        return names.prefix(limit).joined(separator: ", ") + " and \(names.count - limit) more"
+    }
+
+    /// The Levenshtein distance between two strings, counted in characters.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,304 @@
+import ArgumentParser
+import EmbodyModel
+import EmbodyRuntime
+import EmbodyScenario
+import Foundation
+
+/// `--set key.path=value`, shared by run, validate and bench.
+struct OverrideOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a scenario key, e.g. --set physics.dt=0.002 (repeatable).",
+                                                         valueName: "key.path=value"))
+    var overrides: [String] = []
+}
+
+/// Resolves a scenario argument (a path or a bundled name) and loads it, or fails with exit 1.
+func loadScenario(_ argument: String, overrides: [String]) throws -> (Scenario, RobotModel) {
+    guard let path = BundledScenarios.resolve(argument) else {
+        let known = BundledScenarios.all().map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+        throw CLIError(.invalidInput, "no scenario file or bundled scenario named '\(argument)'"
+                       + (known.isEmpty ? "" : "; bundled: \(known.joined(separator: ", "))"))
+    }
+    do {
+        return try ScenarioLoader.load(path: path, overrides: overrides)
+    } catch {
+        throw CLIError(.invalidInput, "\(path) is not a valid scenario:\n\(error.description)")
+    }
+}
+
+/// Prints a JSON object on stdout, keys sorted.
+func printJSON(_ object: [String: Any]) {
+    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+// MARK: - run
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario headlessly (or paced in real time) and print its summary.",
+        discussion: "With no argument, runs the default bundled scenario (\(BundledScenarios.defaultName)). Exit code 2 means the success criteria failed or the robot fell.")
+
+    @Argument(help: "A scenario file, or the name of a bundled scenario (see `embody list`).")
+    var scenario: String = BundledScenarios.defaultName
+
+    @OptionGroup var overrideOptions: OverrideOptions
+
+    @Flag(help: "Print one JSON object on stdout; everything else goes to stderr.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Write a binary log of the run.", valueName: "file"))
+    var record: String?
+
+    @Option(help: "Record every Nth tick.")
+    var recordEvery: Int = 1
+
+    @Flag(help: "Pace the loop against the monotonic clock, one tick per dt, and report cycle time and jitter.")
+    var realtime = false
+
+    @Option(help: "With --realtime: SCHED_FIFO priority (1-99); warns and continues if not permitted.")
+    var rtPriority: Int?
+
+    @Option(help: "With --realtime: pin the loop to this CPU; warns and continues if not permitted.")
+    var cpu: Int?
+
+    @Flag(help: "With --realtime: lock memory with mlockall; warns and continues if not permitted.")
+    var lockMemory = false
+
+    func validate() throws {
+        if recordEvery < 1 { throw ValidationError("--record-every must be at least 1") }
+        if let p = rtPriority, !(1...99).contains(p) { throw ValidationError("--rt-priority must be between 1 and 99") }
+        if !realtime && (rtPriority != nil || cpu != nil || lockMemory) {
+            throw ValidationError("--rt-priority, --cpu and --lock-memory need --realtime")
+        }
+    }
+
+    func run() throws {
+        let (scenario, model) = try loadScenario(self.scenario, overrides: overrideOptions.overrides)
+        var options = RunOptions()
+        options.recordPath = record
+        options.recordEvery = recordEvery
+        let sim: Simulation
+        do { sim = try Simulation(scenario: scenario, model: model, options: options) } catch { throw CLIError(error) }
+        let bar = ProgressBar()
+        let summary: RunSummary
+        var stats: RealtimeStats?
+        do {
+            if realtime {
+                var rt = RealtimeOptions()
+                rt.priority = rtPriority
+                rt.cpu = cpu
+                rt.lockMemory = lockMemory
+                let result = try Runner.runRealtime(sim, options: rt, progress: bar.update)
+                summary = result.0
+                stats = result.1
+            } else {
+                summary = try Runner.run(sim, progress: bar.update)
+            }
+        } catch {
+            bar.finish()
+            throw CLIError(error)
+        }
+        bar.finish()
+        for w in stats?.warnings ?? [] { warn("embody: warning: \(w)") }
+        if json {
+            var object = summary.jsonObject()
+            if let stats { object["realtime"] = stats.jsonObject() }
+            printJSON(object)
+            if stats != nil { warn(stats!.text()) }
+        } else {
+            print(summary.text())
+            if let stats { print(stats.text()) }
+        }
+        if let record { warn("embody: recorded \(record)") }
+        if !summary.success { throw QuietExit(status: .criteriaFailed) }
+    }
+}
+
+// MARK: - validate
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a scenario file and report every problem with file:line:column (exit 1 on any).")
+
+    @Argument(help: "The scenario file (or a bundled scenario name).")
+    var scenario: String
+
+    @OptionGroup var overrideOptions: OverrideOptions
+
+    func run() throws {
+        _ = try loadScenario(scenario, overrides: overrideOptions.overrides)
+        print("\(scenario): ok")
+    }
+}
+
+// MARK: - replay
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarize a recorded run, or with --verify re-simulate it and check every recorded tick bit for bit.",
+        discussion: "With --verify: exit 0 when every record matches, 2 at the first divergence (tick and variable reported), 1 when the log is damaged or unreadable.")
+
+    @Argument(help: "The log written by `embody run --record`.")
+    var log: String
+
+    @Flag(help: "Re-simulate from the scenario embedded in the log and compare every record.")
+    var verify = false
+
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func run() throws {
+        if verify {
+            let report: VerifyReport
+            do { report = try EmbodyRuntime.Replay.verify(path: log) } catch { throw CLIError(error) }
+            if report.truncatedTail { warn("embody: warning: \(log) ends in an incomplete record, which was ignored") }
+            if json {
+                var o: [String: Any] = ["log": log, "records_checked": report.recordsChecked,
+                                        "identical": report.divergence == nil, "truncated_tail": report.truncatedTail]
+                if let d = report.divergence {
+                    o["diverged_at_tick"] = d.tick
+                    o["diverged_channel"] = d.channel
+                }
+                printJSON(o)
+            } else if let d = report.divergence {
+                print("\(log): \(d) (after \(report.recordsChecked) identical records)")
+            } else {
+                print("\(log): \(report.recordsChecked) records replayed bit-identically")
+            }
+            if report.divergence != nil { throw QuietExit(status: .criteriaFailed) }
+            return
+        }
+        let run: RecordedRun
+        do { run = try EmbodyRuntime.Replay.read(path: log) } catch { throw CLIError(.invalidInput, error.description) }
+        try printRecordedSummary(run)
+    }
+
+    func printRecordedSummary(_ run: RecordedRun) throws {
+        let h = run.header
+        guard let last = run.last else { throw CLIError(.invalidInput, "\(log) holds no complete record") }
+        let scenario: Scenario, model: RobotModel
+        do { (scenario, model) = try EmbodyRuntime.Replay.scenario(of: h) } catch { throw CLIError(error) }
+        let dof = model.dof
+        let kinds = h.eventKinds
+        func kind(_ e: LogEvent) -> String { Int(e.kind) < kinds.count ? kinds[Int(e.kind)] : "event \(e.kind)" }
+        let fellEvent = run.events.first { kind($0.event) == "fall" }
+        var criteria: [[String: Any]] = []
+        var allPassed = true
+        for (_, e) in run.events where kind(e) == "criterion_success" || kind(e) == "criterion_failure" {
+            let passed = kind(e) == "criterion_success"
+            allPassed = allPassed && passed
+            let metric = Int(e.code) < scenario.success.count ? scenario.success[Int(e.code)].metric : "criterion \(e.code)"
+            criteria.append(["metric": metric, "value": e.value.isFinite ? e.value : NSNull(), "passed": passed])
+        }
+        var finalQ: [String: Double] = [:]
+        for (i, name) in model.jointNames.enumerated() { finalQ[name] = last.values[i] }
+        let object: [String: Any] = [
+            "scenario": h.scenarioName, "seed": h.seed, "steps": last.tick, "sim_time": Double(last.tick) * h.dt,
+            "success": fellEvent == nil && allPassed, "fell": fellEvent != nil, "final_q": finalQ,
+            "criteria": criteria, "records": run.records, "truncated_tail": run.truncatedTail,
+            "state_hash": EmbodyRuntime.Replay.stateHash(of: last, header: h, dof: dof),
+            "embody_version": h.embodyVersion, "scenario_hash": h.scenarioHash,
+        ]
+        if json {
+            printJSON(object)
+        } else {
+            print("log        \(log) (\(run.records) records\(run.truncatedTail ? ", truncated tail ignored" : ""))")
+            print("scenario   \(h.scenarioName) (seed \(h.seed), text hash \(h.scenarioHash), Embody \(h.embodyVersion))")
+            print(String(format: "steps      %lld (%.3f s simulated)", last.tick, Double(last.tick) * h.dt))
+            print("result     \((object["success"] as? Bool) == true ? "success" : "FAILED")\(fellEvent.map { String(format: " — fell at %.3f s", Double($0.tick) * h.dt) } ?? "")")
+            for c in criteria { print("criterion  \((c["passed"] as? Bool) == true ? "pass" : "FAIL") \(c["metric"]!) = \(c["value"]!)") }
+            print("state hash \(object["state_hash"]!)")
+        }
+    }
+}
+
+// MARK: - export
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a log as CSV or JSON Lines, one row per record with named columns.")
+
+    @Argument(help: "The log written by `embody run --record`.")
+    var log: String
+
+    @Option(help: "csv or jsonl.")
+    var format: String = "csv"
+
+    @Option(name: .shortAndLong, help: "Write here instead of stdout.")
+    var output: String?
+
+    func validate() throws {
+        guard LogExportFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be csv or jsonl, not '\(format)'")
+        }
+    }
+
+    func run() throws {
+        do {
+            let rows = try LogExporter.export(path: log, format: LogExportFormat(rawValue: format)!, output: output)
+            warn("embody: exported \(rows) records")
+        } catch {
+            throw CLIError(.invalidInput, error.description)
+        }
+    }
+}
+
+// MARK: - list
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the bundled scenarios with their descriptions.")
+
+    func run() throws {
+        let files = BundledScenarios.all()
+        if files.isEmpty { throw CLIError(.invalidInput, "no bundled scenarios found (set EMBODY_SCENARIOS to the Scenarios folder)") }
+        for file in files {
+            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            do {
+                let (s, _) = try ScenarioLoader.load(path: file)
+                print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(s.description)")
+            } catch {
+                print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) (invalid: \(error.diagnostics.first?.description ?? "?"))")
+            }
+        }
+    }
+}
+
+// MARK: - inspect
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a URDF robot's links, joints, DoF and total mass.")
+
+    @Argument(help: "The robot's URDF file.")
+    var urdf: String
+
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+
+    func run() throws {
+        let model: RobotModel
+        do { model = try URDFLoader.load(path: urdf) } catch { throw CLIError(.invalidInput, error.description) }
+        for w in model.warnings { warn(w.description) }
+        let joints: [[String: Any]] = model.joints.map {
+            ["name": $0.name, "type": $0.type.rawValue, "parent": model.links[$0.parent].name, "child": model.links[$0.child].name]
+        }
+        if json {
+            printJSON(["name": model.name, "dof": model.dof, "links": model.links.map(\.name), "joints": joints,
+                       "total_mass": model.totalMass])
+            return
+        }
+        print("robot      \(model.name) (\(urdf))")
+        print("dof        \(model.dof)")
+        print(String(format: "total mass %.3f kg", model.totalMass))
+        print("links      \(model.links.count): \(model.links.map(\.name).joined(separator: ", "))")
+        print("joints     \(model.joints.count):")
+        for j in model.joints {
+            var line = "  \(j.name) (\(j.type.rawValue)) \(model.links[j.parent].name) → \(model.links[j.child].name)"
+            if let l = j.limit, j.type.dof == 1 {
+                line += j.type == .continuous ? "" : String(format: " [%.4g, %.4g]", l.lower, l.upper)
+                line += String(format: " effort %.4g velocity %.4g", l.effort, l.velocity)
+            }
+            print(line)
+        }
+    }
+}

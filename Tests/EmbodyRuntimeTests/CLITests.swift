@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+// MARK: - The CLI end to end: exit codes, JSON keys, real-time statistics
+
+@Suite("CLI")
+struct CLITests {
+    @Test func runJSONHasTheSpecifiedKeys() throws {
+        let r = try embody(["run", "arm-hold", "--json", "--set", "duration=0.5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["scenario", "steps", "sim_time", "wall_time", "steps_per_second", "realtime_factor", "success",
+                    "fell", "metrics", "final_q", "state_hash"] {
+            #expect(object[key] != nil, "missing key \(key)")
+        }
+        #expect(object["success"] as? Bool == true)
+        #expect(object["fell"] as? Bool == false)
+        #expect(object["steps"] as? Int == 500)
+        #expect((object["final_q"] as? [String: Double])?["joint_2"] != nil)
+        #expect((object["state_hash"] as? String)?.count == 16)
+        #expect(object["metrics"] is [String: Any])
+    }
+
+    @Test func inspectJSONHasTheSpecifiedKeys() throws {
+        let r = try embody(["inspect", repoRoot.appendingPathComponent("Scenarios/robots/humanoid.urdf").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(o["name"] as? String == "humanoid")
+        #expect((o["dof"] as? Int ?? 0) >= 21)
+        #expect((o["links"] as? [String])?.contains("pelvis") == true)
+        let joints = try #require(o["joints"] as? [[String: String]])
+        #expect(joints.allSatisfy { Set($0.keys) == ["name", "type", "parent", "child"] })
+        #expect(joints.contains { $0["type"] == "revolute" })
+        let mass = try #require(o["total_mass"] as? Double)
+        #expect(mass > 40 && mass < 60)
+    }
+
+    @Test func exitCodes() throws {
+        // 0: success.
+        #expect(try embody(["run", "arm-hold", "--set", "duration=0.2"]).status == 0)
+        // 1: invalid input — a bad scenario, a bad argument, a missing file, a bad --set.
+        let bad = temporaryPath("yaml")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        try "name: broken\nduration: -1\nphysics: { dtt: 0.001 }\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let invalid = try embody(["validate", bad])
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr.contains(":3:"), "\(invalid.stderr)")
+        #expect(!invalid.stderr.contains("Fatal error") && !invalid.stderr.contains("Stack dump"))
+        #expect(try embody(["run", "no-such-scenario"]).status == 1)
+        #expect(try embody(["run", "arm-hold", "--record-every", "0"]).status == 1)
+        #expect(try embody(["run", "arm-hold", "--set", "physics.nope=1"]).status == 1)
+        #expect(try embody(["replay", "/nonexistent.emblog"]).status == 1)
+        #expect(try embody(["inspect", "/nonexistent.urdf"]).status == 1)
+        // 2: the criteria failed.
+        let failed = try embody(["run", "arm-hold", "--json", "--set", "duration=0.2",
+                                 "--set", "success[0].below=0.0000000001"])
+        #expect(failed.status == 2, "\(failed.stderr)")
+        let o = try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: Any]
+        #expect(o?["success"] as? Bool == false)
+        // --help documents the exit codes.
+        let help = try embody(["--help"])
+        #expect(help.status == 0 && help.stdout.contains("Exit codes") && help.stdout.contains("3  internal error"))
+    }
+
+    @Test func listShowsBundledScenarios() throws {
+        let r = try embody(["list"])
+        #expect(r.status == 0)
+        for name in ["arm-hold", "arm-joint-waypoints", "humanoid-stand", "humanoid-push"] {
+            #expect(r.stdout.contains(name))
+        }
+    }
+
+    /// A 5 s run of a 1 kHz scenario under --realtime prints cycle-time and jitter percentiles, p99 among them.
+    @Test func realtimeRunPrintsJitterStatistics() throws {
+        let r = try embody(["run", "arm-hold", "--realtime", "--set", "duration=5", "--rt-priority", "10", "--cpu", "0",
+                            "--lock-memory"])
+        #expect([0, 2].contains(r.status), "\(r.stderr)")
+        #expect(r.stdout.contains("jitter") && r.stdout.contains("p99=") && r.stdout.contains("p99.9="), "\(r.stdout)")
+        #expect(r.stdout.contains("missed deadlines"))
+        #expect(r.stdout.contains("5000 ticks"))
+        let wall = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("steps") })
+        // Paced: 5 s of simulated time takes at least about 5 s of wall time.
+        let seconds = wall.split(separator: " ").compactMap { Double($0) }
+        #expect(seconds.count >= 2 && seconds[1] >= 4.9, "\(wall)")
+    }
+}
