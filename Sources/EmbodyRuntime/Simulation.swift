@@ -94,6 +94,10 @@ public final class Simulation {
     var baseTwist = [Double](repeating: 0, count: 6)
     var objectPose = [Double](repeating: 0, count: 7)
     var objectTwist = [Double](repeating: 0, count: 6)
+    /// Per-phase wall time, accumulated while `timePhases` is on (for `embody bench`).
+    public private(set) var phaseTimes = PhaseTimes()
+    /// Measure each phase of every tick with the monotonic clock (costs about 8 clock reads per tick).
+    public var timePhases = false
     let task: TaskPlan
     let disturbances: [ScheduledDisturbance]
     let metrics: MetricsAccumulator
@@ -198,13 +202,17 @@ public final class Simulation {
     /// Advances one physics tick in the documented order; allocates nothing.
     public func step() throws(RuntimeError) {
         let k = tick
+        var clock = timePhases ? monotonicNanoseconds() : 0
         // sense → estimate: with no sensors declared the estimate is the true state at every tick, so
         // simple scenarios stay exact; the perception rate paces sensors, once a scenario declares them.
+        mark(.sensing, &clock)
         copyState(from: trueState, to: &estimate)
+        mark(.estimation, &clock)
         // plan: the task's reference, sampled and held.
         if k % periods.planning == 0 {
             task.reference(atTick: k, into: &reference)
         }
+        mark(.planning, &clock)
         // control: τ from the estimate, held until the next control tick, clamped to the limits.
         if k % periods.control == 0 {
             estimate.time = Double(k) * dt
@@ -214,6 +222,7 @@ public final class Simulation {
             commanded.withUnsafeBufferPointer { robot.setTorques($0) }
             robot.getAppliedTorques(&applied)
         }
+        mark(.control, &clock)
         // apply disturbances.
         for i in 0..<disturbances.count {
             let d = disturbances[i]
@@ -223,7 +232,9 @@ public final class Simulation {
         // step.
         world.step(dt: dt, substeps: substeps)
         tick = k + 1
+        mark(.physics, &clock)
         sense()
+        mark(.sensing, &clock)
         metrics.accumulate(state: trueState, reference: reference, commanded: commanded, applied: applied,
                            baseHeight: trueState.basePose.position.z)
         if let limit = scenario.termination.baseHeightBelow, trueState.basePose.position.z < limit, !fell {
@@ -231,7 +242,17 @@ public final class Simulation {
             fellAtTick = tick
             recorder?.event(.fall, code: 0)
         }
+        mark(.metrics, &clock)
         try recordIfDue()
+        mark(.recording, &clock)
+    }
+
+    /// Adds the time since `clock` to one phase's total and restarts `clock`, when timing is on.
+    @inline(__always) func mark(_ phase: Phase, _ clock: inout UInt64) {
+        guard timePhases else { return }
+        let now = monotonicNanoseconds()
+        phaseTimes.add(phase, now &- clock)
+        clock = now
     }
 
     /// Reads the true state from the world into the preallocated buffers.
@@ -306,6 +327,54 @@ public final class Simulation {
                           metrics: values, criteria: criteria, finalQ: finalQ,
                           saturation: Dictionary(uniqueKeysWithValues: zip(model.jointNames, metrics.saturationFractions)),
                           stateHash: hex(world.stateHash()))
+    }
+}
+
+/// The phases of a tick, in order.
+public enum Phase: Sendable {
+    case sensing, estimation, planning, control, physics, metrics, recording
+}
+
+/// Accumulated wall time per phase of the tick, in ns.
+public struct PhaseTimes: Equatable, Sendable {
+    /// Reading the world's state into buffers.
+    public var sensing: UInt64 = 0
+    /// Turning readings into the estimated state.
+    public var estimation: UInt64 = 0
+    /// Computing references.
+    public var planning: UInt64 = 0
+    /// The controller, clamping and handing torques to the world.
+    public var control: UInt64 = 0
+    /// Disturbances and the physics step.
+    public var physics: UInt64 = 0
+    /// Metrics and termination checks.
+    public var metrics: UInt64 = 0
+    /// Writing the log.
+    public var recording: UInt64 = 0
+
+    /// Creates zero totals.
+    public init() {}
+
+    /// The sum of all phases in ns.
+    public var total: UInt64 { sensing + estimation + planning + control + physics + metrics + recording }
+
+    /// Adds `ns` to one phase.
+    public mutating func add(_ phase: Phase, _ ns: UInt64) {
+        switch phase {
+        case .sensing: sensing &+= ns
+        case .estimation: estimation &+= ns
+        case .planning: planning &+= ns
+        case .control: control &+= ns
+        case .physics: physics &+= ns
+        case .metrics: metrics &+= ns
+        case .recording: recording &+= ns
+        }
+    }
+
+    /// Each phase's name and total, in tick order.
+    public var phases: [(name: String, nanoseconds: UInt64)] {
+        [("sensing", sensing), ("estimation", estimation), ("planning", planning), ("control", control),
+         ("physics", physics), ("metrics", metrics), ("recording", recording)]
     }
 }
 

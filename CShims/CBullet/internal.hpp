@@ -1,0 +1,240 @@
+// internal.hpp: the shim's private C++ side, shared by its source files (never seen by Swift).
+//
+// Determinism notes (the reasons behind several choices below):
+//   - The world never uses Bullet's accumulating, interpolating step: every call passes one fixed dt
+//     with maxSubSteps = 0, which runs exactly one internal step of that length.
+//   - The dispatcher sorts its contact manifolds into a canonical order after every narrowphase, so
+//     the solver sees contacts in an order that depends on the bodies involved rather than on the
+//     broadphase's pair-cache history. Islands stay split as in PyBullet: Bullet 3.24's unsplit path
+//     skips multibody constraints (joint limits were silently ignored when we tried it).
+//   - Sleeping is disabled for every body, so nothing freezes on a timer.
+
+#ifndef EMBODY_CBULLET_INTERNAL_HPP
+#define EMBODY_CBULLET_INTERNAL_HPP
+
+#include "cbullet.h"
+
+#include <btBulletDynamicsCommon.h>
+#include <BulletDynamics/Featherstone/btMultiBody.h>
+#include <BulletDynamics/Featherstone/btMultiBodyConstraintSolver.h>
+#include <BulletDynamics/Featherstone/btMultiBodyDynamicsWorld.h>
+#include <BulletDynamics/Featherstone/btMultiBodyJointLimitConstraint.h>
+#include <BulletDynamics/Featherstone/btMultiBodyJointMotor.h>
+#include <BulletDynamics/Featherstone/btMultiBodyLinkCollider.h>
+#include <BulletCollision/CollisionShapes/btConvexHullShape.h>
+#include <BulletCollision/BroadphaseCollision/btDbvtBroadphase.h>
+
+#include <Eigen/Eigenvalues>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <vector>
+
+static_assert(sizeof(btScalar) == sizeof(double), "CBullet must be built with BT_USE_DOUBLE_PRECISION");
+
+// MARK: - Small helpers
+
+namespace emb {
+
+inline void writeError(char* err, int size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+
+inline void writeError(char* err, int size, const char* fmt, ...) {
+    if (err == nullptr || size <= 0) return;
+    va_list args;
+    va_start(args, fmt);
+    std::vsnprintf(err, static_cast<size_t>(size), fmt, args);
+    va_end(args);
+}
+
+inline bool finite(const double* v, int n) {
+    for (int i = 0; i < n; ++i)
+        if (!std::isfinite(v[i])) return false;
+    return true;
+}
+
+inline btTransform poseToTransform(const double p[7]) {
+    btQuaternion q(p[3], p[4], p[5], p[6]);
+    q.normalize();
+    return btTransform(q, btVector3(p[0], p[1], p[2]));
+}
+
+inline void transformToPose(const btTransform& t, double p[7]) {
+    const btVector3& o = t.getOrigin();
+    btQuaternion q = t.getRotation();
+    p[0] = o.x(); p[1] = o.y(); p[2] = o.z();
+    p[3] = q.x(); p[4] = q.y(); p[5] = q.z(); p[6] = q.w();
+}
+
+inline void put3(double* out, const btVector3& v) { out[0] = v.x(); out[1] = v.y(); out[2] = v.z(); }
+
+inline btVector3 get3(const double* v) { return btVector3(v[0], v[1], v[2]); }
+
+/// The object id of a collision object, kept in its user index; link in user index 2.
+inline int objectId(const btCollisionObject* o) { return o->getUserIndex(); }
+inline int linkIndex(const btCollisionObject* o) { return o->getUserIndex2(); }
+
+}  // namespace emb
+
+// MARK: - Canonical contact order
+
+namespace emb {
+
+/// The sort key that makes the solver's contact order independent of broadphase history.
+struct ManifoldKey {
+    int idA, linkA, idB, linkB, partA, indexA, partB, indexB;
+
+    bool operator<(const ManifoldKey& o) const {
+        const int a[8] = {idA, linkA, idB, linkB, partA, indexA, partB, indexB};
+        const int b[8] = {o.idA, o.linkA, o.idB, o.linkB, o.partA, o.indexA, o.partB, o.indexB};
+        return std::lexicographical_compare(a, a + 8, b, b + 8);
+    }
+    bool operator==(const ManifoldKey& o) const { return !(*this < o) && !(o < *this); }
+};
+
+inline ManifoldKey keyOf(const btPersistentManifold* m) {
+    ManifoldKey k{objectId(m->getBody0()), linkIndex(m->getBody0()),
+                  objectId(m->getBody1()), linkIndex(m->getBody1()), -1, -1, -1, -1};
+    if (m->getNumContacts() > 0) {
+        const btManifoldPoint& p = m->getContactPoint(0);
+        k.partA = p.m_partId0; k.indexA = p.m_index0; k.partB = p.m_partId1; k.indexB = p.m_index1;
+    }
+    return k;
+}
+
+/// A dispatcher that sorts its manifolds canonically after each narrowphase.
+class CanonicalDispatcher : public btCollisionDispatcher {
+public:
+    explicit CanonicalDispatcher(btCollisionConfiguration* c) : btCollisionDispatcher(c) {}
+
+    void dispatchAllCollisionPairs(btOverlappingPairCache* pairCache, const btDispatcherInfo& info,
+                                   btDispatcher* dispatcher) override {
+        btCollisionDispatcher::dispatchAllCollisionPairs(pairCache, info, dispatcher);
+        sortManifolds();
+    }
+
+    void sortManifolds() {
+        int n = m_manifoldsPtr.size();
+        if (n < 2) return;
+        btPersistentManifold** begin = &m_manifoldsPtr[0];
+        std::sort(begin, begin + n, [](const btPersistentManifold* a, const btPersistentManifold* b) {
+            return keyOf(a) < keyOf(b);
+        });
+        for (int i = 0; i < n; ++i) m_manifoldsPtr[i]->m_index1a = i;
+    }
+};
+
+/// Constraint rows the solver has room for before it must grow (contacts × 3 plus limits).
+inline constexpr int kReservedRows = 1024;
+
+/// The multibody solver with its scratch arrays reserved up front, so that a joint limit engaging or a
+/// new contact does not grow an array (and allocate) in the middle of a run.
+class PreallocatedSolver : public btMultiBodyConstraintSolver {
+public:
+    /// Reserves room for `rows` constraint rows on robots with up to `dofs` coordinates and `links` links.
+    void reserve(int rows, int dofs, int links, int bodies) {
+        for (auto* a : {&m_multiBodyNonContactConstraints, &m_multiBodyNormalContactConstraints,
+                        &m_multiBodyFrictionContactConstraints, &m_multiBodyTorsionalFrictionContactConstraints,
+                        &m_multiBodySpinningFrictionContactConstraints})
+            a->reserve(rows);
+        for (auto* a : {&m_tmpSolverContactConstraintPool, &m_tmpSolverNonContactConstraintPool,
+                        &m_tmpSolverContactFrictionConstraintPool, &m_tmpSolverContactRollingFrictionConstraintPool})
+            a->reserve(rows);
+        for (auto* a : {&m_orderTmpConstraintPool, &m_orderNonContactConstraintPool, &m_orderFrictionConstraintPool})
+            a->reserve(rows);
+        m_tmpConstraintSizesPool.reserve(rows);
+        m_tmpSolverBodyPool.reserve(bodies);
+        const int perRow = 2 * (dofs + 6);
+        m_data.m_jacobians.reserve(rows * perRow);
+        m_data.m_deltaVelocitiesUnitImpulse.reserve(rows * perRow);
+        m_data.m_deltaVelocities.reserve(bodies * (dofs + 6));
+        m_data.scratch_r.reserve(4 * (dofs + 6) + 16);
+        m_data.scratch_v.reserve(4 * (links + 1) + 16);
+        m_data.scratch_m.reserve(4 * (links + 1) + 16);
+    }
+};
+
+}  // namespace emb
+
+using namespace emb;
+
+// MARK: - Handle structures
+
+struct emb_world {
+    std::unique_ptr<btDefaultCollisionConfiguration> config;
+    std::unique_ptr<CanonicalDispatcher> dispatcher;
+    std::unique_ptr<btDbvtBroadphase> broadphase;
+    std::unique_ptr<PreallocatedSolver> solver;
+    int reservedDofs = 0, reservedLinks = 0, reservedBodies = 0;
+    std::unique_ptr<btMultiBodyDynamicsWorld> dynamics;
+    std::unique_ptr<btStaticPlaneShape> groundShape;
+    std::unique_ptr<btRigidBody> ground;
+    int groundId = -1;
+    int integrator = EMB_INTEGRATOR_EULER;
+    int nextId = 0;
+    long long steps = 0;
+    double lastDt = 0;
+    std::vector<emb_robot*> robots;
+    std::vector<emb_body*> bodies;
+};
+
+struct emb_robot {
+    emb_world* world = nullptr;
+    int id = -1;
+    std::unique_ptr<btMultiBody> body;
+    std::vector<std::unique_ptr<btMultiBodyLinkCollider>> colliders;  // per link (base first); may hold null
+    std::vector<std::unique_ptr<btCollisionShape>> shapes;             // every shape this robot owns
+    std::vector<std::unique_ptr<btMultiBodyConstraint>> constraints;   // limits and friction motors
+    std::vector<btMultiBodyJointMotor*> frictionMotors;                // views into constraints
+    std::vector<double> frictionTorque;                                // per friction motor, N·m or N
+    std::vector<int> dofLink;           // per dof: the multibody link index (0-based, base excluded)
+    std::vector<double> heldTorque;     // per dof, after clamping
+    std::vector<double> maxEffort;      // per dof
+    std::vector<double> damping;        // per dof
+    std::vector<btTransform> inertialFrame;  // per link (base first): link frame → COM frame
+    std::vector<btVector3> externalForce;    // per link (base first), world frame, N, at the COM
+    btAlignedObjectArray<btQuaternion> scratchRot;
+    btAlignedObjectArray<btVector3> scratchVec;
+    btAlignedObjectArray<btVector3> scratchOmega;
+    btAlignedObjectArray<btVector3> scratchVel;
+};
+
+struct emb_body {
+    emb_world* world = nullptr;
+    int id = -1;
+    std::vector<std::unique_ptr<btCollisionShape>> shapes;
+    std::unique_ptr<btRigidBody> body;
+    btVector3 externalForce{0, 0, 0};
+    btVector3 externalPoint{0, 0, 0};
+};
+
+struct emb_snapshot {
+    struct RobotState {
+        std::vector<double> q, qd, torque, baseForce;
+        btVector3 basePos;        // Bullet's own representation, kept bit for bit:
+        btQuaternion worldToBase; // a transform round trip would re-derive the quaternion from a matrix
+        btVector3 baseVel, baseOmega;
+    };
+    struct BodyState {
+        btTransform transform;
+        btVector3 linear, angular;
+    };
+    struct ManifoldState {
+        ManifoldKey key;
+        int count;
+        btManifoldPoint points[MANIFOLD_CACHE_SIZE];
+    };
+    const emb_world* world = nullptr;
+    long long steps = 0;
+    std::vector<RobotState> robots;
+    std::vector<BodyState> bodies;
+    std::vector<ManifoldState> manifolds;
+};
+
+
+#endif  // EMBODY_CBULLET_INTERNAL_HPP
