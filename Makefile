@@ -8,9 +8,10 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 demo: setup release
 	.build/release/embody run
 
-## Install what is missing, then run the whole test suite.
+## Install what is missing, then run the whole test suite, then check debug and release builds agree bit for bit.
 test: setup
 	$(SWIFT) test
+	bash scripts/determinism-across-builds.sh
 
 setup:
 	@bash scripts/setup.sh
