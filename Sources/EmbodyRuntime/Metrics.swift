@@ -6,6 +6,7 @@ import EmbodyControl
 final class MetricsAccumulator {
     let dt: Double
     let effortLimits: [Double]
+    let floatingBase: Bool
     private(set) var ticks = 0
     private var errorSquares = 0.0
     private var errorMax = 0.0
@@ -15,8 +16,9 @@ final class MetricsAccumulator {
     private var baseHeightMin = Double.infinity
     private var baseHeightFinal = Double.nan
 
-    init(dof: Int, dt: Double, effortLimits: [Double]) {
+    init(dof: Int, dt: Double, effortLimits: [Double], floatingBase: Bool) {
         self.dt = dt
+        self.floatingBase = floatingBase
         self.effortLimits = effortLimits
         saturatedTicks = Array(repeating: 0, count: dof)
     }
@@ -54,7 +56,7 @@ final class MetricsAccumulator {
         }
         let samples = Double(max(1, ticks * n))
         let saturated = saturatedTicks.reduce(0, +)
-        return [
+        var values = [
             "final_joint_error_max": finalMax,
             "final_joint_error_rms": n > 0 ? (finalSquares / Double(n)).squareRoot() : 0,
             "tracking_error_rms": (errorSquares / samples).squareRoot(),
@@ -62,8 +64,11 @@ final class MetricsAccumulator {
             "control_effort": effort,
             "mechanical_work": work,
             "torque_saturation_fraction": Double(saturated) / samples,
-            "base_height_min": ticks > 0 ? baseHeightMin : finalState.basePose.position.z,
-            "base_height_final": ticks > 0 ? baseHeightFinal : finalState.basePose.position.z,
         ]
+        if floatingBase {  // a fixed base's height says nothing about the run
+            values["base_height_min"] = ticks > 0 ? baseHeightMin : finalState.basePose.position.z
+            values["base_height_final"] = ticks > 0 ? baseHeightFinal : finalState.basePose.position.z
+        }
+        return values
     }
 }

@@ -179,7 +179,7 @@ public final class Simulation {
         reference = Reference(dof: n)
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
-        metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits)
+        metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {
             recorder = try Recorder(path: path, simulation: (scenario, model, robot.dof, objects.count),
                                     every: options.recordEvery)
