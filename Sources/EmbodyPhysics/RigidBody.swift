@@ -43,23 +43,8 @@ public final class RigidBody {
 
     init(world: World, description: BodyDescription) throws(PhysicsError) {
         self.description = description
-        var shapes: [emb_shape_desc] = []
         var vertices: [[Double]] = []
-        for g in description.shapes {
-            var s = emb_shape_desc()
-            s.pose = g.origin.tuple
-            switch g.shape {
-            case .box(let size): s.type = EMB_SHAPE_BOX; s.size = (size.x, size.y, size.z)
-            case .sphere(let r): s.type = EMB_SHAPE_SPHERE; s.size = (r, 0, 0)
-            case .cylinder(let r, let l): s.type = EMB_SHAPE_CYLINDER; s.size = (r, l, 0)
-            case .capsule(let r, let l): s.type = EMB_SHAPE_CAPSULE; s.size = (r, l, 0)
-            case .mesh(let m):
-                s.type = EMB_SHAPE_CONVEX_HULL; s.size = (1, 1, 1)
-                s.vertex_count = Int32(m.vertices.count)
-                vertices.append(m.vertices.flatMap { [$0.x, $0.y, $0.z] })
-            }
-            shapes.append(s)
-        }
+        var shapes = description.shapes.map { shapeDescription($0, vertices: &vertices) }
         var err = [CChar](repeating: 0, count: 512)
         let created: OpaquePointer? = withArrayOfPointers(vertices) { vp in
             var v = 0

@@ -86,6 +86,9 @@ public final class Robot {
         return handle
     }
 
+    /// The shim's robot handle, for other EmbodyPhysics types (RigidBodyDynamics copies the model from it).
+    var shimHandle: OpaquePointer { h }
+
     /// The number of simulator links, base included.
     public var linkCount: Int { linkNames.count }
 
@@ -282,23 +285,7 @@ struct RobotPlan {
                 d.joint_pose = Transform.identity.tuple
                 d.axis = (1, 0, 0)
             }
-            var shapes: [emb_shape_desc] = []
-            for g in link.collisions {
-                var s = emb_shape_desc()
-                s.pose = g.origin.tuple
-                switch g.shape {
-                case .box(let size): s.type = EMB_SHAPE_BOX; s.size = (size.x, size.y, size.z)
-                case .sphere(let r): s.type = EMB_SHAPE_SPHERE; s.size = (r, 0, 0)
-                case .cylinder(let r, let l): s.type = EMB_SHAPE_CYLINDER; s.size = (r, l, 0)
-                case .capsule(let r, let l): s.type = EMB_SHAPE_CAPSULE; s.size = (r, l, 0)
-                case .mesh(let mesh):
-                    s.type = EMB_SHAPE_CONVEX_HULL
-                    s.vertex_count = Int32(mesh.vertices.count)
-                    vertexStorage.append(mesh.vertices.flatMap { [$0.x, $0.y, $0.z] })
-                    s.size = (1, 1, 1)
-                }
-                shapes.append(s)
-            }
+            let shapes = link.collisions.map { shapeDescription($0, vertices: &vertexStorage) }
             shapeStorage.append(shapes)
             links.append(d)
         }
@@ -338,6 +325,25 @@ struct RobotPlan {
             }
         }
     }
+}
+
+/// The C description of a placed shape; a mesh's vertices are appended, packed x, y, z, to `vertices`,
+/// and its `vertices` pointer is left for the caller to fill while that storage is pinned.
+func shapeDescription(_ g: Geometry, vertices: inout [[Double]]) -> emb_shape_desc {
+    var s = emb_shape_desc()
+    s.pose = g.origin.tuple
+    switch g.shape {
+    case .box(let size): s.type = EMB_SHAPE_BOX; s.size = (size.x, size.y, size.z)
+    case .sphere(let r): s.type = EMB_SHAPE_SPHERE; s.size = (r, 0, 0)
+    case .cylinder(let r, let l): s.type = EMB_SHAPE_CYLINDER; s.size = (r, l, 0)
+    case .capsule(let r, let l): s.type = EMB_SHAPE_CAPSULE; s.size = (r, l, 0)
+    case .mesh(let mesh):
+        s.type = EMB_SHAPE_CONVEX_HULL
+        s.size = (1, 1, 1)
+        s.vertex_count = Int32(mesh.vertices.count)
+        vertices.append(mesh.vertices.flatMap { [$0.x, $0.y, $0.z] })
+    }
+    return s
 }
 
 /// Calls `body` with stable base pointers for each inner array (nil for empty ones).
