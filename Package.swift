@@ -58,6 +58,7 @@ let package = Package(
         ),
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),
         .testTarget(name: "EmbodyPhysicsTests", dependencies: ["EmbodyPhysics", "EmbodyModel"]),
+        .testTarget(name: "EmbodyControlTests", dependencies: ["EmbodyControl", "EmbodyModel"]),
         .testTarget(name: "EmbodyScenarioTests", dependencies: ["EmbodyScenario", "EmbodyModel"], exclude: ["Fixtures"]),
         // Counts the test thread's heap allocations by interposing malloc; linked into tests only.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),

@@ -88,6 +88,7 @@ public final class Simulation {
     var trueState: RobotState
     var estimate: RobotState
     var reference: Reference
+    var metricReference: Reference
     var commanded: [Double]
     var applied: [Double]
     var basePose = [Double](repeating: 0, count: 7)
@@ -99,6 +100,11 @@ public final class Simulation {
     /// Measure each phase of every tick with the monotonic clock (costs about 8 clock reads per tick).
     public var timePhases = false
     let task: TaskPlan
+    /// The dynamics terms, built when the controller needs them.
+    public let dynamics: RigidBodyDynamics?
+    let eeTracker: EndEffectorTracker?
+    let stepRecorder: StepRecorder?
+    var linkPoses: [Double]
     let disturbances: [ScheduledDisturbance]
     let metrics: MetricsAccumulator
     let recorder: Recorder?
@@ -160,8 +166,22 @@ public final class Simulation {
         robot.setQ(initialQ)
 
         effortLimits = robot.effortLimits
-        controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups)
-        task = try TaskPlan(scenario.task, model: model, initialQ: initialQ, dt: dt)
+        if ControllerFactory.needsDynamics(scenario.controller.type) {
+            do { dynamics = try robot.makeDynamics() } catch {
+                throw RuntimeError("\(scenario.sourcePath): cannot build the dynamics terms: \(error.message)", invalidInput: false)
+            }
+        } else {
+            dynamics = nil
+        }
+        controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups,
+                                                linkNames: robot.linkNames, effortLimits: effortLimits, dynamics: dynamics)
+        task = try TaskPlan(scenario.task, model: model, linkNames: robot.linkNames, initialQ: initialQ, dt: dt)
+        eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, dt: physics.dt) }
+        let ticks = durationTicks
+        stepRecorder = task.holdTarget.flatMap {
+            StepRecorder(initial: initialQ, target: $0, ticks: ticks, dt: physics.dt)
+        }
+        linkPoses = [Double](repeating: 0, count: 7 * robot.linkCount)
         let linkNames = robot.linkNames, step = physics.dt
         var scheduled: [ScheduledDisturbance] = []
         for d in scenario.disturbances {
@@ -177,6 +197,7 @@ public final class Simulation {
         trueState = RobotState(dof: n)
         estimate = RobotState(dof: n)
         reference = Reference(dof: n)
+        metricReference = Reference(dof: n)
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
         metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
@@ -187,6 +208,7 @@ public final class Simulation {
             recorder = nil
         }
         controller.reset()
+        task.reference(atTick: 0, into: &metricReference)
         sense()
         try recordIfDue()
     }
@@ -208,13 +230,12 @@ public final class Simulation {
         mark(.sensing, &clock)
         copyState(from: trueState, to: &estimate)
         mark(.estimation, &clock)
-        // plan: the task's reference, sampled and held.
-        if k % periods.planning == 0 {
-            task.reference(atTick: k, into: &reference)
-        }
+        // plan: planners (which replan at the planning rate) have nothing to do for fixed tasks; the
+        // task's reference (a posture, a spline sample, an end-effector target) is sampled with control.
         mark(.planning, &clock)
         // control: τ from the estimate, held until the next control tick, clamped to the limits.
         if k % periods.control == 0 {
+            task.reference(atTick: k, into: &reference)
             estimate.time = Double(k) * dt
             controller.computeTorques(state: estimate, reference: reference, dt: Double(periods.control) * dt,
                                       tau: &commanded)
@@ -235,8 +256,15 @@ public final class Simulation {
         mark(.physics, &clock)
         sense()
         mark(.sensing, &clock)
-        metrics.accumulate(state: trueState, reference: reference, commanded: commanded, applied: applied,
+        // Errors compare the state after the step with the reference at that same time, tick k + 1.
+        task.reference(atTick: tick, into: &metricReference)
+        metrics.accumulate(state: trueState, reference: metricReference, commanded: commanded, applied: applied,
                            baseHeight: trueState.basePose.position.z)
+        stepRecorder?.accumulate(q: trueState.q)
+        if let eeTracker {
+            robot.getLinkPoses(&linkPoses)
+            eeTracker.accumulate(tick: tick, pose: Transform(linkPoses, from: 7 * eeTracker.plan.link))
+        }
         if let limit = scenario.termination.baseHeightBelow, trueState.basePose.position.z < limit, !fell {
             fell = true
             fellAtTick = tick
@@ -306,7 +334,9 @@ public final class Simulation {
 
     /// Finishes the run: flushes the log, evaluates success criteria, and returns the summary.
     public func finish(wallTime: Double) throws(RuntimeError) -> RunSummary {
-        let values = metrics.values(finalState: trueState, reference: reference)
+        var values = metrics.values(finalState: trueState, reference: metricReference)
+        for (k, v) in eeTracker?.values() ?? [:] { values[k] = v }
+        for (k, v) in stepRecorder?.values() ?? [:] { values[k] = v }
         var criteria: [CriterionResult] = []
         for c in scenario.success {
             let v = values[c.metric] ?? .nan

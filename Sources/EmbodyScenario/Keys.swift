@@ -71,10 +71,17 @@ enum Keys {
     static let parameters = MapShape(fields: [], other: .leaf)
     static let controller = MapShape(fields: [
         ("type", .leaf), ("gains", .map(gains)), ("torque_limit_scale", .leaf), ("parameters", .map(parameters)),
+        ("ee_link", .leaf),
     ])
 
     static let waypoint = MapShape(fields: [("at", .leaf), ("q", .map(jointValues))])
-    static let task = MapShape(fields: [("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint)))])
+    static let eeTarget = MapShape(fields: [("position", .vector), ("rpy", .vector), ("hold", .leaf)])
+    static let tolerance = MapShape(fields: [("position", .leaf), ("orientation", .leaf)])
+    static let task = MapShape(fields: [
+        ("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint))),
+        ("amplitude", .map(jointValues)), ("frequency", .leaf), ("link", .leaf), ("targets", .list(.map(eeTarget))),
+        ("tolerance", .map(tolerance)),
+    ])
 
     static let disturbance = MapShape(fields: [("at", .leaf), ("duration", .leaf), ("link", .leaf), ("force", .vector)])
     static let termination = MapShape(fields: [("base_height_below", .leaf)])

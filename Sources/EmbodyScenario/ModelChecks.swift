@@ -23,6 +23,13 @@ struct ModelChecks {
         for (i, waypoint) in scenario.task.waypoints.enumerated() {
             checkPositions(waypoint.q, path: "task.waypoints[\(i)].q")
         }
+        if scenario.task.type == "joint_sine" {
+            for value in scenario.task.amplitude where model.coordinateIndex(ofJoint: value.name) == nil {
+                log.error(value.location, "task.amplitude: " + unknownJoint(value.name))
+            }
+        }
+        checkLink(scenario.task.link, path: "task.link", at: scenario.task.location)
+        checkLink(scenario.controller.eeLink, path: "controller.ee_link", at: scenario.controller.location)
         for (i, disturbance) in scenario.disturbances.enumerated() where model.linkIndex(named: disturbance.link) == nil {
             let links = model.links.map(\.name)
             let location = i < draft.disturbanceLinkLocations.count ? draft.disturbanceLinkLocations[i] : disturbance.location
@@ -32,6 +39,13 @@ struct ModelChecks {
         checkController(scenario.controller, hasController: draft.hasController, gainsHadProblems: draft.gainsHadProblems,
                         groups: scenario.robot.groups, at: draft.rootLocation)
         draft.scenario = scenario
+    }
+
+    /// Reports a link name the robot does not have.
+    private mutating func checkLink(_ name: String?, path: String, at location: SourceLocation) {
+        guard let name, model.linkIndex(named: name) == nil else { return }
+        log.error(location, "\(path): the robot '\(model.name)' has no link '\(name)'"
+                  + Suggest.hint(for: name, in: model.links.map(\.name), what: "links"))
     }
 
     // MARK: - Groups

@@ -237,6 +237,8 @@ public struct ControllerSpec: Equatable, Sendable {
     public var location: SourceLocation
     /// Where the gains are (the `gains` key, or the controller section when there are none).
     public var gainsLocation: SourceLocation
+    /// For "osc": the end-effector link's name.
+    public var eeLink: String?
 
     /// Creates a controller description; `torqueLimitScale` is dimensionless.
     public init(type: String = "pd", gains: [GainEntry] = [], torqueLimitScale: Double = 1.0,
@@ -266,6 +268,23 @@ public struct Waypoint: Equatable, Sendable {
     }
 }
 
+/// An end-effector pose to reach and hold.
+public struct EndEffectorTarget: Equatable, Sendable {
+    /// The target position in m, world frame.
+    public var position: [Double]
+    /// The target orientation as roll-pitch-yaw in rad (URDF convention), or nil for position only.
+    public var rpy: [Double]?
+    /// How long the target is held, in s.
+    public var hold: Double
+    /// Where the target is written.
+    public var location: SourceLocation
+
+    /// Creates a target; position in m, rpy in rad, hold in s.
+    public init(position: [Double], rpy: [Double]?, hold: Double, location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.position = position; self.rpy = rpy; self.hold = hold; self.location = location
+    }
+}
+
 /// What the robot is asked to do.
 public struct TaskSpec: Equatable, Sendable {
     /// The task type, one of `ScenarioSchema.taskTypes` (default "hold").
@@ -273,7 +292,20 @@ public struct TaskSpec: Equatable, Sendable {
     /// For "hold": targets by joint name in rad or m; joints not named hold their initial q.
     public var q: [NamedValue]
     /// For "joint_waypoints": targets that switch at strictly increasing times (s); the first may be at 0.
+    /// For "joint_trajectory": points a C²-continuous cubic spline passes through at those times.
     public var waypoints: [Waypoint]
+    /// For "joint_sine": amplitudes by joint name in rad or m, about each joint's initial q.
+    public var amplitude: [NamedValue] = []
+    /// For "joint_sine": the frequency in Hz.
+    public var frequency: Double = 1
+    /// For "ee_targets": the end-effector link whose pose is controlled.
+    public var link: String?
+    /// For "ee_targets": the poses to reach, each held for its `hold` time, in order.
+    public var targets: [EndEffectorTarget] = []
+    /// For "ee_targets": a target counts as reached within this distance in m (default 0.005).
+    public var positionTolerance: Double = 0.005
+    /// For "ee_targets": and within this angle in rad (default 2° = 0.0349).
+    public var orientationTolerance: Double = 2 * Double.pi / 180
     /// Where the task section is (the `task` key).
     public var location: SourceLocation
 
@@ -455,9 +487,9 @@ public struct Scenario: Equatable, Sendable {
 /// The names the schema accepts for types and metrics.
 public enum ScenarioSchema {
     /// Controller types `controller.type` accepts.
-    public static let controllerTypes: [String] = ["pd"]
+    public static let controllerTypes: [String] = ["pd", "pid", "pd_gravity", "computed_torque", "stable_pd", "osc"]
     /// Task types `task.type` accepts.
-    public static let taskTypes: [String] = ["hold", "joint_waypoints"]
+    public static let taskTypes: [String] = ["hold", "joint_waypoints", "joint_trajectory", "joint_sine", "ee_targets"]
     /// Integrators `physics.integrator` accepts.
     public static let integrators: [String] = ["euler", "rk4"]
     /// Shape kinds a world object's `shape` accepts.
@@ -466,6 +498,8 @@ public enum ScenarioSchema {
     public static let metrics: [String] = [
         "final_joint_error_max", "final_joint_error_rms", "tracking_error_rms", "tracking_error_max",
         "base_height_min", "base_height_final", "torque_saturation_fraction", "control_effort",
-        "mechanical_work",
+        "mechanical_work", "rise_time", "overshoot", "settling_time", "steady_state_error",
+        "ee_position_error", "ee_orientation_error", "ee_position_error_max", "ee_orientation_error_max",
+        "ee_reach_time_max", "ee_targets_reached",
     ]
 }

@@ -276,6 +276,11 @@ extension Reader {
             spec.gainsLocation = gainsField.keyLocation
         }
         if let scale = number(view.field("torque_limit_scale"), .positive) { spec.torqueLimitScale = scale }
+        let eeField = spec.type == "osc" ? require(view, "ee_link", example: "ee_link: ee_link") : view.field("ee_link")
+        if let eeField, let link = string(eeField) {
+            spec.eeLink = link
+            if spec.type != "osc" { log.error(eeField.keyLocation, "controller.ee_link is only used by controller type osc") }
+        }
         if let parametersField = view.field("parameters"),
            let parameters = map(parametersField, shape: Keys.parameters, example: "{ horizon: 20 }") {
             for entry in parameters.otherEntries(Keys.parameters) {
@@ -293,22 +298,53 @@ extension Reader {
         guard let view = map(field, shape: Keys.task, example: "{ type: hold }") else { return spec }
         let type = choice(require(view, "type", example: "type: hold"), among: ScenarioSchema.taskTypes, what: "task type")
         if let type { spec.type = type }
-        if let qField = view.field("q") {
-            if type == "joint_waypoints" {
-                log.error(qField.keyLocation, "task.q is only used by task type hold; give joint_waypoints targets in task.waypoints")
+        // Which keys each task type uses; a key given to another type is an error, not silently ignored.
+        let uses: [String: Set<String>] = [
+            "hold": ["q"], "joint_waypoints": ["waypoints"], "joint_trajectory": ["waypoints"],
+            "joint_sine": ["amplitude", "frequency"], "ee_targets": ["link", "targets", "tolerance"],
+        ]
+        if let type, let used = uses[type] {
+            for key in ["q", "waypoints", "amplitude", "frequency", "link", "targets", "tolerance"] where !used.contains(key) {
+                if let f = view.field(key) {
+                    let owners = uses.filter { $0.value.contains(key) }.map(\.key).sorted().joined(separator: ", ")
+                    log.error(f.keyLocation, "task.\(key) is not used by task type \(type) (it belongs to \(owners))")
+                }
             }
-            spec.q = namedValues(qField, unit: "rad or m") ?? []
         }
-        let waypointsField = type == "joint_waypoints"
+        if let qField = view.field("q") { spec.q = namedValues(qField, unit: "rad or m") ?? [] }
+        let needsWaypoints = type == "joint_waypoints" || type == "joint_trajectory"
+        let waypointsField = needsWaypoints
             ? require(view, "waypoints", example: "waypoints: [{ at: 0, q: { joint_1: 0.5 } }]")
             : view.field("waypoints")
-        if let waypointsField {
-            if type == "hold" {
-                log.error(waypointsField.keyLocation, "task.waypoints is only used by task type joint_waypoints; a hold task takes its targets from task.q")
+        if let waypointsField { spec.waypoints = readWaypoints(waypointsField, duration: duration) }
+        if type == "joint_sine" {
+            spec.amplitude = namedValues(require(view, "amplitude", example: "amplitude: { joint_1: 0.5 }"), unit: "rad or m") ?? []
+            if let f = number(require(view, "frequency", example: "frequency: 1.0"), unit: "Hz", .positive) { spec.frequency = f }
+        }
+        if type == "ee_targets" {
+            if let link = string(require(view, "link", example: "link: ee_link")) { spec.link = link }
+            spec.targets = readTargets(require(view, "targets", example: "targets: [{ position: [0.5, 0, 0.5], hold: 1.5 }]"))
+            if let tolerance = view.field("tolerance"), let t = map(tolerance, shape: Keys.tolerance, example: "{ position: 0.005, orientation: 0.035 }") {
+                if let p = number(t.field("position"), unit: "m", .positive) { spec.positionTolerance = p }
+                if let o = number(t.field("orientation"), unit: "rad", .positive) { spec.orientationTolerance = o }
             }
-            spec.waypoints = readWaypoints(waypointsField, duration: duration)
         }
         return spec
+    }
+
+    private mutating func readTargets(_ field: Field?) -> [EndEffectorTarget] {
+        guard let field, let items = list(field, example: "[{ position: [0.5, 0, 0.5], hold: 1.5 }]") else { return [] }
+        if items.isEmpty { log.error(field.location, "\(field.path) must hold at least one target") }
+        var targets: [EndEffectorTarget] = []
+        for item in items {
+            guard let view = map(item, shape: Keys.eeTarget, example: "{ position: [0.5, 0, 0.5], rpy: [3.14159, 0, 0], hold: 1.5 }") else { continue }
+            let position = vector(require(view, "position", example: "position: [0.5, 0, 0.5]"), count: 3, unit: "m")
+            let rpy = vector(view.field("rpy"), count: 3, unit: "rad")
+            let hold = number(require(view, "hold", example: "hold: 1.5"), unit: "s", .positive)
+            guard let position, let hold else { continue }
+            targets.append(EndEffectorTarget(position: position, rpy: rpy, hold: hold, location: item.location))
+        }
+        return targets
     }
 
     private mutating func readWaypoints(_ field: Field, duration: Double?) -> [Waypoint] {

@@ -335,21 +335,21 @@ struct ValidationTests {
 
     @Test("an unknown controller type lists the valid ones")
     func unknownControllerType() throws {
-        let text = minimalArm.replacingOccurrences(of: "type: pd", with: "type: pid")
+        let text = minimalArm.replacingOccurrences(of: "type: pd", with: "type: pdd")
         let diagnostic = try #require(onlyDiagnostic(text))
-        #expect(diagnostic.message == "unknown controller type 'pid'; did you mean 'pd'? (valid controller types: pd)")
-        #expect(diagnostic.location.column == column(of: "pid", in: text))
+        #expect(diagnostic.message == "unknown controller type 'pdd'; did you mean 'pd'? (valid controller types: pd, pid, pd_gravity, computed_torque, stable_pd, osc)")
+        #expect(diagnostic.location.column == column(of: "pdd", in: text))
     }
 
     @Test("an unknown task type lists the valid ones")
     func unknownTaskType() throws {
         let text = minimalArm + "task: { type: waypoints }\n"
         let diagnostic = try #require(onlyDiagnostic(text))
-        #expect(diagnostic.message == "unknown task type 'waypoints'; did you mean 'joint_waypoints'? (valid task types: hold, joint_waypoints)")
+        #expect(diagnostic.message == "unknown task type 'waypoints'; did you mean 'joint_waypoints'? (valid task types: hold, joint_waypoints, joint_trajectory, joint_sine, ee_targets)")
         #expect(diagnostic.location.line == line(of: "waypoints", in: text))
         #expect(diagnostic.location.column == column(of: "waypoints", in: text))
         let far = try #require(onlyDiagnostic(minimalArm + "task: { type: hover }\n"))
-        #expect(far.message == "unknown task type 'hover' (valid task types: hold, joint_waypoints)")
+        #expect(far.message == "unknown task type 'hover' (valid task types: hold, joint_waypoints, joint_trajectory, joint_sine, ee_targets)")
     }
 
     @Test("task keys that belong to the other task type are errors")
@@ -358,7 +358,7 @@ struct ValidationTests {
         let found = diagnostics(text)
         #expect(found.map(\.message) == [
             "missing required key 'task.waypoints', such as waypoints: [{ at: 0, q: { joint_1: 0.5 } }]",
-            "task.q is only used by task type hold; give joint_waypoints targets in task.waypoints",
+            "task.q is not used by task type joint_waypoints (it belongs to hold)",
         ])
     }
 

@@ -333,6 +333,176 @@ emb_status emb_body_apply_force(emb_body* body, const double force[3], const dou
 /// Applies an external force in N at the origin of a robot link (−1 for the base) for the next step only.
 emb_status emb_robot_apply_link_force(emb_robot* robot, int link, const double force[3]);
 
+// MARK: - Dynamics terms
+//
+// An emb_dynamics object computes the rigid-body dynamics of one robot for controllers, planners and
+// estimators: the mass matrix M(q), the bias forces h(q, v), the gravity forces g(q), point and frame
+// Jacobians, forward kinematics, inverse dynamics and (for checking all of these) the accelerations
+// Bullet's own articulated-body algorithm computes, the ones the simulator integrates. It owns a
+// private copy of the robot's multibody, taken at creation, so no call ever touches the simulated
+// state. Conventions (docs/dynamics.md):
+//   - q: the dof joint coordinates in emb_robot_get_q order (rad or m).
+//   - v, the generalized velocity, nv doubles: for a fixed base v = q̇ (nv = dof); for a floating base
+//     v = [v_O (3), ω (3), q̇ (dof)] (nv = dof + 6), where v_O is the world-frame velocity of the base
+//     LINK frame's origin and ω the base's angular velocity in the world frame, as
+//     emb_robot_get_base_twist reads them. v̇ is their plain time derivative (for the base: the
+//     origin's acceleration and the angular acceleration, world frame).
+//   - Generalized forces τ (nv doubles) are power-conjugate to v: for a floating base, a world-frame
+//     force on the base (N) and a world-frame torque about the base link origin (N·m), then the joint
+//     torques or forces.
+//   - The equations of motion are M(q) v̇ + h(q, v) = τ, with h = C(q, v) v + g(q). Joint damping,
+//     joint friction, Bullet's link velocity decay, limits and contacts are not part of them.
+//   - Gravity is the world's at creation (emb_dynamics_set_gravity changes it).
+//   - base_pose is always the base link frame's world pose (7 doubles; the quaternion is normalized);
+//     for a fixed base, pass the pose the base is fixed at (emb_robot_get_base_pose).
+//   - Matrices are row-major. A Jacobian has 6 rows: the point's linear velocity (x, y, z) in m/s, then
+//     the link's angular velocity (x, y, z) in rad/s, both in the world frame, per unit of each v entry.
+//   - Links are numbered as in emb_robot_get_link_poses: 0 is the base.
+//   - Input arrays must be finite (EMB_ERR_ARGUMENT otherwise). A call with bitwise the same q and base_pose
+//     as the previous call on the same object reuses its kinematics (M, h and J at one state cost less).
+//   - Nothing here allocates after emb_dynamics_create. An object is not safe to use from two threads
+//     at once; create one per thread.
+
+/// Dynamics terms of one robot, computed on a private copy of its model.
+typedef struct emb_dynamics emb_dynamics;
+
+/// Creates a dynamics object for `robot` (copying its links, joints, inertias and its world's gravity);
+/// returns NULL and writes a message to err on failure. It stays valid after the robot is destroyed.
+emb_dynamics* emb_dynamics_create(const emb_robot* robot, char* err, int err_size);
+
+/// Destroys a dynamics object; NULL is ignored.
+void emb_dynamics_destroy(emb_dynamics* dyn);
+
+/// The number of joint coordinates (the length of q).
+int emb_dynamics_dof(const emb_dynamics* dyn);
+
+/// The number of generalized velocities: dof, or dof + 6 with a floating base.
+int emb_dynamics_nv(const emb_dynamics* dyn);
+
+/// The number of links, base included.
+int emb_dynamics_link_count(const emb_dynamics* dyn);
+
+/// Non-zero when the base floats (v and τ then start with 6 base entries).
+int emb_dynamics_floating_base(const emb_dynamics* dyn);
+
+/// Reads the gravity the terms use, in m/s², world frame (3 doubles).
+emb_status emb_dynamics_get_gravity(const emb_dynamics* dyn, double gravity[3]);
+
+/// Sets the gravity the terms use, in m/s², world frame (3 doubles); call it when the world's changes.
+emb_status emb_dynamics_set_gravity(emb_dynamics* dyn, const double gravity[3]);
+
+/// Writes the mass matrix M(q) (nv × nv doubles, row-major, kg, kg·m or kg·m²) into `mass_matrix`.
+emb_status emb_dynamics_mass_matrix(emb_dynamics* dyn, const double* q, const double base_pose[7],
+                                    double* mass_matrix, int capacity);
+
+/// Writes the bias forces h(q, v) = C(q, v) v + g(q) (nv doubles, N or N·m), the τ giving v̇ = 0; v has nv doubles.
+emb_status emb_dynamics_bias(emb_dynamics* dyn, const double* q, const double* v, const double base_pose[7],
+                             double* bias, int capacity);
+
+/// Writes the gravity forces g(q) = h(q, 0) (nv doubles, N or N·m).
+emb_status emb_dynamics_gravity(emb_dynamics* dyn, const double* q, const double base_pose[7],
+                                double* gravity_forces, int capacity);
+
+/// Writes the inverse dynamics τ = M(q) v̇ + h(q, v) (nv doubles) for velocities v and accelerations
+/// v̇ (nv doubles each; NULL means zero), by the recursive Newton-Euler algorithm.
+emb_status emb_dynamics_inverse(emb_dynamics* dyn, const double* q, const double* v, const double* vdot,
+                                const double base_pose[7], double* tau, int capacity);
+
+/// Writes Bullet's forward dynamics v̇ (nv doubles) for generalized forces τ (nv doubles): the
+/// accelerations btMultiBody's articulated-body algorithm computes, exactly as the simulator's step
+/// does before integrating, without contacts, limits, damping or friction.
+emb_status emb_dynamics_forward(emb_dynamics* dyn, const double* q, const double* v, const double* tau,
+                                const double base_pose[7], double* vdot, int capacity);
+
+/// Writes the 6 × nv Jacobian (row-major) of a point fixed in link `link`, given in that link's frame in m
+/// (3 doubles; NULL means the link frame's origin, which gives the frame Jacobian).
+emb_status emb_dynamics_jacobian(emb_dynamics* dyn, int link, const double point[3], const double* q,
+                                 const double base_pose[7], double* jacobian, int capacity);
+
+/// Writes J̇(q, v) v (6 doubles): the point's linear acceleration (m/s²) and the link's angular
+/// acceleration (rad/s²), world frame, when v̇ = 0, so the point accelerates by J v̇ + J̇ v; gravity excluded.
+emb_status emb_dynamics_bias_acceleration(emb_dynamics* dyn, int link, const double point[3], const double* q,
+                                          const double* v, const double base_pose[7], double acceleration[6]);
+
+/// Writes the world pose of link `link`'s frame at configuration q (7 doubles), as emb_robot_get_link_poses
+/// would read it after emb_robot_set_q and emb_robot_set_base_pose.
+emb_status emb_dynamics_link_pose(emb_dynamics* dyn, int link, const double* q, const double base_pose[7],
+                                  double pose[7]);
+
+// MARK: - Queries
+//
+// Read-only geometric queries for sensors and planners (queries.cpp): batched ray casts, and collision
+// checks of a robot at a configuration other than its current one. They never change the simulation: an
+// emb_world_step after a query gives the same bits as without it. They do not use the broadphase (whose
+// stored bounds lag one step behind and would be disturbed by a refresh); instead they visit objects in a
+// fixed order (the ground, bodies in creation order, then robots in creation order, each robot's links
+// base first) and cull them with bounds computed from the current poses, so their results depend only on
+// the current poses. Apart from Bullet's pooled collision algorithms they allocate nothing. Do not call
+// them while another thread steps or reads the same world.
+//
+// Link numbering here is that of emb_robot_get_link_poses (0 = the base), unlike emb_contact's.
+
+/// Casts `count` rays and reports each one's closest hit. Ray i runs from origins[3i..3i+2] to ends[3i..3i+2]
+/// (m, world frame); objects whose id equals `ignore_object` are skipped (−1 skips none; pass a robot's id for
+/// a camera mounted on it). Per ray: hit_fraction[i] is the hit's fraction of the way from origin to end
+/// (1 = no hit); hit_object[i] the object id (−1 = none); hit_link[i] the robot link (0 = base), −1 for bodies,
+/// the ground or no hit; hit_normal[3i..3i+2] the unit surface normal at the hit, world frame (zeros = none).
+/// hit_object, hit_link and hit_normal may be NULL. Cost: O(count × objects) bound tests plus one Bullet
+/// ray test per object whose bounds the ray crosses; convex shapes use subsimplex ray casting
+/// (exact to ~1e-8 m on boxes and spheres; cylinders show their rims rounded by the collision margin).
+emb_status emb_world_ray_cast_batch(const emb_world* world, const double* origins, const double* ends, int count,
+                                    int ignore_object, double* hit_fraction, int* hit_object, int* hit_link,
+                                    double* hit_normal);
+
+/// emb_robot_check_collision flag: test the robot's links against the ground plane.
+#define EMB_CHECK_GROUND 1
+/// emb_robot_check_collision flag: test against rigid bodies, static and dynamic, at their current poses.
+#define EMB_CHECK_BODIES 2
+/// emb_robot_check_collision flag: test against other robots at their current configurations.
+#define EMB_CHECK_ROBOTS 4
+/// emb_robot_check_collision flag: test the robot's own link pairs that move relative to each other and are
+/// not parent and child.
+#define EMB_CHECK_SELF 8
+/// emb_robot_check_collision flag: test every pair and report the closest, instead of stopping at the first hit.
+#define EMB_CHECK_ALL_PAIRS 16
+/// emb_robot_check_collision flags: ground, bodies, other robots and self.
+#define EMB_CHECK_EVERYTHING 15
+
+/// The outcome of emb_robot_check_collision.
+typedef struct emb_collision_result {
+    /// Non-zero when some tested pair is closer than the margin.
+    int colliding;
+    /// The robot's link in the reported pair (0 = base), −1 when none.
+    int link;
+    /// The other object's id (the robot's own id for self-collision), −1 when none.
+    int other_object;
+    /// The other object's link (0 = base) when it is a robot, else −1.
+    int other_link;
+    /// The reported pair's signed distance in m (negative = penetration); +infinity when no pair is within the margin.
+    double distance;
+    /// The number of narrowphase tests run (a cost measure).
+    int pairs_tested;
+} emb_collision_result;
+
+/// Tests whether the robot at joint positions q (count = dof doubles, rad or m; base at its current pose)
+/// would come closer than `margin` m (0: touching is allowed, penetration is not) to what `flags` selects.
+/// Only links that a movable joint moves relative to the base are tested against the world (links rigidly
+/// attached to the base stay where they are whatever q is, and usually rest on the ground or a mount).
+/// Self-collision skips parent-child pairs, pairs joined only by fixed joints, and pairs (i, j) with
+/// allowed_pairs[i·link_count + j] or [j·link_count + i] non-zero (link_count² bytes, 0 = base; may be NULL).
+/// Other objects stay at their current poses. The robot's joints are set to q for the test and then restored,
+/// with every cached link frame and collider transform recomputed from the restored q, bit for bit as before.
+/// Cost: one bound test per (moving link, object) and per (link, link) pair, and one GJK/EPA narrowphase per
+/// pair of shapes whose bounds overlap within the margin; it stops at the first hit unless EMB_CHECK_ALL_PAIRS.
+emb_status emb_robot_check_collision(emb_robot* robot, const double* q, int count, int flags, double margin,
+                                     const unsigned char* allowed_pairs, emb_collision_result* result);
+
+/// Writes, for every pair of the robot's links (link_count² bytes, row-major, symmetric, 0 = base), 1 when the
+/// two are closer than `margin` m at joint positions q (count = dof doubles), else 0; adjacent links included.
+/// Use it at a reference posture to find pairs that always touch (to pass as allowed_pairs above).
+emb_status emb_robot_self_collision_matrix(emb_robot* robot, const double* q, int count, double margin,
+                                           unsigned char* pairs, int capacity);
+
 #ifdef __cplusplus
 }
 #endif
