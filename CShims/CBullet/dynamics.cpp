@@ -3,11 +3,12 @@
 // them against. Conventions and the reasons for the choices are in docs/dynamics.md.
 //
 // How it works: emb_dynamics_create copies the robot's btMultiBody (masses, principal inertias, joint
-// frames and axes) into a second, private btMultiBody that belongs to no world. Kinematics come from that
-// copy (setJointPos and forwardKinematics, Bullet's own arithmetic, so link poses match the simulator's
-// bit for bit); the dynamics terms are this file's recursive Newton-Euler (RNEA) and composite-rigid-body
+// frames and axes) into a second, private btMultiBody that belongs to no world. Joint kinematics come from
+// that copy (setJointPos: Bullet's own arithmetic for each joint's rotation and offset), chained to the
+// world here; the dynamics terms are this file's recursive Newton-Euler (RNEA) and composite-rigid-body
 // (CRBA) algorithms on Eigen, in the same COM frames Bullet uses. emb_dynamics_forward runs Bullet's
 // articulated-body algorithm on the copy with dt = 0, which yields the accelerations without integrating.
+// Why not BulletInverseDynamics: Debian ships its libraries without its headers (docs/dynamics.md).
 //
 // Frames: body 0 is the base, body k = multibody link k − 1. Every body frame is Bullet's: origin at the
 // COM, axes along the principal axes of inertia. Spatial vectors are pairs (angular, linear) of 3-vectors
