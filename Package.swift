@@ -40,13 +40,17 @@ let package = Package(
         .target(name: "EmbodyPhysics", dependencies: ["EmbodyModel", "CBullet"]),
         // Controllers, dynamics terms and response metrics; no Bullet here.
         .target(name: "EmbodyControl", dependencies: ["EmbodyModel"]),
+        // Sensors, noise models and estimators; no Bullet here.
+        .target(name: "EmbodyPerception", dependencies: ["EmbodyModel"]),
+        // Inverse kinematics, trajectories and sampling-based motion planning; no Bullet here.
+        .target(name: "EmbodyPlanning", dependencies: ["EmbodyModel"]),
         // Scenario files (YAML or JSON): schema, validation with source locations, overrides.
         .target(name: "EmbodyScenario", dependencies: ["EmbodyModel", .product(name: "Yams", package: "Yams")]),
         // The fixed-timestep multi-rate loop, pacing, recording, replay and summaries.
         .target(
             name: "EmbodyRuntime",
             dependencies: [
-                "EmbodyModel", "EmbodyPhysics", "EmbodyScenario", "EmbodyControl",
+                "EmbodyModel", "EmbodyPhysics", "EmbodyScenario", "EmbodyControl", "EmbodyPerception", "EmbodyPlanning",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -59,6 +63,8 @@ let package = Package(
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),
         .testTarget(name: "EmbodyPhysicsTests", dependencies: ["EmbodyPhysics", "EmbodyModel"]),
         .testTarget(name: "EmbodyControlTests", dependencies: ["EmbodyControl", "EmbodyModel"]),
+        .testTarget(name: "EmbodyPerceptionTests", dependencies: ["EmbodyPerception", "EmbodyModel", "EmbodyPhysics"]),
+        .testTarget(name: "EmbodyPlanningTests", dependencies: ["EmbodyPlanning", "EmbodyModel", "EmbodyPhysics"]),
         .testTarget(name: "EmbodyScenarioTests", dependencies: ["EmbodyScenario", "EmbodyModel"], exclude: ["Fixtures"]),
         // Counts the test thread's heap allocations by interposing malloc; linked into tests only.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
