@@ -19,13 +19,17 @@ enum RunEvent: UInt8 {
 }
 
 /// The channel names of a run's records, in storage order.
-public func recordChannels(jointNames: [String], objectNames: [String]) -> [String] {
+public func recordChannels(jointNames: [String], objectNames: [String], estimated: Bool = false) -> [String] {
     var c: [String] = []
     for prefix in ["q", "qd", "tau_cmd", "tau"] { c += jointNames.map { "\(prefix).\($0)" } }
     c += ["x", "y", "z", "qx", "qy", "qz", "qw"].map { "base.\($0)" }
     c += ["vx", "vy", "vz", "wx", "wy", "wz"].map { "base.\($0)" }
     for o in objectNames {
         c += ["x", "y", "z", "qx", "qy", "qz", "qw", "vx", "vy", "vz", "wx", "wy", "wz"].map { "\(o).\($0)" }
+    }
+    if estimated {  // what the controller saw, next to the truth above
+        for prefix in ["est.q", "est.qd"] { c += jointNames.map { "\(prefix).\($0)" } }
+        c += ["qx", "qy", "qz", "qw"].map { "est.base.\($0)" }
     }
     return c
 }
@@ -50,10 +54,8 @@ final class Recorder {
     private let events: UnsafeMutableBufferPointer<LogEvent>
     private var eventCount = 0
 
-    init(path: String, simulation: (Scenario, RobotModel, Int, Int), every: Int) throws(RuntimeError) {
-        let (scenario, model, _, _) = simulation
+    init(path: String, scenario: Scenario, channels: [String], every: Int) throws(RuntimeError) {
         guard every >= 1 else { throw RuntimeError("--record-every must be at least 1, got \(every)") }
-        let channels = recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name))
         let header = LogHeader(embodyVersion: EmbodyVersion.current, scenarioName: scenario.name,
                                scenarioPath: scenario.sourcePath, scenarioText: scenario.sourceText,
                                scenarioHash: textHash(scenario.sourceText), overrides: scenario.overrides,

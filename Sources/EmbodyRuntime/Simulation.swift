@@ -108,9 +108,13 @@ public final class Simulation {
     let disturbances: [ScheduledDisturbance]
     let metrics: MetricsAccumulator
     let recorder: Recorder?
+    /// Declared sensors and the estimators fed by them.
+    let sensors: SensorSuite
 
-    /// Builds the world and everything the loop needs from a validated scenario.
-    public init(scenario: Scenario, model: RobotModel, options: RunOptions = RunOptions()) throws(RuntimeError) {
+    /// Builds the world and everything the loop needs from a validated scenario; `makeController`, when given,
+    /// replaces the scenario's controller with one built from the robot's dynamics terms (always built then).
+    public init(scenario: Scenario, model: RobotModel, options: RunOptions = RunOptions(),
+                controller makeController: ((RigidBodyDynamics?) -> Controller)? = nil) throws(RuntimeError) {
         self.scenario = scenario
         self.model = model
         let physics = scenario.physics
@@ -166,15 +170,19 @@ public final class Simulation {
         robot.setQ(initialQ)
 
         effortLimits = robot.effortLimits
-        if ControllerFactory.needsDynamics(scenario.controller.type) {
+        if makeController != nil || ControllerFactory.needsDynamics(scenario.controller.type) {
             do { dynamics = try robot.makeDynamics() } catch {
                 throw RuntimeError("\(scenario.sourcePath): cannot build the dynamics terms: \(error.message)", invalidInput: false)
             }
         } else {
             dynamics = nil
         }
-        controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups,
-                                                linkNames: robot.linkNames, effortLimits: effortLimits, dynamics: dynamics)
+        if let makeController {
+            controller = makeController(dynamics)
+        } else {
+            controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups,
+                                                    linkNames: robot.linkNames, effortLimits: effortLimits, dynamics: dynamics)
+        }
         task = try TaskPlan(scenario.task, model: model, linkNames: robot.linkNames, initialQ: initialQ, dt: dt)
         eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, dt: physics.dt) }
         let ticks = durationTicks
@@ -200,9 +208,13 @@ public final class Simulation {
         metricReference = Reference(dof: n)
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
+        let suite = try SensorSuite(scenario: scenario, robot: robot, dt: physics.dt)
+        sensors = suite
         metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {
-            recorder = try Recorder(path: path, simulation: (scenario, model, robot.dof, objects.count),
+            let channels = recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
+                                          estimated: suite.estimates)
+            recorder = try Recorder(path: path, scenario: scenario, channels: channels,
                                     every: options.recordEvery)
         } else {
             recorder = nil
@@ -210,6 +222,8 @@ public final class Simulation {
         controller.reset()
         task.reference(atTick: 0, into: &metricReference)
         sense()
+        sensors.start(truth: trueState, robot: robot)
+        sensors.update(tick: 0, robot: robot, truth: trueState, estimate: &estimate)
         try recordIfDue()
     }
 
@@ -227,8 +241,8 @@ public final class Simulation {
         var clock = timePhases ? monotonicNanoseconds() : 0
         // sense → estimate: with no sensors declared the estimate is the true state at every tick, so
         // simple scenarios stay exact; the perception rate paces sensors, once a scenario declares them.
+        // (Sensing and estimation for this tick ran at the end of the previous one, right after its step.)
         mark(.sensing, &clock)
-        copyState(from: trueState, to: &estimate)
         mark(.estimation, &clock)
         // plan: planners (which replan at the planning rate) have nothing to do for fixed tasks; the
         // task's reference (a posture, a spline sample, an end-effector target) is sampled with control.
@@ -256,6 +270,8 @@ public final class Simulation {
         mark(.physics, &clock)
         sense()
         mark(.sensing, &clock)
+        sensors.update(tick: tick, robot: robot, truth: trueState, estimate: &estimate)
+        mark(.estimation, &clock)
         // Errors compare the state after the step with the reference at that same time, tick k + 1.
         task.reference(atTick: tick, into: &metricReference)
         metrics.accumulate(state: trueState, reference: metricReference, commanded: commanded, applied: applied,
@@ -295,17 +311,11 @@ public final class Simulation {
         trueState.baseAngularVelocity = Vector3(baseTwist[3], baseTwist[4], baseTwist[5])
     }
 
-    func copyState(from a: RobotState, to b: inout RobotState) {
-        for i in 0..<a.q.count { b.q[i] = a.q[i]; b.qd[i] = a.qd[i] }
-        b.time = a.time
-        b.basePose = a.basePose
-        b.baseLinearVelocity = a.baseLinearVelocity
-        b.baseAngularVelocity = a.baseAngularVelocity
-    }
 
     /// The names of the values `recordValues` writes, in order.
     public var channelNames: [String] {
-        recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name))
+        recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
+                       estimated: sensors.estimates)
     }
 
     /// Writes the recorded values of the current tick (see `channelNames`) into `out`; allocates nothing.
@@ -324,6 +334,12 @@ public final class Simulation {
             for i in 0..<7 { out[k] = objectPose[i]; k += 1 }
             for i in 0..<6 { out[k] = objectTwist[i]; k += 1 }
         }
+        if sensors.estimates {
+            for i in 0..<n { out[k] = estimate.q[i]; k += 1 }
+            for i in 0..<n { out[k] = estimate.qd[i]; k += 1 }
+            let r = estimate.basePose.rotation
+            out[k] = r.x; out[k + 1] = r.y; out[k + 2] = r.z; out[k + 3] = r.w
+        }
     }
 
     func recordIfDue() throws(RuntimeError) {
@@ -337,6 +353,7 @@ public final class Simulation {
         var values = metrics.values(finalState: trueState, reference: metricReference)
         for (k, v) in eeTracker?.values() ?? [:] { values[k] = v }
         for (k, v) in stepRecorder?.values() ?? [:] { values[k] = v }
+        for (k, v) in sensors.values(truth: trueState, estimate: estimate) { values[k] = v }
         var criteria: [CriterionResult] = []
         for c in scenario.success {
             let v = values[c.metric] ?? .nan

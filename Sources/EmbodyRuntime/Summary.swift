@@ -90,7 +90,7 @@ public struct RunSummary: Equatable, Sendable {
             lines.append("criterion  \(c.passed ? "pass" : "FAIL") \(c.metric) = \(format(c.value)) (want \(bound))")
         }
         for key in metrics.keys.sorted() {
-            lines.append("metric     \(key.padding(toLength: 28, withPad: " ", startingAt: 0)) \(format(metrics[key]!))")
+            lines.append("metric     \(key.padding(toLength: 34, withPad: " ", startingAt: 0)) \(format(metrics[key]!))")
         }
         lines.append("state hash \(stateHash)")
         return lines.joined(separator: "\n")

@@ -87,10 +87,17 @@ enum Keys {
     static let termination = MapShape(fields: [("base_height_below", .leaf)])
     static let criterion = MapShape(fields: [("metric", .leaf), ("below", .leaf), ("above", .leaf)])
 
+    static let sensor = MapShape(fields: [
+        ("name", .leaf), ("type", .leaf), ("link", .leaf), ("rate", .leaf), ("latency", .leaf), ("noise", .leaf),
+        ("resolution", .leaf), ("gyro_noise", .leaf), ("accel_bias", .vector), ("gyro_bias", .vector),
+    ])
+    static let estimation = MapShape(fields: [("use_ground_truth", .leaf), ("velocity_filter_hz", .leaf)])
+
     static let top = MapShape(fields: [
         ("name", .leaf), ("description", .leaf), ("seed", .leaf), ("duration", .leaf),
         ("physics", .map(physics)), ("robot", .map(robot)), ("world", .map(world)), ("rates", .map(rates)),
         ("controller", .map(controller)), ("task", .map(task)), ("disturbances", .list(.map(disturbance))),
         ("termination", .map(termination)), ("success", .list(.map(criterion))),
+        ("sensors", .list(.map(sensor))), ("estimation", .map(estimation)),
     ])
 }

@@ -29,6 +29,9 @@ struct ModelChecks {
             }
         }
         checkLink(scenario.task.link, path: "task.link", at: scenario.task.location)
+        for (i, sensor) in scenario.sensors.enumerated() {
+            checkLink(sensor.link, path: "sensors[\(i)].link", at: sensor.location)
+        }
         checkLink(scenario.controller.eeLink, path: "controller.ee_link", at: scenario.controller.location)
         for (i, disturbance) in scenario.disturbances.enumerated() where model.linkIndex(named: disturbance.link) == nil {
             let links = model.links.map(\.name)

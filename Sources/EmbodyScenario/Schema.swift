@@ -358,6 +358,53 @@ public struct DisturbanceSpec: Equatable, Sendable {
     }
 }
 
+// MARK: - Sensors and estimation
+
+/// A sensor declared by the scenario.
+public struct SensorSpec: Equatable, Sendable {
+    /// A unique name; it also names the sensor's random stream.
+    public var name: String
+    /// One of `ScenarioSchema.sensorTypes`.
+    public var type: String
+    /// For "imu": the link it is mounted on (at the link frame).
+    public var link: String?
+    /// The sample rate in Hz; it must divide the physics rate (default: the physics rate).
+    public var rate: Int?
+    /// How many physics ticks late each reading arrives (default 0).
+    public var latency: Int
+    /// "joint_encoders": position noise σ in rad or m; "imu": accelerometer noise σ in m/s².
+    public var noise: Double
+    /// "joint_encoders": quantization step in rad or m (0 = none).
+    public var resolution: Double
+    /// "imu": gyroscope noise σ in rad/s.
+    public var gyroNoise: Double
+    /// "imu": constant accelerometer bias in m/s², sensor frame.
+    public var accelBias: [Double]
+    /// "imu": constant gyroscope bias in rad/s, sensor frame.
+    public var gyroBias: [Double]
+    /// Where the sensor is written.
+    public var location: SourceLocation
+
+    /// Creates a sensor description with no noise.
+    public init(name: String, type: String, link: String? = nil, rate: Int? = nil, latency: Int = 0, noise: Double = 0,
+                resolution: Double = 0, gyroNoise: Double = 0, accelBias: [Double] = [0, 0, 0],
+                gyroBias: [Double] = [0, 0, 0], location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.name = name; self.type = type; self.link = link; self.rate = rate; self.latency = latency
+        self.noise = noise; self.resolution = resolution; self.gyroNoise = gyroNoise
+        self.accelBias = accelBias; self.gyroBias = gyroBias; self.location = location
+    }
+}
+
+/// How the controller's state estimate is formed.
+public struct EstimationSpec: Equatable, Sendable {
+    /// Give controllers the true state even when sensors are declared (default false).
+    public var useGroundTruth: Bool = false
+    /// The cutoff in Hz of the low-pass filter on encoder-differenced joint velocity (default 50).
+    public var velocityFilterHz: Double = 50
+    /// Creates the default estimation settings.
+    public init() {}
+}
+
 /// Conditions that end a run early; a run ended by them is marked as a fall.
 public struct TerminationSpec: Equatable, Sendable {
     /// End the run when the base (root link origin) height drops below this many m.
@@ -423,6 +470,10 @@ public struct Scenario: Equatable, Sendable {
     public var disturbances: [DisturbanceSpec]
     /// Early-termination conditions.
     public var termination: TerminationSpec
+    /// Declared sensors, in file order (none: controllers see the true state).
+    public var sensors: [SensorSpec] = []
+    /// How sensor readings become the controller's estimate.
+    public var estimation = EstimationSpec()
     /// Pass conditions; a run passes when every one is met.
     public var success: [SuccessCriterion]
     /// The scenario file as an absolute, standardized path.
@@ -490,6 +541,8 @@ public enum ScenarioSchema {
     public static let controllerTypes: [String] = ["pd", "pid", "pd_gravity", "computed_torque", "stable_pd", "osc"]
     /// Task types `task.type` accepts.
     public static let taskTypes: [String] = ["hold", "joint_waypoints", "joint_trajectory", "joint_sine", "ee_targets"]
+    /// Sensor types `sensors[].type` accepts.
+    public static let sensorTypes: [String] = ["joint_encoders", "imu"]
     /// Integrators `physics.integrator` accepts.
     public static let integrators: [String] = ["euler", "rk4"]
     /// Shape kinds a world object's `shape` accepts.
@@ -500,6 +553,7 @@ public enum ScenarioSchema {
         "base_height_min", "base_height_final", "torque_saturation_fraction", "control_effort",
         "mechanical_work", "rise_time", "overshoot", "settling_time", "steady_state_error",
         "ee_position_error", "ee_orientation_error", "ee_position_error_max", "ee_orientation_error_max",
-        "ee_reach_time_max", "ee_targets_reached",
+        "ee_reach_time_max", "ee_targets_reached", "base_orientation_error", "base_orientation_error_max",
+        "joint_position_estimate_error_rms",
     ]
 }

@@ -75,6 +75,12 @@ extension Reader {
         draft.disturbanceLinkLocations = disturbances.linkLocations
         scenario.termination = readTermination(top.field("termination"))
         scenario.success = readSuccess(top.field("success"))
+        scenario.sensors = readSensors(top.field("sensors"), physicsRate: scenario.physics.physicsRate)
+        if let field = top.field("estimation"),
+           let view = map(field, shape: Keys.estimation, example: "{ use_ground_truth: false, velocity_filter_hz: 50 }") {
+            if let truth = view.field("use_ground_truth"), let b = bool(truth) { scenario.estimation.useGroundTruth = b }
+            if let f = number(view.field("velocity_filter_hz"), unit: "Hz", .positive) { scenario.estimation.velocityFilterHz = f }
+        }
         draft.scenario = scenario
         return draft
     }
@@ -370,6 +376,46 @@ extension Reader {
             waypoints.append(Waypoint(at: at, q: q, location: item.location))
         }
         return waypoints
+    }
+
+    // MARK: - Sensors
+
+    private mutating func readSensors(_ field: Field?, physicsRate: Int) -> [SensorSpec] {
+        let example = "{ name: imu, type: imu, link: pelvis, rate: 500, noise: 0.05, gyro_noise: 0.005 }"
+        var sensors: [SensorSpec] = []
+        for item in list(field, example: "[\(example)]") ?? [] {
+            guard let view = map(item, shape: Keys.sensor, example: example) else { continue }
+            let name = string(require(view, "name", example: "name: imu"))
+            let type = choice(require(view, "type", example: "type: imu"), among: ScenarioSchema.sensorTypes, what: "sensor type")
+            guard let name, let type else { continue }
+            if sensors.contains(where: { $0.name == name }) {
+                log.error(item.location, "two sensors are named '\(name)'; sensor names must be unique")
+            }
+            var spec = SensorSpec(name: name, type: type, location: item.location)
+            let linkField = type == "imu" ? require(view, "link", example: "link: pelvis") : view.field("link")
+            if let linkField, let link = string(linkField) {
+                spec.link = link
+                if type != "imu" { log.error(linkField.keyLocation, "\(linkField.path) is only used by imu sensors") }
+            }
+            if let rateField = view.field("rate"), let rate = number(rateField, unit: "Hz", .positive) {
+                if rate != rate.rounded() || physicsRate <= 0 || physicsRate % Int(rate) != 0 {
+                    log.error(rateField.location, "\(rateField.path) \(Reader.format(rate)) Hz does not divide the physics rate \(physicsRate) Hz")
+                } else {
+                    spec.rate = Int(rate)
+                }
+            }
+            if let latency = number(view.field("latency"), unit: "ticks", .nonNegative) {
+                if latency != latency.rounded() { log.error(item.location, "sensor latency is a whole number of ticks") }
+                spec.latency = Int(latency)
+            }
+            if let v = number(view.field("noise"), .nonNegative) { spec.noise = v }
+            if let v = number(view.field("resolution"), unit: "rad or m", .nonNegative) { spec.resolution = v }
+            if let v = number(view.field("gyro_noise"), unit: "rad/s", .nonNegative) { spec.gyroNoise = v }
+            if let v = vector(view.field("accel_bias"), count: 3, unit: "m/s²") { spec.accelBias = v }
+            if let v = vector(view.field("gyro_bias"), count: 3, unit: "rad/s") { spec.gyroBias = v }
+            sensors.append(spec)
+        }
+        return sensors
     }
 
     // MARK: - Disturbances, termination, success
