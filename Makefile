@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test setup build release clean
+.PHONY: demo test setup build release clean bench bench-check bench-baseline bench-suite bench-peers
 
 ## Install what is missing, build in release mode and run the default scenario headlessly.
 demo: setup release
@@ -24,3 +24,29 @@ release: setup
 
 clean:
 	rm -rf .build
+
+## Measure every bundled scenario: steps/s, real-time factor, phase shares, full tick against bare step.
+bench: setup release
+	.build/release/embody bench
+
+## The deterministic performance gate: instruction counts (callgrind) of fixed workloads against
+## Benchmarks/baselines/callgrind.json; fails on a regression beyond 2%.
+bench-check: setup
+	python3 scripts/callgrind-gate.py check
+
+## Re-record the callgrind baselines (commit Benchmarks/baselines/callgrind.json with the change).
+bench-baseline: setup
+	python3 scripts/callgrind-gate.py baseline
+
+## The package-benchmark suite (wall clock, CPU, mallocs, peak memory), then its zero-malloc thresholds:
+## fails when a steady-state tick or physics step allocates. The first build takes a few minutes.
+bench-suite: setup
+	cd Benchmarks && $(SWIFT) package benchmark --no-progress
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check --no-progress --filter "mallocs-.*"
+
+## The targets, PyBullet and MuJoCo, and scaling; rewrites the measured sections of docs/performance.md.
+bench-peers: setup release
+	python3 Benchmarks/peers/targets.py --write-docs
+	python3 Benchmarks/peers/pybullet_peer.py --write-docs
+	python3 Benchmarks/peers/mujoco_peer.py --write-docs
+	python3 Benchmarks/peers/scaling.py --write-docs

@@ -10,6 +10,10 @@ let package = Package(
         .library(name: "EmbodyScenario", targets: ["EmbodyScenario"]),
         .library(name: "EmbodyControl", targets: ["EmbodyControl"]),
         .library(name: "EmbodyRuntime", targets: ["EmbodyRuntime"]),
+        .library(name: "EmbodyExercises", targets: ["EmbodyExercises"]),
+        .executable(name: "embody-exercise", targets: ["embody-exercise"]),
+        .executable(name: "embody-exercise-runner", targets: ["embody-exercise-runner"]),
+        .executable(name: "embody-exercise-reference", targets: ["embody-exercise-reference"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +74,26 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "EmbodyRuntimeTests",
                     dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "CMallocCounter"]),
+        // MARK: Control exercises (Exercises/, docs/teaching.md)
+        // The student API, the exercise catalogue, the trials and the autograder.
+        .target(name: "EmbodyExercises",
+                dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "EmbodyModel"]),
+        // `embody-exercise`: list, show, check and report; `embody exercise …` forwards to it.
+        .executableTarget(name: "embody-exercise",
+                          dependencies: ["EmbodyExercises", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/embody-exercise"),
+        // The students' code: runs one trial per process for the grader.
+        .executableTarget(name: "embody-exercise-runner", dependencies: ["EmbodyExercises"], path: "Exercises",
+                          exclude: ["Reference"],
+                          sources: ["Runner/main.swift", "02-joint-pd/JointPD.swift",
+                                    "03-gravity-compensation/GravityCompensation.swift",
+                                    "04-computed-torque/ComputedTorque.swift", "05-dls-ik/DampedLeastSquaresIK.swift",
+                                    "06-cartpole-lqr/CartPoleLQR.swift", "07-imu-tilt/ComplementaryFilter.swift"]),
+        // The instructor's reference solutions (remove Exercises/Reference and this target to hide them).
+        .executableTarget(name: "embody-exercise-reference", dependencies: ["EmbodyExercises"],
+                          path: "Exercises/Reference", exclude: ["README.md", "01-pd-tuning-gains.yaml"]),
+        .testTarget(name: "EmbodyExercisesTests",
+                    dependencies: ["EmbodyExercises", "EmbodyPhysics", "embody-exercise", "embody-exercise-runner", "embody-exercise-reference"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Embody needs on a fresh Debian machine, and nothing that is already there:
-# Bullet (double precision) and Eigen from Debian's packages, and pybullet from PyPI for the
-# dynamics-parity test. Safe to run again; quiet when everything is present.
+# Bullet (double precision) and Eigen from Debian's packages, valgrind for `make bench-check`, and
+# pybullet from PyPI for the dynamics-parity test. Safe to run again; quiet when everything is present.
 set -euo pipefail
 
-packages=(libbullet-dev libbullet-extras-dev libeigen3-dev pkg-config)
+packages=(libbullet-dev libbullet-extras-dev libeigen3-dev pkg-config valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -32,7 +32,8 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         w->integrator = d->integrator;
         w->config = std::make_unique<btDefaultCollisionConfiguration>();
         w->dispatcher = std::make_unique<CanonicalDispatcher>(w->config.get());
-        w->broadphase = std::make_unique<btDbvtBroadphase>();
+        w->pairCache = std::make_unique<ReservedPairCache>(64);  // room for 64·63/2 = 2016 pairs
+        w->broadphase = std::make_unique<btDbvtBroadphase>(w->pairCache.get());
         w->solver = std::make_unique<PreallocatedSolver>();
         w->dynamics = std::make_unique<btMultiBodyDynamicsWorld>(w->dispatcher.get(), w->broadphase.get(),
                                                                  w->solver.get(), w->config.get());
@@ -48,6 +49,9 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         info.m_leastSquaresResidualThreshold = 1e-7;
         gDbvtMargin = 0;  // a Bullet global; every Embody world sets the same value
         if (d->ground) {
+            // The plane keeps Bullet's unbounded box, so every link stays paired with the ground: bounding it
+            // would make pairs form mid-run, and Bullet's compound algorithms allocate for each new pair
+            // (docs/performance.md weighs this against the speed it would give).
             w->groundShape = std::make_unique<btStaticPlaneShape>(btVector3(0, 0, 1), 0);
             btRigidBody::btRigidBodyConstructionInfo info(0, nullptr, w->groundShape.get());
             w->ground = std::make_unique<btRigidBody>(info);

@@ -107,10 +107,33 @@ inline ManifoldKey keyOf(const btPersistentManifold* m) {
     return k;
 }
 
+/// A pair cache with room for many pairs from the start, so that bodies meeting mid-run (a link
+/// approaching the ground) do not grow its tables, which would allocate in a steady-state tick. Its
+/// storage is private to Bullet, so it is grown the public way: by adding and removing dummy pairs
+/// between proxies that belong to no object. Only capacity changes; the pair array keeps insertion
+/// order, so results are the same.
+class ReservedPairCache : public btHashedOverlappingPairCache {
+public:
+    explicit ReservedPairCache(int proxies) {
+        std::vector<btBroadphaseProxy> dummy(proxies);
+        for (int i = 0; i < proxies; ++i) {
+            dummy[i].m_uniqueId = -1 - i;
+            dummy[i].m_collisionFilterGroup = btBroadphaseProxy::AllFilter;
+            dummy[i].m_collisionFilterMask = btBroadphaseProxy::AllFilter;
+        }
+        for (int i = 0; i < proxies; ++i)
+            for (int j = i + 1; j < proxies; ++j) addOverlappingPair(&dummy[i], &dummy[j]);
+        for (int i = 0; i < proxies; ++i)
+            for (int j = i + 1; j < proxies; ++j) removeOverlappingPair(&dummy[i], &dummy[j], nullptr);
+    }
+};
+
 /// A dispatcher that sorts its manifolds canonically after each narrowphase.
 class CanonicalDispatcher : public btCollisionDispatcher {
 public:
-    explicit CanonicalDispatcher(btCollisionConfiguration* c) : btCollisionDispatcher(c) {}
+    explicit CanonicalDispatcher(btCollisionConfiguration* c) : btCollisionDispatcher(c) {
+        m_manifoldsPtr.reserve(4096);  // the default manifold pool's size: no growth mid-run
+    }
 
     void dispatchAllCollisionPairs(btOverlappingPairCache* pairCache, const btDispatcherInfo& info,
                                    btDispatcher* dispatcher) override {
@@ -168,6 +191,7 @@ using namespace emb;
 struct emb_world {
     std::unique_ptr<btDefaultCollisionConfiguration> config;
     std::unique_ptr<CanonicalDispatcher> dispatcher;
+    std::unique_ptr<ReservedPairCache> pairCache;
     std::unique_ptr<btDbvtBroadphase> broadphase;
     std::unique_ptr<PreallocatedSolver> solver;
     int reservedDofs = 0, reservedLinks = 0, reservedBodies = 0;

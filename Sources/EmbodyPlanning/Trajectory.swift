@@ -237,11 +237,12 @@ public final class PiecewiseLinearTrajectory: JointTrajectory {
     public let times: [Double]
     /// The time law of every segment.
     public let law: TimeLaw
+    private let isQuintic: Bool
     private let quintics: [QuinticProfile]
     private let trapezoids: [TrapezoidalProfile]
 
-    /// The duration in s.
-    public var duration: Double { times.last ?? 0 }
+    /// The duration in s (stored: `times.last` allocates in unoptimized builds, and sample() reads it every call).
+    public let duration: Double
 
     /// Times `waypoints` (at least one; each dof values) under `limits`.
     public init(waypoints: [[Double]], limits: JointLimits, law: TimeLaw = .trapezoidal) throws(PlanningError) {
@@ -252,6 +253,7 @@ public final class PiecewiseLinearTrajectory: JointTrajectory {
         dof = n
         self.waypoints = waypoints
         self.law = law
+        isQuintic = law == .quintic
         var t = [0.0]
         var qs: [QuinticProfile] = [], ts: [TrapezoidalProfile] = []
         for k in 0..<(waypoints.count - 1) {
@@ -279,6 +281,7 @@ public final class PiecewiseLinearTrajectory: JointTrajectory {
             }
         }
         times = t
+        duration = t.last ?? 0
         quintics = qs
         trapezoids = ts
     }
@@ -296,13 +299,19 @@ public final class PiecewiseLinearTrajectory: JointTrajectory {
         }
         let k = lo
         let local = t - times[k]
-        let s = law == .quintic ? quintics[k].sample(local) : trapezoids[k].sample(local)
-        let a = waypoints[k], b = waypoints[k + 1]
+        // A stored Bool, not `law == .quintic`: comparing a String-backed enum allocates in debug builds.
+        var position = 0.0, velocity = 0.0, acceleration = 0.0
+        if isQuintic {
+            (position, velocity, acceleration) = quintics[k].sample(local)
+        } else {
+            (position, velocity, acceleration) = trapezoids[k].sample(local)
+        }
         for j in 0..<dof {
-            let d = b[j] - a[j]
-            q[j] = a[j] + s.position * d
-            qd[j] = s.velocity * d
-            qdd[j] = s.acceleration * d
+            let a = waypoints[k][j]
+            let d = waypoints[k + 1][j] - a
+            q[j] = a + position * d
+            qd[j] = velocity * d
+            qdd[j] = acceleration * d
         }
     }
 

@@ -103,6 +103,11 @@ public final class Simulation {
     /// The dynamics terms, built when the controller needs them.
     public let dynamics: RigidBodyDynamics?
     let eeTracker: EndEffectorTracker?
+    /// The planned motion of a move_to task.
+    let motion: PlannedMotion?
+    /// Ticks during which the robot touched one of the world's objects (planning tasks).
+    private(set) var collisionTicks = 0
+    var contactBuffer: [Contact] = Array(repeating: Contact(), count: 256)
     let stepRecorder: StepRecorder?
     var linkPoses: [Double]
     let disturbances: [ScheduledDisturbance]
@@ -183,7 +188,14 @@ public final class Simulation {
             controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups,
                                                     linkNames: robot.linkNames, effortLimits: effortLimits, dynamics: dynamics)
         }
-        task = try TaskPlan(scenario.task, model: model, linkNames: robot.linkNames, initialQ: initialQ, dt: dt)
+        if scenario.task.type == "move_to" {
+            motion = try planMoveTo(scenario.task, scenario: scenario, model: model, world: world, robot: robot,
+                                    initialQ: initialQ)
+        } else {
+            motion = nil
+        }
+        task = try TaskPlan(scenario.task, model: model, linkNames: robot.linkNames, initialQ: initialQ, dt: dt,
+                            planned: motion?.trajectory)
         eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, dt: physics.dt) }
         let ticks = durationTicks
         stepRecorder = task.holdTarget.flatMap {
@@ -277,6 +289,7 @@ public final class Simulation {
         metrics.accumulate(state: trueState, reference: metricReference, commanded: commanded, applied: applied,
                            baseHeight: trueState.basePose.position.z)
         stepRecorder?.accumulate(q: trueState.q)
+        if motion != nil { countObjectContacts() }
         if let eeTracker {
             robot.getLinkPoses(&linkPoses)
             eeTracker.accumulate(tick: tick, pose: Transform(linkPoses, from: 7 * eeTracker.plan.link))
@@ -299,18 +312,33 @@ public final class Simulation {
         clock = now
     }
 
+    /// Counts this tick as a collision when the robot touches any object (the ground does not count).
+    func countObjectContacts() {
+        let count = min(world.contacts(into: &contactBuffer), contactBuffer.count)
+        let id = robot.id
+        for i in 0..<count {
+            let c = contactBuffer[i]
+            let other = c.objectA == id ? c.objectB : (c.objectB == id ? c.objectA : -1)
+            if other >= 0 && other != id && other != (world.groundID ?? -1) && c.distance < 0 {
+                collisionTicks += 1
+                return
+            }
+        }
+    }
+
     /// Reads the true state from the world into the preallocated buffers.
     func sense() {
         robot.getQ(&trueState.q)
         robot.getQd(&trueState.qd)
+        trueState.time = time
+        // A fixed base never moves: read it once, at load.
+        if robot.fixedBase && tick > 0 { return }
         robot.getBasePose(&basePose)
         robot.getBaseTwist(&baseTwist)
-        trueState.time = time
         trueState.basePose = Transform(basePose, from: 0)
         trueState.baseLinearVelocity = Vector3(baseTwist[0], baseTwist[1], baseTwist[2])
         trueState.baseAngularVelocity = Vector3(baseTwist[3], baseTwist[4], baseTwist[5])
     }
-
 
     /// The names of the values `recordValues` writes, in order.
     public var channelNames: [String] {
@@ -328,7 +356,8 @@ public final class Simulation {
         for i in 0..<n { out[k] = applied[i]; k += 1 }
         for i in 0..<7 { out[k] = basePose[i]; k += 1 }
         for i in 0..<6 { out[k] = baseTwist[i]; k += 1 }
-        for body in objects {
+        for b in 0..<objects.count {  // an index loop: for-in allocates an iterator in unoptimized builds
+            let body = objects[b]
             body.getPose(&objectPose)
             body.getTwist(&objectTwist)
             for i in 0..<7 { out[k] = objectPose[i]; k += 1 }
@@ -354,6 +383,12 @@ public final class Simulation {
         for (k, v) in eeTracker?.values() ?? [:] { values[k] = v }
         for (k, v) in stepRecorder?.values() ?? [:] { values[k] = v }
         for (k, v) in sensors.values(truth: trueState, estimate: estimate) { values[k] = v }
+        if let motion {
+            values["planning_time"] = motion.planningTime
+            values["path_length"] = motion.pathLength
+            values["planner_iterations"] = Double(motion.iterations)
+            values["collisions"] = Double(collisionTicks)
+        }
         var criteria: [CriterionResult] = []
         for c in scenario.success {
             let v = values[c.metric] ?? .nan

@@ -2,6 +2,7 @@
 
 import EmbodyControl
 import EmbodyModel
+import EmbodyPlanning
 import EmbodyScenario
 
 #if canImport(Glibc)
@@ -19,13 +20,16 @@ final class TaskPlan {
         case sine(center: [Double], amplitude: [Double], omega: Double)
         /// End-effector poses held in turn, with the initial posture for the null space (ee_targets).
         case endEffector(EndEffectorPlan)
+        /// A timed trajectory planned at load (move_to).
+        case planned(any JointTrajectory)
     }
 
     let kind: Kind
     let dt: Double
     let initialQ: [Double]
 
-    init(_ spec: TaskSpec, model: RobotModel, linkNames: [String], initialQ: [Double], dt: Double) throws(RuntimeError) {
+    init(_ spec: TaskSpec, model: RobotModel, linkNames: [String], initialQ: [Double], dt: Double,
+         planned: (any JointTrajectory)? = nil) throws(RuntimeError) {
         self.dt = dt
         self.initialQ = initialQ
         func apply(_ values: [NamedValue], to q: inout [Double]) throws(RuntimeError) {
@@ -59,6 +63,9 @@ final class TaskPlan {
             var amplitude = [Double](repeating: 0, count: initialQ.count)
             try apply(spec.amplitude, to: &amplitude)
             kind = .sine(center: initialQ, amplitude: amplitude, omega: 2 * Double.pi * spec.frequency)
+        case "move_to":
+            guard let planned else { throw RuntimeError("\(spec.location): move_to needs a planned trajectory", invalidInput: false) }
+            kind = .planned(planned)
         case "ee_targets":
             guard let name = spec.link, let link = linkNames.firstIndex(of: name) else {
                 throw RuntimeError("\(spec.location): task.link names no link of the robot")
@@ -101,6 +108,8 @@ final class TaskPlan {
                 reference.qd[i] = amplitude[i] * omega * s
                 reference.qdd[i] = amplitude[i] * omega * omega * c
             }
+        case .planned(let trajectory):
+            trajectory.sample(at: Double(tick) * dt, q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
         case .endEffector(let plan):
             for i in 0..<initialQ.count {
                 reference.q[i] = initialQ[i]; reference.qd[i] = 0; reference.qdd[i] = 0

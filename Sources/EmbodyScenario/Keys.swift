@@ -76,11 +76,12 @@ enum Keys {
 
     static let waypoint = MapShape(fields: [("at", .leaf), ("q", .map(jointValues))])
     static let eeTarget = MapShape(fields: [("position", .vector), ("rpy", .vector), ("hold", .leaf)])
+    static let planner = MapShape(fields: [("margin", .leaf)])
     static let tolerance = MapShape(fields: [("position", .leaf), ("orientation", .leaf)])
     static let task = MapShape(fields: [
         ("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint))),
         ("amplitude", .map(jointValues)), ("frequency", .leaf), ("link", .leaf), ("targets", .list(.map(eeTarget))),
-        ("tolerance", .map(tolerance)),
+        ("tolerance", .map(tolerance)), ("goal", .map(jointValues)), ("planner", .map(planner)),
     ])
 
     static let disturbance = MapShape(fields: [("at", .leaf), ("duration", .leaf), ("link", .leaf), ("force", .vector)])

@@ -20,6 +20,7 @@ struct ModelChecks {
 
         checkPositions(scenario.robot.initialQ, path: "robot.initial.q")
         if scenario.task.type == "hold" { checkPositions(scenario.task.q, path: "task.q") }
+        if scenario.task.type == "move_to" { checkPositions(scenario.task.goal, path: "task.goal") }
         for (i, waypoint) in scenario.task.waypoints.enumerated() {
             checkPositions(waypoint.q, path: "task.waypoints[\(i)].q")
         }

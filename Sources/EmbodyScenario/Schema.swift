@@ -302,6 +302,10 @@ public struct TaskSpec: Equatable, Sendable {
     public var link: String?
     /// For "ee_targets": the poses to reach, each held for its `hold` time, in order.
     public var targets: [EndEffectorTarget] = []
+    /// For "move_to": the goal configuration by joint name (rad or m); unnamed joints keep their initial q.
+    public var goal: [NamedValue] = []
+    /// For "move_to": the clearance in m a planned configuration keeps from obstacles (default 0.02).
+    public var plannerMargin: Double = 0.02
     /// For "ee_targets": a target counts as reached within this distance in m (default 0.005).
     public var positionTolerance: Double = 0.005
     /// For "ee_targets": and within this angle in rad (default 2° = 0.0349).
@@ -540,7 +544,8 @@ public enum ScenarioSchema {
     /// Controller types `controller.type` accepts.
     public static let controllerTypes: [String] = ["pd", "pid", "pd_gravity", "computed_torque", "stable_pd", "osc"]
     /// Task types `task.type` accepts.
-    public static let taskTypes: [String] = ["hold", "joint_waypoints", "joint_trajectory", "joint_sine", "ee_targets"]
+    public static let taskTypes: [String] = ["hold", "joint_waypoints", "joint_trajectory", "joint_sine", "ee_targets",
+                                             "move_to"]
     /// Sensor types `sensors[].type` accepts.
     public static let sensorTypes: [String] = ["joint_encoders", "imu"]
     /// Integrators `physics.integrator` accepts.
@@ -554,6 +559,6 @@ public enum ScenarioSchema {
         "mechanical_work", "rise_time", "overshoot", "settling_time", "steady_state_error",
         "ee_position_error", "ee_orientation_error", "ee_position_error_max", "ee_orientation_error_max",
         "ee_reach_time_max", "ee_targets_reached", "base_orientation_error", "base_orientation_error_max",
-        "joint_position_estimate_error_rms",
+        "joint_position_estimate_error_rms", "planning_time", "path_length", "planner_iterations", "collisions",
     ]
 }

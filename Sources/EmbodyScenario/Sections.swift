@@ -308,9 +308,11 @@ extension Reader {
         let uses: [String: Set<String>] = [
             "hold": ["q"], "joint_waypoints": ["waypoints"], "joint_trajectory": ["waypoints"],
             "joint_sine": ["amplitude", "frequency"], "ee_targets": ["link", "targets", "tolerance"],
+            "move_to": ["goal", "planner"],
         ]
         if let type, let used = uses[type] {
-            for key in ["q", "waypoints", "amplitude", "frequency", "link", "targets", "tolerance"] where !used.contains(key) {
+            for key in ["q", "waypoints", "amplitude", "frequency", "link", "targets", "tolerance", "goal", "planner"]
+            where !used.contains(key) {
                 if let f = view.field(key) {
                     let owners = uses.filter { $0.value.contains(key) }.map(\.key).sorted().joined(separator: ", ")
                     log.error(f.keyLocation, "task.\(key) is not used by task type \(type) (it belongs to \(owners))")
@@ -326,6 +328,12 @@ extension Reader {
         if type == "joint_sine" {
             spec.amplitude = namedValues(require(view, "amplitude", example: "amplitude: { joint_1: 0.5 }"), unit: "rad or m") ?? []
             if let f = number(require(view, "frequency", example: "frequency: 1.0"), unit: "Hz", .positive) { spec.frequency = f }
+        }
+        if type == "move_to" {
+            spec.goal = namedValues(require(view, "goal", example: "goal: { joint_1: 0.5 }"), unit: "rad or m") ?? []
+            if let planner = view.field("planner"), let p = map(planner, shape: Keys.planner, example: "{ margin: 0.02 }") {
+                if let m = number(p.field("margin"), unit: "m", .nonNegative) { spec.plannerMargin = m }
+            }
         }
         if type == "ee_targets" {
             if let link = string(require(view, "link", example: "link: ee_link")) { spec.link = link }

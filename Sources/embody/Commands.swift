@@ -36,16 +36,32 @@ func printJSON(_ object: [String: Any]) {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a scenario headlessly (or paced in real time) and print its summary.",
-        discussion: "With no argument, runs the default bundled scenario (\(BundledScenarios.defaultName)). Exit code 2 means the success criteria failed or the robot fell.")
+        abstract: "Run a scenario headlessly (or paced in real time) and print its summary; or run a batch on several threads.",
+        discussion: """
+        With no argument, runs the default bundled scenario (\(BundledScenarios.defaultName)). Exit code 2 means the success criteria failed or the robot fell.
 
-    @Argument(help: "A scenario file, or the name of a bundled scenario (see `embody list`).")
-    var scenario: String = BundledScenarios.defaultName
+        Batch mode: several scenarios, --sweep or --seeds make one run per scenario × sweep value × seed, on \
+        --jobs threads; with --json each run prints one JSON object per line, in batch order. Exit code 2 \
+        when any run failed its criteria, 1 when any run had invalid input, 3 on an internal error. See docs/benchmarks.md.
+        """)
+
+    @Argument(help: "Scenario files, or names of bundled scenarios (see `embody list`).")
+    var scenarios: [String] = []
 
     @OptionGroup var overrideOptions: OverrideOptions
 
-    @Flag(help: "Print one JSON object on stdout; everything else goes to stderr.")
+    @Flag(help: "Print one JSON object on stdout (one per line in batch mode); everything else goes to stderr.")
     var json = false
+
+    @Option(help: "Run the batch on this many threads (each run stays bit-identical to running it alone).")
+    var jobs: Int = 1
+
+    @Option(help: ArgumentHelp("Sweep a scenario key over values, one run each (repeatable: every combination runs).",
+                               valueName: "key.path=v1,v2,..."))
+    var sweep: [String] = []
+
+    @Option(help: ArgumentHelp("Run once per seed: a..b (inclusive), a..<b, or a single seed.", valueName: "a..b"))
+    var seeds: String?
 
     @Option(help: ArgumentHelp("Write a binary log of the run.", valueName: "file"))
     var record: String?
@@ -65,16 +81,25 @@ struct Run: ParsableCommand {
     @Flag(help: "With --realtime: lock memory with mlockall; warns and continues if not permitted.")
     var lockMemory = false
 
+    /// Whether this invocation is a batch (more than one run, or a sweep or seed range).
+    var isBatch: Bool { scenarios.count > 1 || !sweep.isEmpty || seeds != nil }
+
     func validate() throws {
         if recordEvery < 1 { throw ValidationError("--record-every must be at least 1") }
         if let p = rtPriority, !(1...99).contains(p) { throw ValidationError("--rt-priority must be between 1 and 99") }
         if !realtime && (rtPriority != nil || cpu != nil || lockMemory) {
             throw ValidationError("--rt-priority, --cpu and --lock-memory need --realtime")
         }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if isBatch && (record != nil || realtime) {
+            throw ValidationError("--record and --realtime work on a single run; drop the extra scenarios, --sweep and --seeds")
+        }
     }
 
     func run() throws {
-        let (scenario, model) = try loadScenario(self.scenario, overrides: overrideOptions.overrides)
+        if isBatch { return try runBatch() }
+        let (scenario, model) = try loadScenario(scenarios.first ?? BundledScenarios.defaultName,
+                                                 overrides: overrideOptions.overrides)
         var options = RunOptions()
         options.recordPath = record
         options.recordEvery = recordEvery
@@ -83,6 +108,9 @@ struct Run: ParsableCommand {
         let bar = ProgressBar()
         let summary: RunSummary
         var stats: RealtimeStats?
+        var cpuClock = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpuClock)
+        let cpuStart = Double(cpuClock.tv_sec) + Double(cpuClock.tv_nsec) / 1e9
         do {
             if realtime {
                 var rt = RealtimeOptions()
@@ -101,9 +129,14 @@ struct Run: ParsableCommand {
         }
         bar.finish()
         for w in stats?.warnings ?? [] { warn("embody: warning: \(w)") }
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpuClock)
+        let cpuSeconds = Double(cpuClock.tv_sec) + Double(cpuClock.tv_nsec) / 1e9 - cpuStart
         if json {
             var object = summary.jsonObject()
             if let stats { object["realtime"] = stats.jsonObject() }
+            // The same CPU keys as batch runs: thread CPU time of the loop, and steps per CPU second.
+            object["cpu_time"] = cpuSeconds
+            object["steps_per_cpu_second"] = cpuSeconds > 0 ? Double(summary.steps) / cpuSeconds : 0
             printJSON(object)
             if stats != nil { warn(stats!.text()) }
         } else {
@@ -112,6 +145,70 @@ struct Run: ParsableCommand {
         }
         if let record { warn("embody: recorded \(record)") }
         if !summary.success { throw QuietExit(status: .criteriaFailed) }
+    }
+
+    /// Runs every scenario × sweep value × seed on `jobs` threads and prints one result per run, in order.
+    func runBatch() throws {
+        var paths: [String] = []
+        for name in scenarios.isEmpty ? [BundledScenarios.defaultName] : scenarios {
+            guard let path = BundledScenarios.resolve(name) else {
+                let known = BundledScenarios.all().map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+                throw CLIError(.invalidInput, "no scenario file or bundled scenario named '\(name)'"
+                               + (known.isEmpty ? "" : "; bundled: \(known.joined(separator: ", "))"))
+            }
+            paths.append(path)
+        }
+        let batch: [BatchJob], loaded: [(Scenario, RobotModel)]
+        do {
+            let axes = try sweep.map { text throws(RuntimeError) in try SweepAxis.parse(text) }
+            let seedList = try seeds.map { text throws(RuntimeError) in try parseSeedRange(text) }
+            batch = expandBatch(paths: paths, overrides: overrideOptions.overrides, sweeps: axes, seeds: seedList)
+            loaded = try BatchRunner.load(batch)
+        } catch {
+            throw CLIError(error)
+        }
+        let threads = min(jobs, batch.count)
+        warn("embody: \(batch.count) runs on \(threads) thread\(threads == 1 ? "" : "s")")
+        let start = Date()
+        var passed = 0, failedCriteria = 0, invalid = 0, internalErrors = 0, steps = 0
+        _ = BatchRunner.run(batch, loaded: loaded, threads: threads) { result in
+            switch result.outcome {
+            case .finished(let s):
+                steps += s.steps
+                if s.success { passed += 1 } else { failedCriteria += 1 }
+            case .failed(let e):
+                if e.isInvalidInput { invalid += 1 } else { internalErrors += 1 }
+            }
+            if json {
+                printJSON(result.jsonObject())
+            } else {
+                print(batchLine(result, count: batch.count))
+            }
+            fflush(nil)  // stream each result as it arrives
+        }
+        let wall = Date().timeIntervalSince(start)
+        warn(String(format: "embody: %d runs: %d passed, %d failed their criteria, %d invalid, %d internal errors; %.2f s on %d thread%@, %.0f steps/s in total",
+                    batch.count, passed, failedCriteria, invalid, internalErrors, wall, threads, threads == 1 ? "" : "s",
+                    wall > 0 ? Double(steps) / wall : 0))
+        if internalErrors > 0 { throw QuietExit(status: .internalError) }
+        if invalid > 0 { throw QuietExit(status: .invalidInput) }
+        if failedCriteria > 0 { throw QuietExit(status: .criteriaFailed) }
+    }
+
+    /// One line of text per batch run: index, scenario, variation, result, speed and final state hash.
+    func batchLine(_ r: BatchResult, count: Int) -> String {
+        let width = String(count).count
+        let index = String(repeating: " ", count: max(0, width - String(r.index + 1).count)) + "\(r.index + 1)"
+        let name = URL(fileURLWithPath: r.job.path).deletingPathExtension().lastPathComponent
+        let variation = r.job.variation.isEmpty ? "" : " " + r.job.variation.joined(separator: " ")
+        switch r.outcome {
+        case .finished(let s):
+            let result = s.success ? "success" : (s.fell ? "FAILED (fell)" : "FAILED")
+            return "[\(index)/\(count)] \(name)\(variation): \(result), \(s.steps) steps, "
+                + String(format: "%.0f steps/s", s.stepsPerSecond) + ", state \(s.stateHash)"
+        case .failed(let e):
+            return "[\(index)/\(count)] \(name)\(variation): ERROR \(e.message)"
+        }
     }
 }
 

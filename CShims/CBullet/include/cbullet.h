@@ -503,6 +503,21 @@ emb_status emb_robot_check_collision(emb_robot* robot, const double* q, int coun
 emb_status emb_robot_self_collision_matrix(emb_robot* robot, const double* q, int count, double margin,
                                            unsigned char* pairs, int capacity);
 
+// MARK: - Linear algebra (linalg.cpp): Riccati equations for LQR design
+//
+// Matrices are row-major arrays of doubles. A is n × n, B n × m, Q n × n (symmetric, positive semi-definite),
+// R m × m (symmetric, positive definite); (A, B) must be stabilizable. Each call writes the stabilizing solution
+// P (n × n) and the LQR gain K (m × n, for u = −K x). EMB_ERR_ARGUMENT for bad sizes, non-finite input or an R
+// that is not positive definite; EMB_ERR_INTERNAL when the iteration does not converge.
+
+/// The discrete algebraic Riccati equation P = AᵀPA − AᵀPB (R + BᵀPB)⁻¹ BᵀPA + Q; K = (R + BᵀPB)⁻¹ BᵀPA.
+emb_status emb_solve_dare(int n, int m, const double* a, const double* b, const double* q, const double* r,
+                          double* p, double* k);
+
+/// The continuous algebraic Riccati equation AᵀP + PA − PBR⁻¹BᵀP + Q = 0; K = R⁻¹BᵀP.
+emb_status emb_solve_care(int n, int m, const double* a, const double* b, const double* q, const double* r,
+                          double* p, double* k);
+
 #ifdef __cplusplus
 }
 #endif

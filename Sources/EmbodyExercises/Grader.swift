@@ -1,0 +1,252 @@
+// MARK: - The grader: runs each trial in a child process with a time limit and scores the checks
+//
+// The grader never runs student code itself. Each (exercise, seed) trial is a child process with its
+// stdout and stderr in temporary files; a crash, a non-zero exit or a time-out becomes a message on
+// every check of that trial, which then scores 0 for that seed. Each seed carries an equal share of a
+// check's points.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The result of one trial as the grader saw it: metrics, or why there are none.
+public struct TrialReport: Sendable {
+    /// The seed.
+    public var seed: TrialSeed
+    /// The metrics, when the trial finished.
+    public var metrics: [String: Double]?
+    /// Why the trial produced no metrics (crash, time-out, error), or a problem the trial reported.
+    public var message: String?
+    /// The wall time in s.
+    public var wallTime: Double
+
+    /// Creates a report.
+    public init(seed: TrialSeed, metrics: [String: Double]?, message: String?, wallTime: Double) {
+        self.seed = seed
+        self.metrics = metrics
+        self.message = message
+        self.wallTime = wallTime
+    }
+}
+
+/// One check's score over all seeds.
+public struct CheckResult: Sendable {
+    /// The check.
+    public var check: Check
+    /// The worst measured value over the seeds that finished (NaN when none did).
+    public var value: Double
+    /// The points earned.
+    public var score: Double
+    /// How many seeds passed, and how many ran.
+    public var passedSeeds: Int, totalSeeds: Int
+    /// Messages for people: why seeds failed, and the hint.
+    public var messages: [String]
+
+    /// Whether every seed passed.
+    public var passed: Bool { passedSeeds == totalSeeds }
+}
+
+/// The graded result of one exercise.
+public struct ExerciseResult: Sendable {
+    /// The exercise.
+    public var exercise: Exercise
+    /// Each check's result, in catalogue order.
+    public var checks: [CheckResult]
+    /// Whether seeds derived from a secret salt were used.
+    public var secretSeedsInUse: Bool
+    /// The visible seeds used (secret ones are never listed).
+    public var visibleSeeds: [UInt64]
+
+    /// Points earned.
+    public var score: Double { checks.reduce(0) { $0 + $1.score } }
+    /// Points possible.
+    public var maxScore: Double { exercise.maxScore }
+}
+
+/// How to reach the code being graded.
+public struct GraderOptions: Sendable {
+    /// The runner executable (student or reference build).
+    public var runner: String
+    /// The Exercises directory (scenarios and gains files).
+    public var exercisesDirectory: String
+    /// The secret salt, or nil for visible seeds only.
+    public var salt: String?
+    /// A solution variant of the runner (`--variant`), used by tests for deliberately faulty code.
+    public var variant: String?
+    /// Multiplies every exercise's time limit (e.g. for slow machines).
+    public var timeScale: Double = 1
+
+    /// Creates options.
+    public init(runner: String, exercisesDirectory: String, salt: String? = nil, variant: String? = nil) {
+        self.runner = runner
+        self.exercisesDirectory = exercisesDirectory
+        self.salt = salt
+        self.variant = variant
+    }
+}
+
+/// Grades exercises.
+public enum Grader {
+    /// Grades `exercise`: one child process per seed, then every check over the seeds.
+    public static func grade(_ exercise: Exercise, options: GraderOptions) -> ExerciseResult {
+        let seeds = SeedPlan.seeds(for: exercise, salt: options.salt)
+        let reports = seeds.map { runTrial(exercise, seed: $0, options: options) }
+        return score(exercise, reports: reports, secret: options.salt != nil)
+    }
+
+    /// Scores checks from trial reports.
+    public static func score(_ exercise: Exercise, reports: [TrialReport], secret: Bool) -> ExerciseResult {
+        let share = 1 / Double(max(1, reports.count))
+        var results: [CheckResult] = []
+        for check in exercise.checks {
+            var worst = Double.nan, passed = 0, measuredFailures = 0
+            var messages: [String] = []
+            for report in reports {
+                guard let metrics = report.metrics else {
+                    messages.append("\(report.seed.label): \(report.message ?? "no result")")
+                    continue
+                }
+                let v = metrics[check.metric] ?? .nan
+                let bad = v.isNaN ? (check.comparison == .below ? Double.infinity : -Double.infinity) : v
+                if worst.isNaN || (check.comparison == .below ? bad > worst : bad < worst) { worst = bad }
+                if check.comparison.passes(v, check.threshold) {
+                    passed += 1
+                } else {
+                    measuredFailures += 1
+                    var m = "\(report.seed.label): measured \(format(v)) \(check.unit)"
+                    if let problem = report.message { m += " (\(problem))" }
+                    messages.append(m)
+                }
+            }
+            if measuredFailures > 0 { messages.append("hint: \(check.hint)") }
+            results.append(CheckResult(check: check, value: worst, score: check.points * share * Double(passed),
+                                       passedSeeds: passed, totalSeeds: reports.count, messages: messages))
+        }
+        return ExerciseResult(exercise: exercise, checks: results, secretSeedsInUse: secret,
+                              visibleSeeds: reports.filter { !$0.seed.secret }.map(\.seed.value))
+    }
+
+    /// Runs one trial in a child process with the exercise's time limit; never throws, never traps.
+    public static func runTrial(_ exercise: Exercise, seed: TrialSeed, options: GraderOptions) -> TrialReport {
+        var arguments = ["--exercise", "\(exercise.number)", "--seed", "\(seed.value)",
+                         "--exercises", options.exercisesDirectory]
+        if let v = options.variant { arguments += ["--variant", v] }
+        let limit = exercise.timeLimit * options.timeScale
+        let run = ChildProcess.run(options.runner, arguments: arguments, timeLimit: limit)
+        var report = TrialReport(seed: seed, metrics: nil, message: nil, wallTime: run.wallTime)
+        switch run.ending {
+        case .launchFailed(let why):
+            report.message = "could not start \(options.runner): \(why)"
+        case .timedOut:
+            report.message = "stopped after the \(format(limit)) s time limit (an endless loop, or far too slow)"
+        case .signaled(let signal):
+            report.message = "your code crashed (\(signalName(signal)))" + detail(run.stderr)
+        case .exited(let code) where code != 0:
+            report.message = "your code stopped with exit code \(code)" + detail(run.stderr)
+        case .exited:
+            guard let line = run.stdout.split(separator: "\n").last,
+                  let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let metrics = object["metrics"] as? [String: Any] else {
+                report.message = "the trial printed no result" + detail(run.stderr)
+                return report
+            }
+            var values: [String: Double] = [:]
+            for (k, v) in metrics { values[k] = (v as? NSNumber)?.doubleValue ?? .nan }
+            report.metrics = values
+            report.message = object["problem"] as? String
+        }
+        return report
+    }
+
+    /// The first useful line of a child's stderr (a "Fatal error" line when there is one), never a stack trace.
+    static func detail(_ stderr: String) -> String {
+        let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let fatal = lines.first(where: { $0.contains("Fatal error") || $0.contains("Precondition failed") }) {
+            return ": " + String(fatal.prefix(300))
+        }
+        if let first = lines.first(where: { !$0.isEmpty && !$0.hasPrefix("💣") && !$0.hasPrefix("*** ") }) {
+            return ": " + String(first.prefix(300))
+        }
+        return ""
+    }
+
+    static func signalName(_ s: Int32) -> String {
+        switch s {
+        case SIGILL, SIGTRAP: return "a trap: fatalError, a failed precondition, an index out of range or an overflow"
+        case SIGSEGV, SIGBUS: return "a memory fault"
+        case SIGABRT: return "abort"
+        case SIGFPE: return "an arithmetic fault"
+        case SIGKILL: return "killed"
+        default: return "signal \(s)"
+        }
+    }
+}
+
+/// Formats a measured value for people: 4 significant digits, or ∞ / n/a.
+func format(_ v: Double) -> String {
+    if v.isNaN { return "n/a" }
+    if v.isInfinite { return v > 0 ? "∞" : "−∞" }
+    if v == 0 { return "0" }
+    if abs(v) < 1e-3 || abs(v) >= 1e5 { return String(format: "%.3g", v) }
+    return String(format: "%.4g", v)
+}
+
+// MARK: - Child processes with a time limit
+
+/// Runs a program with posix_spawn, output to temporary files, killing it at a time limit.
+enum ChildProcess {
+    enum Ending { case exited(Int32), signaled(Int32), timedOut, launchFailed(String) }
+
+    struct Result {
+        var ending: Ending
+        var stdout: String
+        var stderr: String
+        var wallTime: Double
+    }
+
+    static func run(_ path: String, arguments: [String], timeLimit: Double) -> Result {
+        let dir = FileManager.default.temporaryDirectory.path
+        let tag = UUID().uuidString
+        let outPath = "\(dir)/embody-trial-\(tag).out", errPath = "\(dir)/embody-trial-\(tag).err"
+        defer { unlink(outPath); unlink(errPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"   // a crash should end fast and quietly
+        environment.removeValue(forKey: SeedPlan.saltVariable)  // the child never needs the salt
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = Date()
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard rc == 0 else {
+            return Result(ending: .launchFailed(String(cString: strerror(rc))), stdout: "", stderr: "", wallTime: 0)
+        }
+        var status: Int32 = 0
+        var ending: Ending?
+        while ending == nil {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                let low = status & 0x7F
+                ending = low == 0 ? .exited((status >> 8) & 0xFF) : .signaled(low)
+            } else if r < 0 && errno != EINTR {
+                ending = .launchFailed("lost the child process: \(String(cString: strerror(errno)))")
+            } else if Date().timeIntervalSince(start) > timeLimit {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                ending = .timedOut
+            } else {
+                usleep(2_000)
+            }
+        }
+        let read = { (p: String) in (try? String(contentsOfFile: p, encoding: .utf8)) ?? "" }
+        return Result(ending: ending!, stdout: read(outPath), stderr: read(errPath),
+                      wallTime: Date().timeIntervalSince(start))
+    }
+}
