@@ -10,6 +10,7 @@
 
 import EmbodyControl
 import EmbodyModel
+import EmbodyPerception
 import EmbodyPhysics
 import EmbodyScenario
 
@@ -103,8 +104,10 @@ public final class Simulation {
     /// The dynamics terms, built when the controller needs them.
     public let dynamics: RigidBodyDynamics?
     let eeTracker: EndEffectorTracker?
-    /// The planned motion of a move_to task.
+    /// The planned motion of a move_to or reach_object task.
     let motion: PlannedMotion?
+    /// What the camera saw and where the arm aims, for reach_object.
+    let reach: ReachPlan?
     /// Ticks during which the robot touched one of the world's objects (planning tasks).
     private(set) var collisionTicks = 0
     var contactBuffer: [Contact] = Array(repeating: Contact(), count: 256)
@@ -151,8 +154,12 @@ public final class Simulation {
             robot = try world.addRobot(model, options: robotOptions)
             var bodies: [RigidBody] = []
             for o in scenario.world.objects {
+                // A random placement draws from the object's own stream of the scenario seed.
+                var random = RandomStream(seed: RandomStreams.seed(scenario: scenario.seed, consumer: "object.\(o.name)"))
+                let dx = o.randomXY[0] > 0 ? random.uniform(-o.randomXY[0], o.randomXY[0]) : 0
+                let dy = o.randomXY[1] > 0 ? random.uniform(-o.randomXY[1], o.randomXY[1]) : 0
                 var d = BodyDescription(shape: o.shape.shape, mass: o.mass,
-                                        pose: Transform(xyz: Vector3(o.position[0], o.position[1], o.position[2]),
+                                        pose: Transform(xyz: Vector3(o.position[0] + dx, o.position[1] + dy, o.position[2]),
                                                         rpy: Vector3(o.rpy[0], o.rpy[1], o.rpy[2])))
                 d.friction = o.friction
                 d.restitution = o.restitution
@@ -188,11 +195,19 @@ public final class Simulation {
             controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups,
                                                     linkNames: robot.linkNames, effortLimits: effortLimits, dynamics: dynamics)
         }
-        if scenario.task.type == "move_to" {
+        switch scenario.task.type {
+        case "move_to":
             motion = try planMoveTo(scenario.task, scenario: scenario, model: model, world: world, robot: robot,
                                     initialQ: initialQ)
-        } else {
+            reach = nil
+        case "reach_object":
+            let plan = try planReach(scenario.task, scenario: scenario, world: world, robot: robot, objects: objects,
+                                     dynamics: dynamics, initialQ: initialQ)
+            motion = plan.motion
+            reach = plan
+        default:
             motion = nil
+            reach = nil
         }
         task = try TaskPlan(scenario.task, model: model, linkNames: robot.linkNames, initialQ: initialQ, dt: dt,
                             planned: motion?.trajectory)
@@ -383,6 +398,12 @@ public final class Simulation {
         for (k, v) in eeTracker?.values() ?? [:] { values[k] = v }
         for (k, v) in stepRecorder?.values() ?? [:] { values[k] = v }
         for (k, v) in sensors.values(truth: trueState, estimate: estimate) { values[k] = v }
+        if let reach {
+            robot.getLinkPoses(&linkPoses)
+            let ee = Transform(linkPoses, from: 7 * reach.link).position
+            values["reach_error"] = length(ee - reach.trueTarget)
+            values["object_position_error"] = length(reach.estimatedCenter - reach.trueCenter)
+        }
         if let motion {
             values["planning_time"] = motion.planningTime
             values["path_length"] = motion.pathLength

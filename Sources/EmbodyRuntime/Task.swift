@@ -63,7 +63,7 @@ final class TaskPlan {
             var amplitude = [Double](repeating: 0, count: initialQ.count)
             try apply(spec.amplitude, to: &amplitude)
             kind = .sine(center: initialQ, amplitude: amplitude, omega: 2 * Double.pi * spec.frequency)
-        case "move_to":
+        case "move_to", "reach_object":
             guard let planned else { throw RuntimeError("\(spec.location): move_to needs a planned trajectory", invalidInput: false) }
             kind = .planned(planned)
         case "ee_targets":

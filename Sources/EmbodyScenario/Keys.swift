@@ -60,7 +60,7 @@ enum Keys {
     ])
     static let object = MapShape(fields: [
         ("name", .leaf), ("shape", .map(shape)), ("mass", .leaf), ("position", .vector), ("rpy", .vector),
-        ("friction", .leaf), ("restitution", .leaf),
+        ("friction", .leaf), ("restitution", .leaf), ("random_xy", .vector),
     ])
     static let world = MapShape(fields: [("ground", .leaf), ("ground_friction", .leaf), ("objects", .list(.map(object)))])
 
@@ -77,11 +77,14 @@ enum Keys {
     static let waypoint = MapShape(fields: [("at", .leaf), ("q", .map(jointValues))])
     static let eeTarget = MapShape(fields: [("position", .vector), ("rpy", .vector), ("hold", .leaf)])
     static let planner = MapShape(fields: [("margin", .leaf)])
+    static let camera = MapShape(fields: [("position", .vector), ("target", .vector), ("width", .leaf), ("height", .leaf),
+                                          ("fov", .leaf)])
     static let tolerance = MapShape(fields: [("position", .leaf), ("orientation", .leaf)])
     static let task = MapShape(fields: [
         ("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint))),
         ("amplitude", .map(jointValues)), ("frequency", .leaf), ("link", .leaf), ("targets", .list(.map(eeTarget))),
         ("tolerance", .map(tolerance)), ("goal", .map(jointValues)), ("planner", .map(planner)),
+        ("object", .leaf), ("camera", .map(camera)), ("above", .leaf),
     ])
 
     static let disturbance = MapShape(fields: [("at", .leaf), ("duration", .leaf), ("link", .leaf), ("force", .vector)])

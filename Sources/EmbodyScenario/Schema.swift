@@ -136,6 +136,8 @@ public struct ObjectSpec: Equatable, Sendable {
     public var friction: Double
     /// The restitution coefficient in [0, 1], dimensionless (default 0).
     public var restitution: Double
+    /// Half-ranges in m of a uniform random offset of x and y, drawn from the scenario seed (default none).
+    public var randomXY: [Double] = [0, 0]
     /// Where the object is declared.
     public var location: SourceLocation
 
@@ -304,6 +306,16 @@ public struct TaskSpec: Equatable, Sendable {
     public var targets: [EndEffectorTarget] = []
     /// For "move_to": the goal configuration by joint name (rad or m); unnamed joints keep their initial q.
     public var goal: [NamedValue] = []
+    /// For "reach_object": the object to reach (its true pose is used only to score the run).
+    public var object: String?
+    /// For "reach_object": the depth camera's eye position in m, world frame.
+    public var cameraPosition: [Double] = [0.2, -0.6, 1.3]
+    /// For "reach_object": the point in m the camera looks at, world frame.
+    public var cameraTarget: [Double] = [0.55, 0, 0.4]
+    /// For "reach_object": the image size in pixels and horizontal field of view in rad.
+    public var cameraWidth = 160, cameraHeight = 120, cameraFieldOfView = 1.0
+    /// For "reach_object": how far above the object's top the end effector goes, m (default 0.05).
+    public var heightAbove: Double = 0.05
     /// For "move_to": the clearance in m a planned configuration keeps from obstacles (default 0.02).
     public var plannerMargin: Double = 0.02
     /// For "ee_targets": a target counts as reached within this distance in m (default 0.005).
@@ -545,7 +557,7 @@ public enum ScenarioSchema {
     public static let controllerTypes: [String] = ["pd", "pid", "pd_gravity", "computed_torque", "stable_pd", "osc"]
     /// Task types `task.type` accepts.
     public static let taskTypes: [String] = ["hold", "joint_waypoints", "joint_trajectory", "joint_sine", "ee_targets",
-                                             "move_to"]
+                                             "move_to", "reach_object"]
     /// Sensor types `sensors[].type` accepts.
     public static let sensorTypes: [String] = ["joint_encoders", "imu"]
     /// Integrators `physics.integrator` accepts.
@@ -559,6 +571,6 @@ public enum ScenarioSchema {
         "mechanical_work", "rise_time", "overshoot", "settling_time", "steady_state_error",
         "ee_position_error", "ee_orientation_error", "ee_position_error_max", "ee_orientation_error_max",
         "ee_reach_time_max", "ee_targets_reached", "base_orientation_error", "base_orientation_error_max",
-        "joint_position_estimate_error_rms", "planning_time", "path_length", "planner_iterations", "collisions",
+        "joint_position_estimate_error_rms", "planning_time", "path_length", "planner_iterations", "collisions", "reach_error", "object_position_error",
     ]
 }

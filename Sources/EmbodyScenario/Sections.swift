@@ -196,9 +196,12 @@ extension Reader {
         let rpy = vector(view.field("rpy"), count: 3, unit: "rad")
         let friction = number(view.field("friction"), .nonNegative)
         let restitution = number(view.field("restitution"), .between(0, 1))
+        let randomXY = vector(view.field("random_xy"), count: 2, unit: "m", .nonNegative)
         guard let name, let shape, let mass else { return nil }
-        return ObjectSpec(name: name, shape: shape, mass: mass, position: position ?? [0, 0, 0], rpy: rpy ?? [0, 0, 0],
-                          friction: friction ?? 0.8, restitution: restitution ?? 0, location: item.location)
+        var spec = ObjectSpec(name: name, shape: shape, mass: mass, position: position ?? [0, 0, 0], rpy: rpy ?? [0, 0, 0],
+                              friction: friction ?? 0.8, restitution: restitution ?? 0, location: item.location)
+        spec.randomXY = randomXY ?? [0, 0]
+        return spec
     }
 
     private mutating func readShape(_ field: Field?) -> ShapeSpec? {
@@ -308,10 +311,11 @@ extension Reader {
         let uses: [String: Set<String>] = [
             "hold": ["q"], "joint_waypoints": ["waypoints"], "joint_trajectory": ["waypoints"],
             "joint_sine": ["amplitude", "frequency"], "ee_targets": ["link", "targets", "tolerance"],
-            "move_to": ["goal", "planner"],
+            "move_to": ["goal", "planner"], "reach_object": ["object", "camera", "above", "link"],
         ]
         if let type, let used = uses[type] {
-            for key in ["q", "waypoints", "amplitude", "frequency", "link", "targets", "tolerance", "goal", "planner"]
+            for key in ["q", "waypoints", "amplitude", "frequency", "link", "targets", "tolerance", "goal", "planner",
+                        "object", "camera", "above"]
             where !used.contains(key) {
                 if let f = view.field(key) {
                     let owners = uses.filter { $0.value.contains(key) }.map(\.key).sorted().joined(separator: ", ")
@@ -333,6 +337,18 @@ extension Reader {
             spec.goal = namedValues(require(view, "goal", example: "goal: { joint_1: 0.5 }"), unit: "rad or m") ?? []
             if let planner = view.field("planner"), let p = map(planner, shape: Keys.planner, example: "{ margin: 0.02 }") {
                 if let m = number(p.field("margin"), unit: "m", .nonNegative) { spec.plannerMargin = m }
+            }
+        }
+        if type == "reach_object" {
+            if let link = string(require(view, "link", example: "link: ee_link")) { spec.link = link }
+            if let object = string(require(view, "object", example: "object: cube")) { spec.object = object }
+            if let a = number(view.field("above"), unit: "m", .nonNegative) { spec.heightAbove = a }
+            if let c = view.field("camera"), let cv = map(c, shape: Keys.camera, example: "{ position: [0.2, -0.6, 1.3], target: [0.55, 0, 0.4] }") {
+                if let p = vector(cv.field("position"), count: 3, unit: "m") { spec.cameraPosition = p }
+                if let t = vector(cv.field("target"), count: 3, unit: "m") { spec.cameraTarget = t }
+                if let w = number(cv.field("width"), unit: "px", .positive) { spec.cameraWidth = Int(w) }
+                if let h = number(cv.field("height"), unit: "px", .positive) { spec.cameraHeight = Int(h) }
+                if let f = number(cv.field("fov"), unit: "rad", .positive) { spec.cameraFieldOfView = f }
             }
         }
         if type == "ee_targets" {

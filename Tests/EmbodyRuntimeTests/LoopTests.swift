@@ -47,7 +47,7 @@ struct LoopTests {
     /// Steady-state ticks allocate nothing, for the arm and for the humanoid (landing, standing, being pushed),
     /// with recording on: every tick after the first ten, to the end of the scenario.
     @Test(arguments: ["arm-hold", "humanoid-stand", "humanoid-push", "arm-track-sine", "arm-reach-cartesian", "arm-gravity-comp",
-                     "humanoid-imu-stand", "arm-obstacle"])
+                     "humanoid-imu-stand", "arm-obstacle", "arm-perceive-reach"])
     func steadyStateTicksDoNotAllocate(name: String) throws {
         let path = temporaryPath("emblog")
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -1,4 +1,5 @@
 @testable import EmbodyRuntime
+import EmbodyModel
 import EmbodyPhysics
 import EmbodyPlanning
 import EmbodyScenario
@@ -52,5 +53,27 @@ struct PlanningLoopTests {
         let (scenario, model) = try loadBundled("arm-obstacle", overrides: ["task.goal.joint_1=0", "task.goal.joint_2=1.2",
                                                                             "task.goal.joint_4=0.3"])
         #expect(throws: RuntimeError.self) { try Simulation(scenario: scenario, model: model) }
+    }
+}
+
+@Suite("Perceive and reach")
+struct PerceiveReachTests {
+    /// arm-perceive-reach succeeds for 20 seeds: the cube (placed by the seed) is found by the depth camera and
+    /// the gripper ends within 1 cm of the point 5 cm above it, without touching anything.
+    @Test func perceiveReachSucceedsForTwentySeeds() throws {
+        var positions: Set<Double> = []
+        for seed in 1...20 {
+            let (scenario, model) = try loadBundled("arm-perceive-reach", overrides: ["seed=\(seed)", "duration=2.5"])
+            let sim = try Simulation(scenario: scenario, model: model)
+            let reach = try #require(sim.reach)
+            positions.insert(reach.trueCenter.x)
+            #expect(length(reach.estimatedCenter - reach.trueCenter) < 5e-3, "seed \(seed): the camera misplaced the cube")
+            let summary = try Runner.run(sim)
+            let error = try #require(summary.metrics["reach_error"])
+            #expect(error < 0.01, "seed \(seed): ended \(error) m from the target")
+            #expect(summary.metrics["collisions"] == 0)
+            #expect(summary.success)
+        }
+        #expect(positions.count == 20, "every seed should place the cube differently")
     }
 }
