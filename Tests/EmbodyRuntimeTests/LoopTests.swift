@@ -60,7 +60,7 @@ struct LoopTests {
         var ticks = 0
         while !sim.isFinished { try sim.step(); ticks += 1 }
         let allocations = emb_test_thread_allocations() - before
-        #expect(ticks > 4000)
+        #expect(ticks >= 3000)  // a long window: every bundled scenario runs at least 4 s
         #expect(allocations == 0, "\(name): \(allocations) heap allocations in \(ticks) steady-state ticks")
     }
 
