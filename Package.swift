@@ -67,8 +67,10 @@ let package = Package(
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),
         .testTarget(name: "EmbodyPhysicsTests", dependencies: ["EmbodyPhysics", "EmbodyModel"]),
         .testTarget(name: "EmbodyControlTests", dependencies: ["EmbodyControl", "EmbodyModel"]),
-        .testTarget(name: "EmbodyPerceptionTests", dependencies: ["EmbodyPerception", "EmbodyModel", "EmbodyPhysics"]),
-        .testTarget(name: "EmbodyPlanningTests", dependencies: ["EmbodyPlanning", "EmbodyModel", "EmbodyPhysics"]),
+        .testTarget(name: "EmbodyPerceptionTests",
+                    dependencies: ["EmbodyPerception", "EmbodyModel", "EmbodyPhysics", "CMallocCounter"]),
+        .testTarget(name: "EmbodyPlanningTests",
+                    dependencies: ["EmbodyPlanning", "EmbodyModel", "EmbodyPhysics", "CMallocCounter"]),
         .testTarget(name: "EmbodyScenarioTests", dependencies: ["EmbodyScenario", "EmbodyModel"], exclude: ["Fixtures"]),
         // Counts the test thread's heap allocations by interposing malloc; linked into tests only.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),

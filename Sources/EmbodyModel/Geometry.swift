@@ -73,6 +73,38 @@ public struct Quaternion: Equatable, Hashable, Sendable, CustomStringConvertible
         return Vector3(roll, pitch, yaw)
     }
 
+    /// The same rotation with unit norm (the identity for a zero or non-finite quaternion).
+    public var normalizedOrIdentity: Quaternion {
+        let n = (x * x + y * y + z * z + w * w).squareRoot()
+        guard n > 0, n.isFinite else { return .identity }
+        return Quaternion(x: x / n, y: y / n, z: z / n, w: w / n)
+    }
+
+    /// The rotation of a rotation vector θ in rad: angle |θ| about θ/|θ| (the exponential map).
+    public init(rotationVector theta: Vector3) {
+        let angle = length(theta)
+        if angle < 1e-9 {
+            // Second-order series; normalizing keeps it a unit quaternion.
+            self = Quaternion(x: theta.x / 2, y: theta.y / 2, z: theta.z / 2, w: 1 - angle * angle / 8).normalizedOrIdentity
+            return
+        }
+        let h = angle / 2, s = h.sinValue / angle
+        self.init(x: theta.x * s, y: theta.y * s, z: theta.z * s, w: h.cosValue)
+    }
+
+    /// The rotation vector in rad of this rotation, with angle in [0, π] (the logarithmic map).
+    public var rotationVector: Vector3 {
+        var q = self
+        if q.w < 0 { q = Quaternion(x: -q.x, y: -q.y, z: -q.z, w: -q.w) }
+        let v = Vector3(q.x, q.y, q.z)
+        let s = length(v)
+        if s < 1e-12 { return 2 * v }
+        return v * (2 * atan2Value(s, q.w) / s)
+    }
+
+    /// Rotates `v` by the inverse rotation (expresses a world vector in the rotated frame).
+    public func inverseRotate(_ v: Vector3) -> Vector3 { conjugate.rotate(v) }
+
     /// The angle in radians between this rotation and `other`, in [0, π].
     public func angle(to other: Quaternion) -> Double {
         let d = abs(x * other.x + y * other.y + z * other.z + w * other.w)

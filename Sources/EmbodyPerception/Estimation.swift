@@ -139,7 +139,7 @@ public final class ComplementaryFilter {
             correction = gains.proportional * error
         }
         let omega = angularVelocity - gyroBias + correction
-        orientation = (orientation * Quaternion.exp(omega * dt)).normalizedOrIdentity
+        orientation = (orientation * Quaternion(rotationVector: omega * dt)).normalizedOrIdentity
     }
 
     /// The orientation of a body whose IMU is mounted at `mount` (IMU frame in the body frame): R̂ · mountᵀ.

@@ -186,7 +186,7 @@ public final class IKSolver {
         while true {
             let current = pose(q: q)
             let ep = target.position - current.position
-            let eo = (target.rotation * current.rotation.conjugate).unitOrIdentity.rotationVector
+            let eo = (target.rotation * current.rotation.conjugate).normalizedOrIdentity.rotationVector
             let positionError = length(ep), orientationError = length(eo)
             let done = positionError < options.positionTolerance
                 && (!useOrientation || orientationError < options.orientationTolerance)

@@ -10,38 +10,11 @@ import Musl
 import Darwin
 #endif
 
-extension Quaternion {
-    /// The same rotation with unit norm (the identity for a zero quaternion).
-    var unitOrIdentity: Quaternion {
-        let n = (x * x + y * y + z * z + w * w).squareRoot()
-        guard n > 0, n.isFinite else { return .identity }
-        return Quaternion(x: x / n, y: y / n, z: z / n, w: w / n)
-    }
-
-    /// The rotation of rotation vector θ (rad): angle |θ| about θ/|θ|.
-    static func fromRotationVector(_ theta: Vector3) -> Quaternion {
-        let angle = length(theta)
-        if angle < 1e-12 { return Quaternion(x: theta.x / 2, y: theta.y / 2, z: theta.z / 2, w: 1).unitOrIdentity }
-        let s = sin(angle / 2) / angle
-        return Quaternion(x: theta.x * s, y: theta.y * s, z: theta.z * s, w: cos(angle / 2))
-    }
-
-    /// The rotation vector (rad, angle in [0, π]) of this rotation.
-    var rotationVector: Vector3 {
-        var q = self
-        if q.w < 0 { q = Quaternion(x: -q.x, y: -q.y, z: -q.z, w: -q.w) }
-        let v = Vector3(q.x, q.y, q.z)
-        let s = length(v)
-        if s < 1e-15 { return 2 * v }
-        return v * (2 * atan2(s, q.w) / s)
-    }
-}
-
 /// Spherical linear interpolation from `a` (s = 0) to `b` (s = 1) along the shorter arc.
 func slerp(_ a: Quaternion, _ b: Quaternion, _ s: Double) -> Quaternion {
-    var relative = (b * a.conjugate).unitOrIdentity
+    var relative = (b * a.conjugate).normalizedOrIdentity
     if relative.w < 0 { relative = Quaternion(x: -relative.x, y: -relative.y, z: -relative.z, w: -relative.w) }
-    return (Quaternion.fromRotationVector(relative.rotationVector * s) * a).unitOrIdentity
+    return (Quaternion(rotationVector: relative.rotationVector * s) * a).normalizedOrIdentity
 }
 
 /// Factors A = L Lᵀ in place (lower triangle of row-major `a`); false when A is not positive definite.

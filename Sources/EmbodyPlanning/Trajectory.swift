@@ -384,7 +384,7 @@ public final class CartesianTrajectory {
         self.goal = goal
         self.law = law
         delta = goal.position - start.position
-        rotation = (goal.rotation * start.rotation.conjugate).unitOrIdentity.rotationVector
+        rotation = (goal.rotation * start.rotation.conjugate).normalizedOrIdentity.rotationVector
         let l = length(delta), theta = length(rotation)
         var sv = Double.infinity, sa = Double.infinity
         if l > 0 { sv = min(sv, limits.linearVelocity / l); sa = min(sa, limits.linearAcceleration / l) }
@@ -412,7 +412,7 @@ public final class CartesianTrajectory {
         // Without motion delta and rotation are zero, so s does not matter.
         let s = law == .quintic ? quintic.sample(t) : trapezoid.sample(t)
         let pose = Transform(position: start.position + s.position * delta,
-                             rotation: (Quaternion.fromRotationVector(s.position * rotation) * start.rotation).unitOrIdentity)
+                             rotation: (Quaternion(rotationVector: s.position * rotation) * start.rotation).normalizedOrIdentity)
         return CartesianSample(pose: pose, linearVelocity: s.velocity * delta, angularVelocity: s.velocity * rotation,
                                linearAcceleration: s.acceleration * delta, angularAcceleration: s.acceleration * rotation)
     }

@@ -1,3 +1,4 @@
+import CMallocCounter
 import EmbodyModel
 @testable import EmbodyPerception
 import EmbodyPhysics
@@ -6,18 +7,11 @@ import Testing
 
 // MARK: - Steady-state updates do not allocate
 
-/// The calling thread's allocation count from the test bundle's malloc interposer (Tests/CMallocCounter). This
-/// target cannot depend on it (Package.swift is not ours to change), but every test target links into one test
-/// executable that contains it, so the symbol is bound by name at link time. A C function without arguments
-/// that returns a 64-bit integer is called the same way under Swift's and C's conventions on x86-64 and arm64.
-@_silgen_name("emb_test_thread_allocations")
-func embTestThreadAllocations() -> Int64
-
 /// The allocations `body` makes on this thread.
 func allocations(_ body: () -> Void) -> Int64 {
-    let before = embTestThreadAllocations()
+    let before = emb_test_thread_allocations()
     body()
-    return embTestThreadAllocations() - before
+    return emb_test_thread_allocations() - before
 }
 
 @Suite("Allocation")

@@ -1,3 +1,4 @@
+import CMallocCounter
 import EmbodyModel
 import EmbodyPhysics
 @testable import EmbodyPlanning
@@ -5,16 +6,11 @@ import Testing
 
 // MARK: - IK solves, collision checks and ray batches do not allocate once warm
 
-/// The calling thread's allocation count from the test bundle's malloc interposer (Tests/CMallocCounter), bound by
-/// name at link time (see Tests/EmbodyPerceptionTests/AllocationTests.swift for why this is sound).
-@_silgen_name("emb_test_thread_allocations")
-func embTestThreadAllocations() -> Int64
-
 /// The allocations `body` makes on this thread.
 func allocations(_ body: () -> Void) -> Int64 {
-    let before = embTestThreadAllocations()
+    let before = emb_test_thread_allocations()
     body()
-    return embTestThreadAllocations() - before
+    return emb_test_thread_allocations() - before
 }
 
 @Suite("Planning allocation")
