@@ -299,7 +299,6 @@ public final class PiecewiseLinearTrajectory: JointTrajectory {
         }
         let k = lo
         let local = t - times[k]
-        // A stored Bool, not `law == .quintic`: comparing a String-backed enum allocates in debug builds.
         var position = 0.0, velocity = 0.0, acceleration = 0.0
         if isQuintic {
             (position, velocity, acceleration) = quintics[k].sample(local)
