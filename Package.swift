@@ -86,7 +86,14 @@ let package = Package(
                           path: "Sources/embody-exercise"),
         // The students' code: runs one trial per process for the grader.
         .executableTarget(name: "embody-exercise-runner", dependencies: ["EmbodyExercises"], path: "Exercises",
-                          exclude: ["Reference"],
+                          // Everything but the Swift sources: briefs, scenarios and the parameter-only exercise.
+                          exclude: ["Reference", "README.md", "01-pd-tuning",
+                                    "02-joint-pd/README.md", "02-joint-pd/scenario.yaml",
+                                    "03-gravity-compensation/README.md", "03-gravity-compensation/scenario.yaml",
+                                    "04-computed-torque/README.md", "04-computed-torque/scenario.yaml",
+                                    "05-dls-ik/README.md", "05-dls-ik/scenario.yaml",
+                                    "06-cartpole-lqr/README.md", "06-cartpole-lqr/scenario.yaml",
+                                    "07-imu-tilt/README.md", "07-imu-tilt/scenario.yaml"],
                           sources: ["Runner/main.swift", "02-joint-pd/JointPD.swift",
                                     "03-gravity-compensation/GravityCompensation.swift",
                                     "04-computed-torque/ComputedTorque.swift", "05-dls-ik/DampedLeastSquaresIK.swift",

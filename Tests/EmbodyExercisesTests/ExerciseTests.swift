@@ -46,8 +46,8 @@ func runTool(_ name: String, _ arguments: [String], environment: [String: String
     process.environment = env
     let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("ex-\(UUID().uuidString).out")
     let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("ex-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: outPath.path, contents: nil)
-    FileManager.default.createFile(atPath: errPath.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: outPath); try? FileManager.default.removeItem(at: errPath) }
     process.standardOutput = try FileHandle(forWritingTo: outPath)
     process.standardError = try FileHandle(forWritingTo: errPath)
