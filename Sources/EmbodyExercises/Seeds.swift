@@ -1,22 +1,17 @@
 // MARK: - Seeds: visible ones, and secret ones derived from an instructor's salt
 
+import EmbodyModel
 import Foundation
 
 /// A deterministic 64-bit generator (SplitMix64) for exercise variations; the same seed gives the same draws.
 public struct ExerciseRandom: Sendable {
-    private var state: UInt64
+    private var generator: SplitMix64
 
     /// Creates a generator from a seed.
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// A uniform draw in [a, b).
     public mutating func uniform(_ a: Double, _ b: Double) -> Double {

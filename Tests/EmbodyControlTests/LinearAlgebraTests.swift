@@ -1,5 +1,6 @@
 // MARK: - Dense linear algebra
 
+import EmbodyModel
 import EmbodyControl
 import Testing
 

@@ -10,17 +10,7 @@ import EmbodyModel
 import Foundation
 
 /// A deterministic SplitMix64 generator, so random postures are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+
 
 /// Solves A x = b by Gaussian elimination with partial pivoting (A is n×n row-major); for the reference integrator only.
 func gaussianSolve(_ a: [Double], _ b: [Double]) -> [Double] {

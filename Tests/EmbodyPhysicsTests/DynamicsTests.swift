@@ -5,21 +5,15 @@ import Testing
 
 // MARK: - Dynamics terms: M(q), h(q, v), g(q), Jacobians and forward kinematics (docs/dynamics.md)
 
-/// SplitMix64: a small seeded generator, so every run draws the same random states.
+/// Random states from SplitMix64 (EmbodyModel), so every run draws the same ones.
 private struct DynamicsRandom {
-    private var state: UInt64
+    private var generator: SplitMix64
 
     /// Creates a generator from a seed.
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// A uniform double in [lo, hi).
     mutating func uniform(_ lo: Double, _ hi: Double) -> Double {

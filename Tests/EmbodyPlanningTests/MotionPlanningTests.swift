@@ -163,9 +163,9 @@ struct MotionPlanningTests {
     }
 
     @Test func plannerRandomMatchesReferenceXoshiro() {
-        // xoshiro256** seeded by SplitMix64(0): the same stream as EmbodyPerception's RandomStream(seed: 0).
+        // xoshiro256** seeded by SplitMix64(0): PlannerRandom is EmbodyModel's RandomStream.
         var r = PlannerRandom(seed: 0)
-        #expect([r.next(), r.next(), r.next()] == referenceXoshiroSeed0)
+        #expect([r.nextUInt64(), r.nextUInt64(), r.nextUInt64()] == referenceXoshiroSeed0)
     }
 }
 

@@ -1,3 +1,4 @@
+import EmbodyModel
 import EmbodyControl
 import EmbodyRuntime
 import EmbodyScenario
@@ -61,7 +62,7 @@ struct ControlTests {
 
     /// Gravity compensation holds the arm in 5 random postures with drift under 1e-3 rad over 5 s.
     @Test func gravityCompensationHoldsRandomPostures() throws {
-        var random = SplitMix(seed: 2026)
+        var random = SplitMix64(seed: 2026)
         for posture in 0..<5 {
             var q: [String] = []
             for j in 1...7 {

@@ -1,3 +1,4 @@
+import EmbodyModel
 import EmbodyRuntime
 import Foundation
 import Testing
@@ -64,7 +65,7 @@ struct ReplayTests {
         #expect(try embody(["run", "arm-hold", "--record", log, "--set", "duration=0.2"]).status == 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: log))
         let full = try LogReader(path: log).readAll().count
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<6 {
             let cut = Int(generator.next() % UInt64(bytes.count))
             let path = temporaryPath("emblog")
@@ -88,14 +89,4 @@ struct ReplayTests {
 }
 
 /// A small deterministic generator for picking cut points.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+

@@ -54,7 +54,7 @@ struct RobustnessTests {
             try String(contentsOfFile: scenariosDir + "/" + $0, encoding: .utf8)
         }
         let pieces = [":", "-", "[", "]", "{", "}", ",", "\n", " ", "0", "-1", "x", "'", "\"", "#", "&a", "*a", "1e9", "null", "\t"]
-        var random = SplitMix(seed: 2024)
+        var random = SplitMix64(seed: 2024)
         for round in 0..<150 {
             var characters = Array(texts[round % texts.count])
             for _ in 0..<(1 + Int(random.next() % 4)) {
@@ -74,14 +74,4 @@ struct RobustnessTests {
 }
 
 /// A small deterministic generator (SplitMix64) so the damage is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+

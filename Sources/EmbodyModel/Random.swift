@@ -1,6 +1,6 @@
 // MARK: - Randomness of our own
 //
-// Every consumer of randomness (each sensor, the planner, disturbances) owns one `RandomStream`, seeded
+// Every consumer of randomness (each sensor, the planners, random object placements, tests) owns one `RandomStream`, seeded
 // from the scenario seed and the consumer's name with `RandomStreams.seed(scenario:consumer:index:)`.
 // Nothing here touches global state or the platform's generators, and only IEEE-754 operations that are
 // correctly rounded everywhere (+, −, ×, ÷, √) are used, so a seed gives the same bits on every machine.
@@ -14,7 +14,7 @@
 // MARK: - SplitMix64
 
 /// SplitMix64 (Steele, Lea and Flood): a 64-bit generator used here to seed xoshiro and to mix seeds.
-public struct SplitMix64: Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// The current state; each output adds the golden-ratio increment to it.
     public private(set) var state: UInt64
 

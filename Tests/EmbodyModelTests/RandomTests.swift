@@ -1,4 +1,4 @@
-@testable import EmbodyPerception
+@testable import EmbodyModel
 import Foundation
 import Testing
 
