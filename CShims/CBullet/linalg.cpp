@@ -7,7 +7,6 @@
 #include <Eigen/Dense>
 
 #include <cmath>
-#include <exception>
 
 namespace {
 
@@ -55,7 +54,7 @@ extern "C" emb_status emb_solve_dare(int n, int m, const double* a, const double
         store(P, p);
         store(K, k);
         return EMB_OK;
-    } catch (const std::exception&) {
+    } catch (...) {  // nothing may cross into Swift, standard exception or not
         return EMB_ERR_INTERNAL;
     }
 }
@@ -92,7 +91,7 @@ extern "C" emb_status emb_solve_care(int n, int m, const double* a, const double
         store(P, p);
         store(rFactor.solve(B.transpose() * P), k);
         return EMB_OK;
-    } catch (const std::exception&) {
+    } catch (...) {  // nothing may cross into Swift, standard exception or not
         return EMB_ERR_INTERNAL;
     }
 }

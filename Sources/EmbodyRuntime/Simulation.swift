@@ -134,9 +134,9 @@ public final class Simulation {
               rate % scenario.rates.planning == 0 else {
             throw RuntimeError("\(scenario.sourcePath): every rate must divide the physics rate \(rate) Hz")
         }
-        periods = TaskPeriods(control: rate / scenario.rates.control, perception: rate / scenario.rates.perception,
-                              planning: rate / scenario.rates.planning)
-        durationTicks = options.maxTicks ?? Int((scenario.duration / dt).rounded())
+        periods = TaskPeriods(control: scenario.controlEvery, perception: scenario.perceptionEvery,
+                              planning: scenario.planningEvery)
+        durationTicks = options.maxTicks ?? scenario.physicsSteps
 
         var settings = WorldSettings()
         settings.gravity = Vector3(physics.gravity[0], physics.gravity[1], physics.gravity[2])
@@ -172,13 +172,8 @@ public final class Simulation {
         world.reserveContacts(256)
 
         let n = robot.dof
-        var initialQ = [Double](repeating: 0, count: n)
-        for v in scenario.robot.initialQ {
-            guard let i = model.coordinateIndex(ofJoint: v.name) else {
-                throw RuntimeError("\(v.location): the robot has no joint '\(v.name)'")
-            }
-            initialQ[i] = v.value
-        }
+        // The scenario loader has checked every name against the model.
+        let initialQ = scenario.robot.initialPositions(jointNames: model.jointNames)
         robot.setQ(initialQ)
 
         effortLimits = robot.effortLimits
@@ -413,9 +408,7 @@ public final class Simulation {
         var criteria: [CriterionResult] = []
         for c in scenario.success {
             let v = values[c.metric] ?? .nan
-            var ok = v.isFinite
-            if let below = c.below { ok = ok && v < below }
-            if let above = c.above { ok = ok && v > above }
+            let ok = c.isMet(by: v)
             criteria.append(CriterionResult(metric: c.metric, value: v, below: c.below, above: c.above, passed: ok))
             recorder?.event(ok ? .criterionPassed : .criterionFailed, code: Int32(criteria.count - 1), value: v)
         }

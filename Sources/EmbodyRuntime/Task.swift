@@ -32,27 +32,17 @@ final class TaskPlan {
          planned: (any JointTrajectory)? = nil) throws(RuntimeError) {
         self.dt = dt
         self.initialQ = initialQ
-        func apply(_ values: [NamedValue], to q: inout [Double]) throws(RuntimeError) {
-            for v in values {
-                guard let i = model.coordinateIndex(ofJoint: v.name) else {
-                    throw RuntimeError("\(v.location): the robot has no joint '\(v.name)'")
-                }
-                q[i] = v.value
-            }
-        }
+        let names = model.jointNames
         switch spec.type {
         case "hold":
-            var q = initialQ
-            try apply(spec.q, to: &q)
-            kind = .postures([(0, q)])
+            kind = .postures([(0, spec.targets(at: 0, jointNames: names, initialQ: initialQ))])
         case "joint_waypoints", "joint_trajectory":
-            var q = initialQ
-            var list: [(tick: Int, q: [Double])] = [(0, q)]
+            // Each waypoint's posture is the scenario's own definition of the targets at its time.
+            var list: [(tick: Int, q: [Double])] = [(0, spec.targets(at: 0, jointNames: names, initialQ: initialQ))]
             var times = [0.0]
-            for w in spec.waypoints {
-                try apply(w.q, to: &q)
-                let t = Int((w.at / dt).rounded())
-                if t == 0 { list[0] = (0, q) } else { list.append((t, q)); times.append(w.at) }
+            for w in spec.waypoints where Int((w.at / dt).rounded()) > 0 {
+                list.append((Int((w.at / dt).rounded()), spec.targets(at: w.at, jointNames: names, initialQ: initialQ)))
+                times.append(w.at)
             }
             if spec.type == "joint_waypoints" {
                 kind = .postures(list)
@@ -61,7 +51,12 @@ final class TaskPlan {
             }
         case "joint_sine":
             var amplitude = [Double](repeating: 0, count: initialQ.count)
-            try apply(spec.amplitude, to: &amplitude)
+            for v in spec.amplitude {
+                guard let i = model.coordinateIndex(ofJoint: v.name) else {
+                    throw RuntimeError("\(v.location): the robot has no joint '\(v.name)'")
+                }
+                amplitude[i] = v.value
+            }
             kind = .sine(center: initialQ, amplitude: amplitude, omega: 2 * Double.pi * spec.frequency)
         case "move_to", "reach_object":
             guard let planned else { throw RuntimeError("\(spec.location): move_to needs a planned trajectory", invalidInput: false) }

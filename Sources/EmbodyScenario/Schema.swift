@@ -333,7 +333,7 @@ public struct TaskSpec: Equatable, Sendable {
 
     /// The joint targets at `time` s in the order of `jointNames` (rad or m), starting from `initialQ`.
     ///
-    /// "hold" gives the initial q overridden by `q`. "joint_waypoints" starts from the initial q and
+    /// "hold" gives the initial q overridden by `q`. "joint_waypoints" (and "joint_trajectory", whose spline passes through these postures) starts from the initial q and
     /// applies every waypoint whose time is at or before `time` (with a 1e-9 s tolerance), in order.
     public func targets(at time: Double, jointNames: [String], initialQ: [Double]) -> [Double] {
         var target = jointNames.indices.map { $0 < initialQ.count ? initialQ[$0] : 0 }
@@ -343,7 +343,7 @@ public struct TaskSpec: Equatable, Sendable {
             for value in values { if let i = index[value.name] { target[i] = value.value } }
         }
         switch type {
-        case "joint_waypoints":
+        case "joint_waypoints", "joint_trajectory":
             for waypoint in waypoints where waypoint.at <= time + 1e-9 { apply(waypoint.q) }
         default:
             apply(q)
