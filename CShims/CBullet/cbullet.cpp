@@ -28,6 +28,7 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
             writeError(err, errSize, "unknown integrator %d", d->integrator);
             return nullptr;
         }
+        installBlockPool();  // before Bullet allocates anything for this world
         auto w = std::make_unique<emb_world>();
         w->integrator = d->integrator;
         w->config = std::make_unique<btDefaultCollisionConfiguration>();
@@ -49,10 +50,9 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         info.m_leastSquaresResidualThreshold = 1e-7;
         gDbvtMargin = 0;  // a Bullet global; every Embody world sets the same value
         if (d->ground) {
-            // The plane keeps Bullet's unbounded box, so every link stays paired with the ground: bounding it
-            // would make pairs form mid-run, and Bullet's compound algorithms allocate for each new pair
-            // (docs/performance.md weighs this against the speed it would give).
-            w->groundShape = std::make_unique<btStaticPlaneShape>(btVector3(0, 0, 1), 0);
+            // A plane whose bounding box is a slab under z = 0 (internal.hpp), so that links far from the floor
+            // cost no plane tests.
+            w->groundShape = std::make_unique<GroundPlaneShape>();
             btRigidBody::btRigidBodyConstructionInfo info(0, nullptr, w->groundShape.get());
             w->ground = std::make_unique<btRigidBody>(info);
             w->ground->setFriction(d->ground_friction);
@@ -126,9 +126,9 @@ extern "C" emb_status emb_world_step(emb_world* w, double dt, int substeps) {
             ++w->steps;
         }
         w->lastDt = h;
-        // Bullet refreshes collider poses after integrating but not every link's cached frame; do it here so
-        // that link poses and twists read after a step describe the same instant as q and q̇.
-        for (emb_robot* r : w->robots) r->body->forwardKinematics(r->scratchRot, r->scratchVec);
+        // Bullet refreshes collider poses after integrating but not every link's cached frame: the readers of
+        // link frames refresh them on demand, so that what they read describes the same instant as q and q̇.
+        for (emb_robot* r : w->robots) r->linkFramesStale = true;
     } catch (...) {
         return EMB_ERR_INTERNAL;
     }
@@ -272,10 +272,19 @@ namespace {
 void updateRobotKinematics(emb_robot* r) {
     r->body->forwardKinematics(r->scratchRot, r->scratchVec);
     r->body->updateCollisionObjectWorldTransforms(r->scratchRot, r->scratchVec);
+    r->linkFramesStale = false;
+}
+
+/// Brings every link's cached world frame up to date with q after a step (see emb_robot::linkFramesStale).
+void freshLinkFrames(const emb_robot* r) {
+    if (!r->linkFramesStale) return;
+    r->body->forwardKinematics(r->scratchRot, r->scratchVec);
+    r->linkFramesStale = false;
 }
 
 btTransform linkComTransform(const emb_robot* r, int link) {
     // link: 0 = base, l + 1 = multibody link l
+    freshLinkFrames(r);
     const btMultiBody* mb = r->body.get();
     return link == 0 ? mb->getBaseWorldTransform() : mb->getLink(link - 1).m_cachedWorldTransform;
 }
@@ -559,7 +568,9 @@ extern "C" emb_status emb_robot_get_link_twists(emb_robot* r, double* twists, in
     btMultiBody* mb = r->body.get();
     int n = mb->getNumLinks() + 1;
     if (cap < 6 * n) return EMB_ERR_CAPACITY;
-    // compTreeLinkVelocities gives each COM's angular and linear velocity in that link's COM frame.
+    // compTreeLinkVelocities gives each COM's angular and linear velocity in that link's COM frame; it reads the
+    // cached parent-to-link rotations that forwardKinematics writes.
+    freshLinkFrames(r);
     mb->compTreeLinkVelocities(&r->scratchOmega[0], &r->scratchVel[0]);
     for (int i = 0; i < n; ++i) {
         btTransform com = linkComTransform(r, i);

@@ -152,6 +152,27 @@ public:
     }
 };
 
+/// Replaces Bullet's raw allocation functions with size-class pools (pool.cpp), once per process.
+void installBlockPool();
+
+/// The ground plane z = 0 with a bounding box of the slab −1 m ≤ z ≤ 0 instead of all of space.
+///
+/// btStaticPlaneShape's box covers everything, so the broadphase pairs the ground with every link and body
+/// and each step runs plane tests for objects nowhere near the floor (more than half of a step of an arm
+/// with hull links). With the slab, an object is paired with the ground once its box, grown by the contact
+/// threshold, reaches z = 0, which is when the plane test could first produce a contact point; the
+/// narrowphase and contacts are btStaticPlaneShape's, so results are unchanged. Pairs now form and vanish
+/// mid-run, which is why the block pool exists (compound algorithms allocate per pair).
+class GroundPlaneShape : public btStaticPlaneShape {
+public:
+    GroundPlaneShape() : btStaticPlaneShape(btVector3(0, 0, 1), 0) {}
+    void getAabb(const btTransform& t, btVector3& aabbMin, btVector3& aabbMax) const override {
+        btStaticPlaneShape::getAabb(t, aabbMin, aabbMax);
+        aabbMin.setZ(t.getOrigin().z() + m_planeConstant - 1.0);
+        aabbMax.setZ(t.getOrigin().z() + m_planeConstant);
+    }
+};
+
 /// Constraint rows the solver has room for before it must grow (contacts × 3 plus limits).
 inline constexpr int kReservedRows = 1024;
 
@@ -196,7 +217,7 @@ struct emb_world {
     std::unique_ptr<PreallocatedSolver> solver;
     int reservedDofs = 0, reservedLinks = 0, reservedBodies = 0;
     std::unique_ptr<btMultiBodyDynamicsWorld> dynamics;
-    std::unique_ptr<btStaticPlaneShape> groundShape;
+    std::unique_ptr<GroundPlaneShape> groundShape;
     std::unique_ptr<btRigidBody> ground;
     int groundId = -1;
     int integrator = EMB_INTEGRATOR_EULER;
@@ -222,8 +243,12 @@ struct emb_robot {
     std::vector<double> damping;        // per dof
     std::vector<btTransform> inertialFrame;  // per link (base first): link frame → COM frame
     std::vector<btVector3> externalForce;    // per link (base first), world frame, N, at the COM
-    btAlignedObjectArray<btQuaternion> scratchRot;
-    btAlignedObjectArray<btVector3> scratchVec;
+    // Link frames (m_cachedWorldTransform) are refreshed lazily: a step marks them stale and the readers of
+    // link frames run forwardKinematics first (freshLinkFrames in cbullet.cpp), so a loop that never reads
+    // them does not pay for it. Bullet's own step runs forwardKinematics before it uses them.
+    mutable bool linkFramesStale = false;
+    mutable btAlignedObjectArray<btQuaternion> scratchRot;
+    mutable btAlignedObjectArray<btVector3> scratchVec;
     btAlignedObjectArray<btVector3> scratchOmega;
     btAlignedObjectArray<btVector3> scratchVel;
 };

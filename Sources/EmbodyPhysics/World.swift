@@ -256,3 +256,27 @@ extension SIMD3 where Scalar == Double {
     /// Creates a vector from a C double[3] imported as a tuple.
     init(_ t: (Double, Double, Double)) { self.init(t.0, t.1, t.2) }
 }
+
+/// Counters of the block pool that serves Bullet's small allocations (CShims/CBullet/pool.cpp), process-wide.
+public struct BulletBlockPoolStatistics: Equatable, Sendable {
+    /// Whether the pool is installed (it is once the first world has been created).
+    public var installed: Bool
+    /// Pool blocks Bullet holds now.
+    public var blocksInUse: Int
+    /// The most memory the pool has had handed out at once, summed over its size classes, bytes.
+    public var bytesHighWater: Int
+    /// Bullet allocations that went to malloc: too large for a block, or their size class had run out.
+    public var mallocFallbacks: Int
+    /// Of those, the ones whose size class had run out (a scene far larger than the pool).
+    public var exhaustedFallbacks: Int
+
+    /// Reads the counters now.
+    public static func current() -> BulletBlockPoolStatistics {
+        var s = emb_pool_stats()
+        emb_block_pool_stats(&s)
+        return BulletBlockPoolStatistics(installed: s.installed != 0, blocksInUse: Int(s.blocks_in_use),
+                                         bytesHighWater: Int(s.bytes_high_water),
+                                         mallocFallbacks: Int(s.malloc_fallbacks),
+                                         exhaustedFallbacks: Int(s.exhausted_fallbacks))
+    }
+}

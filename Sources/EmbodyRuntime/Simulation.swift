@@ -79,25 +79,28 @@ public final class Simulation {
     public let effortLimits: [Double]
 
     /// The current tick: the number of physics steps taken.
-    public private(set) var tick: Int = 0
+    @exclusivity(unchecked) public private(set) var tick: Int = 0
     /// Whether the termination condition fired (the run is a fall).
-    public private(set) var fell = false
+    @exclusivity(unchecked) public private(set) var fell = false
     /// The tick at which the run fell, if it did.
-    public private(set) var fellAtTick: Int? = nil
+    @exclusivity(unchecked) public private(set) var fellAtTick: Int? = nil
 
     // Preallocated state and buffers.
-    var trueState: RobotState
-    var estimate: RobotState
-    var reference: Reference
-    var metricReference: Reference
-    var commanded: [Double]
-    var applied: [Double]
-    var basePose = [Double](repeating: 0, count: 7)
-    var baseTwist = [Double](repeating: 0, count: 6)
-    var objectPose = [Double](repeating: 0, count: 7)
-    var objectTwist = [Double](repeating: 0, count: 6)
+    // The per-tick buffers are touched only from `step()` and the methods it calls (and from `init` and
+    // `finish`, never during a tick), so Swift's dynamic exclusivity checks on them guard nothing;
+    // unchecked, they cost no `swift_beginAccess` per access (docs/performance.md).
+    @exclusivity(unchecked) var trueState: RobotState
+    @exclusivity(unchecked) var estimate: RobotState
+    @exclusivity(unchecked) var reference: Reference
+    @exclusivity(unchecked) var metricReference: Reference
+    @exclusivity(unchecked) var commanded: [Double]
+    @exclusivity(unchecked) var applied: [Double]
+    @exclusivity(unchecked) var basePose = [Double](repeating: 0, count: 7)
+    @exclusivity(unchecked) var baseTwist = [Double](repeating: 0, count: 6)
+    @exclusivity(unchecked) var objectPose = [Double](repeating: 0, count: 7)
+    @exclusivity(unchecked) var objectTwist = [Double](repeating: 0, count: 6)
     /// Per-phase wall time, accumulated while `timePhases` is on (for `embody bench`).
-    public private(set) var phaseTimes = PhaseTimes()
+    @exclusivity(unchecked) public private(set) var phaseTimes = PhaseTimes()
     /// Measure each phase of every tick with the monotonic clock (costs about 8 clock reads per tick).
     public var timePhases = false
     let task: TaskPlan
@@ -109,10 +112,10 @@ public final class Simulation {
     /// What the camera saw and where the arm aims, for reach_object.
     let reach: ReachPlan?
     /// Ticks during which the robot touched one of the world's objects (planning tasks).
-    private(set) var collisionTicks = 0
-    var contactBuffer: [Contact] = Array(repeating: Contact(), count: 256)
+    @exclusivity(unchecked) private(set) var collisionTicks = 0
+    @exclusivity(unchecked) var contactBuffer: [Contact] = Array(repeating: Contact(), count: 256)
     let stepRecorder: StepRecorder?
-    var linkPoses: [Double]
+    @exclusivity(unchecked) var linkPoses: [Double]
     let disturbances: [ScheduledDisturbance]
     let metrics: MetricsAccumulator
     let recorder: Recorder?

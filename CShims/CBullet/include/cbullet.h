@@ -117,6 +117,23 @@ long long emb_world_step_count(const emb_world* world);
 /// The integer id that contacts use for the ground plane, or −1 when the world has none.
 int emb_world_ground_id(const emb_world* world);
 
+/// What Bullet's block pool (pool.cpp) has served since the first world was created, for tests and diagnostics.
+typedef struct emb_pool_stats {
+    /// 1 when the pool is installed (after the first emb_world_create), else 0 and the rest are 0.
+    int installed;
+    /// Pool blocks currently held by Bullet.
+    long long blocks_in_use;
+    /// The sum over size classes of the most blocks ever held at once × the block size, bytes.
+    long long bytes_high_water;
+    /// Bullet allocations that went to malloc: larger than the largest block, or a class ran out.
+    long long malloc_fallbacks;
+    /// Of those, the ones whose size class had run out (0 unless a scene is far larger than the pool).
+    long long exhausted_fallbacks;
+} emb_pool_stats;
+
+/// Fills `out` with the block pool's counters; process-wide, shared by all worlds.
+void emb_block_pool_stats(emb_pool_stats* out);
+
 // MARK: - Contacts
 
 /// One contact point between two bodies after the last step.
