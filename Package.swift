@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "EmbodyPhysics", targets: ["EmbodyPhysics"]),
         .library(name: "EmbodyScenario", targets: ["EmbodyScenario"]),
         .library(name: "EmbodyControl", targets: ["EmbodyControl"]),
+        .library(name: "EmbodyPerception", targets: ["EmbodyPerception"]),
+        .library(name: "EmbodyPlanning", targets: ["EmbodyPlanning"]),
         .library(name: "EmbodyRuntime", targets: ["EmbodyRuntime"]),
         .library(name: "EmbodyExercises", targets: ["EmbodyExercises"]),
         .executable(name: "embody-exercise", targets: ["embody-exercise"]),

@@ -21,6 +21,8 @@ let package = Package(
                 .product(name: "EmbodyScenario", package: "Embody"),
                 .product(name: "EmbodyPhysics", package: "Embody"),
                 .product(name: "EmbodyModel", package: "Embody"),
+                .product(name: "EmbodyPerception", package: "Embody"),
+                .product(name: "EmbodyPlanning", package: "Embody"),
             ],
             path: "Benchmarks/EmbodyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

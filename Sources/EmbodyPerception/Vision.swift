@@ -111,6 +111,8 @@ public struct DepthCameraConfiguration: Equatable, Sendable {
     public var noiseQuadratic: Double = 0
     /// Depth quantization step in m (0: none).
     public var depthResolution: Double = 0
+    /// Also deliver the noise-free frame of each sample in `idealOutput` (costs one more copy per frame).
+    public var keepsIdealFrame = false
     /// The seed of this sensor's random stream.
     public var seed: UInt64
 
@@ -131,6 +133,7 @@ public final class DepthCamera {
     public let configuration: DepthCameraConfiguration
     private var random: RandomStream
     private var channel: SensorChannel<Float>
+    private var idealChannel: SensorChannel<Float>
     private let directions: [Double]      // unit ray directions in the optical frame, 3 per pixel
     private var worldOrigins: [Double]
     private var worldDirections: [Double]
@@ -165,10 +168,15 @@ public final class DepthCamera {
         distances = [Double](repeating: .infinity, count: n)
         random = RandomStream(seed: c.seed)
         channel = SensorChannel(width: n, timing: c.timing, fill: Float.infinity)
+        idealChannel = SensorChannel(width: n, timing: c.timing, fill: Float.infinity)
     }
 
     /// The delivered frame: width × height z-depths in m, row-major from the top-left, +∞ when invalid.
     public var output: SensorOutput<Float> { channel.output }
+
+    /// The noise-free, unquantized frame (z-depths in m, +∞ when invalid) of the same sample as `output`, when
+    /// `keepsIdealFrame` is set (else +∞ everywhere).
+    public var idealOutput: SensorOutput<Float> { idealChannel.output }
 
     /// The optical frame's world pose for a camera on a link at `linkPose` (pass .identity for a world camera).
     public func cameraPose(linkPose: Transform) -> Transform { linkPose * configuration.mount }
@@ -195,7 +203,14 @@ public final class DepthCamera {
                     out[i] = Float(z)
                 }
             }
+            if c.keepsIdealFrame { idealChannel.line.push(tick: tick) { out in
+                for i in 0..<out.count {
+                    let z = dist[i] * dirs[3 * i + 2]
+                    out[i] = z >= c.intrinsics.near && z <= c.intrinsics.far ? Float(z) : .infinity
+                }
+            } }
         }
+        _ = idealChannel.deliver(tick: tick)
         return channel.deliver(tick: tick)
     }
 
@@ -216,6 +231,7 @@ public final class DepthCamera {
     public func reset() {
         random = RandomStream(seed: configuration.seed)
         channel.reset(fill: .infinity)
+        idealChannel.reset(fill: .infinity)
     }
 }
 
@@ -244,6 +260,8 @@ public struct LidarConfiguration: Equatable, Sendable {
     public var maxRange: Double
     /// Range noise standard deviation, m.
     public var rangeNoiseStdDev: Double = 0
+    /// Also deliver the noise-free ranges of each scan in `idealOutput` (costs one more copy per scan).
+    public var keepsIdealScan = false
     /// The sensor frame in its link's frame, or in the world for a fixed lidar.
     public var mount: Transform = .identity
     /// The seed of this sensor's random stream.
@@ -269,6 +287,7 @@ public final class Lidar {
     public let configuration: LidarConfiguration
     private var random: RandomStream
     private var channel: SensorChannel<Float>
+    private var idealChannel: SensorChannel<Float>
     private let directions: [Double]   // unit, sensor frame, 3 per ray
     private var worldOrigins: [Double]
     private var worldDirections: [Double]
@@ -313,10 +332,14 @@ public final class Lidar {
         points = [Float](repeating: 0, count: 3 * n)
         random = RandomStream(seed: c.seed)
         channel = SensorChannel(width: n, timing: c.timing, fill: Float.infinity)
+        idealChannel = SensorChannel(width: n, timing: c.timing, fill: Float.infinity)
     }
 
     /// The delivered scan's ranges in m (+∞: no return), channels × samples, row-major by channel.
     public var output: SensorOutput<Float> { channel.output }
+
+    /// The noise-free ranges in m (+∞: no return) of the same scan as `output`, when `keepsIdealScan` is set.
+    public var idealOutput: SensorOutput<Float> { idealChannel.output }
 
     /// The unit direction (sensor frame) of ray `index` (channel × samplesPerChannel + sample).
     public func direction(_ index: Int) -> Vector3 {
@@ -351,7 +374,14 @@ public final class Lidar {
                     out[i] = Float(r)
                 }
             }
+            if c.keepsIdealScan { idealChannel.line.push(tick: tick) { out in
+                for i in 0..<out.count {
+                    let r = dist[i]
+                    out[i] = r >= c.minRange && r <= c.maxRange ? Float(r) : .infinity
+                }
+            } }
         }
+        _ = idealChannel.deliver(tick: tick)
         guard channel.deliver(tick: tick) else { return false }
         var k = 0
         for i in 0..<channel.output.values.count {
@@ -370,6 +400,7 @@ public final class Lidar {
     public func reset() {
         random = RandomStream(seed: configuration.seed)
         channel.reset(fill: .infinity)
+        idealChannel.reset(fill: .infinity)
         pointCount = 0
     }
 }

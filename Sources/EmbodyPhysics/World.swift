@@ -68,15 +68,20 @@ public struct Contact: Equatable, Sendable {
     public var normalForce: Double = 0
     /// The friction force in N along the two lateral directions.
     public var frictionForce: SIMD2<Double> = .zero
+    /// The first and second friction directions, world-frame unit vectors; the force on A is
+    /// normalForce·normalOnB + frictionForce[0]·lateral1 + frictionForce[1]·lateral2 (N), and B gets its opposite.
+    public var lateral1: Vector3 = .zero, lateral2: Vector3 = .zero
 
     /// Creates an empty contact record.
     public init() {}
 
     init(objectA: Int32, linkA: Int32, objectB: Int32, linkB: Int32, positionOnB: Vector3, normalOnB: Vector3,
-         distance: Double, normalForce: Double, frictionForce: SIMD2<Double>) {
+         distance: Double, normalForce: Double, frictionForce: SIMD2<Double>, lateral1: Vector3 = .zero,
+         lateral2: Vector3 = .zero) {
         self.objectA = objectA; self.linkA = linkA; self.objectB = objectB; self.linkB = linkB
         self.positionOnB = positionOnB; self.normalOnB = normalOnB; self.distance = distance
         self.normalForce = normalForce; self.frictionForce = frictionForce
+        self.lateral1 = lateral1; self.lateral2 = lateral2
     }
 }
 
@@ -170,7 +175,8 @@ public final class World {
             out[i] = Contact(objectA: c.object_a, linkA: c.link_a, objectB: c.object_b, linkB: c.link_b,
                              positionOnB: Vector3(c.position_on_b), normalOnB: Vector3(c.normal_on_b),
                              distance: c.distance, normalForce: c.normal_force,
-                             frictionForce: SIMD2(c.friction_force.0, c.friction_force.1))
+                             frictionForce: SIMD2(c.friction_force.0, c.friction_force.1),
+                             lateral1: Vector3(c.lateral_dir_1), lateral2: Vector3(c.lateral_dir_2))
         }
         return total
     }

@@ -416,3 +416,86 @@ public final class CartesianTrajectory {
                                linearAcceleration: s.acceleration * delta, angularAcceleration: s.acceleration * rotation)
     }
 }
+
+// MARK: - Retargetable joint motion (replanning)
+
+/// A joint-space motion to a goal, one quintic per joint over a shared duration, whose goal can change at any
+/// time: the new motion starts from the current position, velocity and acceleration, so the reference stays
+/// continuous through a replan; sampling and retargeting allocate nothing.
+///
+/// Retargeting at time t from goal g to g′ takes T = max(the time left of the current motion, the fastest
+/// rest-to-rest quintic over |g′ⱼ − gⱼ| under the limits, `minimumDuration`). A quintic is fixed by its six
+/// boundary values, so retargeting to the same goal over the time left would give back the same motion: an
+/// unchanged goal is therefore ignored, and a changed one adds a correction that respects the limits at rest
+/// (the sum of the remaining motion and the correction may exceed them slightly).
+public final class RetargetableTrajectory: JointTrajectory {
+    /// The number of joints.
+    public let dof: Int
+    /// The velocity and acceleration limits the motions are timed under.
+    public let limits: JointLimits
+    /// When the current motion started, s.
+    public private(set) var startTime: Double = 0
+    /// When the current motion ends, s (the goal holds after it).
+    public private(set) var endTime: Double = 0
+    /// The current goal, rad or m (dof values).
+    public private(set) var goal: [Double]
+    /// How many times the goal changed.
+    public private(set) var retargetCount = 0
+    private var profiles: [QuinticProfile]
+
+    /// The time at which the current motion ends, s (from time 0, not from its start).
+    public var duration: Double { endTime }
+
+    /// Creates a trajectory at rest at `initial` (dof values) that will be timed under `limits`.
+    public init(initial: [Double], limits: JointLimits) throws(PlanningError) {
+        dof = initial.count
+        try limits.validate(dof: dof)
+        guard initial.allSatisfy(\.isFinite) else { throw PlanningError("the initial configuration must be finite") }
+        self.limits = limits
+        goal = [Double](repeating: 0, count: dof)   // a buffer of its own: retargeting writes it in place
+        for j in 0..<dof { goal[j] = initial[j] }
+        profiles = initial.map { QuinticProfile(p0: $0, p1: $0, duration: 0) }
+    }
+
+    /// Moves to `newGoal` (dof values, rad or m) from the motion's state at time `t` (s); returns false, leaving
+    /// everything as it was, when the goal is unchanged or not finite.
+    @discardableResult
+    public func retarget(to newGoal: [Double], at t: Double, minimumDuration: Double = 0) -> Bool {
+        precondition(newGoal.count >= dof, "retarget needs \(dof) goal values")
+        var changed = false
+        var duration = max(0, minimumDuration, endTime - t)
+        for j in 0..<dof {
+            guard newGoal[j].isFinite else { return false }
+            let d = newGoal[j] - goal[j]
+            if d != 0 { changed = true }
+            duration = max(duration, QuinticProfile.minimumDuration(distance: d, maxVelocity: limits.velocity[j],
+                                                                    maxAcceleration: limits.acceleration[j]))
+        }
+        guard changed else { return false }
+        let finished = t >= endTime
+        let local = t - startTime
+        for j in 0..<dof {
+            let s = finished ? (position: goal[j], velocity: 0.0, acceleration: 0.0) : profiles[j].sample(local)
+            profiles[j] = QuinticProfile(p0: s.position, v0: s.velocity, a0: s.acceleration, p1: newGoal[j],
+                                         duration: duration)
+            goal[j] = newGoal[j]
+        }
+        startTime = t
+        endTime = t + duration
+        retargetCount += 1
+        return true
+    }
+
+    /// Writes q, q̇ and q̈ at time `t` (s): the goal at rest from `endTime` on.
+    public func sample(at t: Double, q: inout [Double], qd: inout [Double], qdd: inout [Double]) {
+        if t >= endTime {
+            for j in 0..<dof { q[j] = goal[j]; qd[j] = 0; qdd[j] = 0 }
+            return
+        }
+        let local = t - startTime
+        for j in 0..<dof {
+            let s = profiles[j].sample(local)
+            q[j] = s.position; qd[j] = s.velocity; qdd[j] = s.acceleration
+        }
+    }
+}

@@ -1,5 +1,6 @@
 // MARK: - Planning tasks: a collision-free joint trajectory, planned when the scenario loads
 
+import EmbodyControl
 import EmbodyModel
 #if canImport(Glibc)
 import Glibc
@@ -73,19 +74,29 @@ struct ReachPlan {
     let motion: PlannedMotion
     /// The end-effector link.
     let link: Int
-    /// The object's centre estimated from the depth image, m.
+    /// The object's centre estimated from the depth image at load, m.
     let estimatedCenter: Vector3
-    /// The object's true centre, m (used only to score the run).
+    /// The object's true centre at load, m (used only to score the run).
     let trueCenter: Vector3
-    /// Where the end effector should end: above the object's true top by the task's height, m.
+    /// Where the end effector should end: above the object's true top at load by the task's height, m.
     let trueTarget: Vector3
+    /// The object's index in the world's objects.
+    let objectIndex: Int
+    /// The object's true half height, m, and the task's height above its top, m.
+    let trueHalfHeight: Double, heightAbove: Double
+    /// The planner that re-localizes the object and re-solves IK at every planning tick, when task.replan is on.
+    let replanner: ReachReplanner?
+
+    /// The point the end effector should reach for the object's true centre `center`, m.
+    func target(objectCenter center: Vector3) -> Vector3 { center + Vector3(0, 0, trueHalfHeight + heightAbove) }
 }
 
 /// Plans a reach_object task at load: one depth image from the scene camera (the robot is not in the
 /// rays' way: they ignore it), the support plane and the objects on it, IK for a pose above the object
-/// found nearest the camera's aim, and a quintic joint motion there.
+/// found nearest the camera's aim, and a quintic joint motion there; with task.replan, also the planner
+/// that repeats the image, localization and IK at every planning tick.
 func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot, objects: [RigidBody],
-               dynamics: RigidBodyDynamics?, initialQ: [Double]) throws(RuntimeError) -> ReachPlan {
+               dynamics: RigidBodyDynamics?, initialQ: [Double], dt: Double) throws(RuntimeError) -> ReachPlan {
     guard let linkName = spec.link, let link = robot.linkNames.firstIndex(of: linkName) else {
         throw RuntimeError("\(spec.location): task.link names no link of the robot")
     }
@@ -99,12 +110,14 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
     let intrinsics = CameraIntrinsics(width: spec.cameraWidth, height: spec.cameraHeight,
                                       horizontalFieldOfView: spec.cameraFieldOfView, near: 0.1, far: 5)
     let estimate: Vector3, height: Double
+    let camera: DepthCamera, caster: WorldRayCaster, localizer: ObjectLocalizer
     do {
         let timing = try SensorTiming(periodTicks: 1)
-        let camera = try DepthCamera(configuration: DepthCameraConfiguration(
+        camera = try DepthCamera(configuration: DepthCameraConfiguration(
             timing: timing, intrinsics: intrinsics, mount: cameraPose,
             seed: RandomStreams.seed(scenario: scenario.seed, consumer: "sensor.camera")))
-        camera.update(tick: 0, linkPose: .identity, caster: WorldRayCaster(world: world, ignoring: robot.id))
+        caster = WorldRayCaster(world: world, ignoring: robot.id, capacity: intrinsics.pixelCount)
+        camera.update(tick: 0, linkPose: .identity, caster: caster)
         var histogram: [Int] = []
         guard let plane = estimateSupportHeight(depth: camera.output.values, intrinsics: intrinsics, cameraPose: cameraPose,
                                                 minHeight: 0.05, maxHeight: 2, histogram: &histogram) else {
@@ -113,7 +126,7 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
         var config = ObjectLocalizerConfiguration()
         config.supportHeight = plane
         config.minClusterPoints = 10
-        let localizer = try ObjectLocalizer(intrinsics: intrinsics, configuration: config)
+        localizer = try ObjectLocalizer(intrinsics: intrinsics, configuration: config)
         let found = localizer.locate(depth: camera.output.values, cameraPose: cameraPose)
         guard found > 0 else { throw RuntimeError("\(spec.location): the camera sees no object on the support", invalidInput: false) }
         let best = localizer.clusters.prefix(found).min { length($0.center - aim) < length($1.center - aim) }!
@@ -125,18 +138,19 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
         throw RuntimeError("\(spec.location): \(error)", invalidInput: false)
     }
     // Pointing down, with the gripper's x axis radial from the base.
-    let goal = estimate + Vector3(0, 0, height / 2 + spec.heightAbove)
-    let yaw = atan2(goal.y, goal.x)
-    let down = Quaternion(axis: Vector3(0, 0, 1), angle: yaw) * Quaternion(axis: Vector3(0, 1, 0), angle: .pi)
+    let pose = reachPose(center: estimate, height: height, above: spec.heightAbove)
+    let goal = pose.position
     var solution = initialQ
+    let solver: IKSolver
     do {
-        let dyn = try dynamics ?? robot.makeDynamics()
+        // The replanner gets its own copy of the dynamics: it runs between control updates.
+        let dyn = spec.replan ? try robot.makeDynamics() : try dynamics ?? robot.makeDynamics()
         var options = IKOptions()
         options.posture = initialQ
         options.activeJoints = robot.model.movableJoints.map { !$0.name.contains("finger") }
-        let solver = try IKSolver(dynamics: dyn, link: link, lower: robot.positionLimits.map(\.lowerBound),
-                                  upper: robot.positionLimits.map(\.upperBound), basePose: robot.basePose, options: options)
-        let result = solver.solve(target: Transform(position: goal, rotation: down), seed: initialQ, into: &solution)
+        solver = try IKSolver(dynamics: dyn, link: link, lower: robot.positionLimits.map(\.lowerBound),
+                              upper: robot.positionLimits.map(\.upperBound), basePose: robot.basePose, options: options)
+        let result = solver.solve(target: pose, seed: initialQ, into: &solution)
         guard result.converged else {
             throw RuntimeError("\(spec.location): no joint solution reaches \(goal) pointing down", invalidInput: false)
         }
@@ -145,12 +159,18 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
     } catch {
         throw RuntimeError("\(spec.location): \(error)", invalidInput: false)
     }
-    let velocity = robot.velocityLimits.map { $0.isFinite ? $0 : 2 }
+    let limits = defaultJointLimits(robot)
     let trajectory: PiecewiseLinearTrajectory
+    var replanner: ReachReplanner? = nil
     do {
-        trajectory = try PiecewiseLinearTrajectory(waypoints: [initialQ, solution],
-                                                   limits: JointLimits(velocity: velocity, acceleration: velocity.map { 2 * $0 }),
-                                                   law: .quintic)
+        trajectory = try PiecewiseLinearTrajectory(waypoints: [initialQ, solution], limits: limits, law: .quintic)
+        if spec.replan {
+            let online = try RetargetableTrajectory(initial: initialQ, limits: limits)
+            online.retarget(to: solution, at: 0)
+            replanner = ReachReplanner(trajectory: online, every: scenario.planningEvery, dt: dt, camera: camera,
+                                       caster: caster, cameraPose: cameraPose, localizer: localizer, solver: solver,
+                                       estimate: estimate, height: height, heightAbove: spec.heightAbove)
+        }
     } catch {
         throw RuntimeError("\(spec.location): \(error)", invalidInput: false)
     }
@@ -166,5 +186,232 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
     let path = zip(initialQ, solution).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
     return ReachPlan(motion: PlannedMotion(trajectory: trajectory, planningTime: elapsed, pathLength: path, iterations: 0),
                      link: link, estimatedCenter: estimate, trueCenter: truePose,
-                     trueTarget: truePose + Vector3(0, 0, trueHalfHeight + spec.heightAbove))
+                     trueTarget: truePose + Vector3(0, 0, trueHalfHeight + spec.heightAbove),
+                     objectIndex: index, trueHalfHeight: trueHalfHeight, heightAbove: spec.heightAbove,
+                     replanner: replanner)
+}
+
+/// The gripper pose for reaching `above` m over an object's top: pointing down, its x axis radial from the base.
+func reachPose(center: Vector3, height: Double, above: Double) -> Transform {
+    let goal = center + Vector3(0, 0, height / 2 + above)
+    let yaw = atan2(goal.y, goal.x)
+    let down = Quaternion(axis: Vector3(0, 0, 1), angle: yaw) * Quaternion(axis: Vector3(0, 1, 0), angle: .pi)
+    return Transform(position: goal, rotation: down)
+}
+
+/// The joint limits planned motions are timed under: the URDF velocities (2 rad/s or m/s when unlimited) and
+/// twice those numbers per second as accelerations.
+func defaultJointLimits(_ robot: Robot) -> JointLimits {
+    let velocity = robot.velocityLimits.map { $0.isFinite && $0 > 0 ? $0 : 2 }
+    return JointLimits(velocity: velocity, acceleration: velocity.map { 2 * $0 })
+}
+
+// MARK: - Planning at the planning rate
+
+/// How often the planner ran at planning ticks and how long it took; the times are wall clock, reported only,
+/// never part of the simulated state.
+struct ReplanStatistics {
+    /// Planning ticks at which the planner ran.
+    var runs = 0
+    /// Runs that changed the reference trajectory.
+    var updates = 0
+    /// Wall-clock time of all runs, ns.
+    var totalNanoseconds: UInt64 = 0
+    /// Wall-clock time of the slowest run, ns.
+    var maxNanoseconds: UInt64 = 0
+    /// Wall-clock planning time at load, s.
+    var loadSeconds = 0.0
+
+    /// Adds one run that started at `start` (monotonic ns).
+    mutating func record(since start: UInt64, updated: Bool) {
+        let elapsed = monotonicNanoseconds() &- start
+        runs += 1
+        if updated { updates += 1 }
+        totalNanoseconds &+= elapsed
+        maxNanoseconds = max(maxNanoseconds, elapsed)
+    }
+
+    /// The summary metrics: replans (count), replan_updates (count), replan_time_total and replan_time_max (s).
+    var metrics: [String: Double] {
+        ["replans": Double(runs), "replan_updates": Double(updates),
+         "replan_time_total": Double(totalNanoseconds) / 1e9, "replan_time_max": Double(maxNanoseconds) / 1e9]
+    }
+}
+
+/// A planner that runs in the planning phase of the tick and moves the joint reference the controller tracks;
+/// everything it uses is allocated at load, so `update` allocates nothing.
+protocol OnlinePlanner: AnyObject {
+    /// The joint reference, sampled at every control tick.
+    var trajectory: RetargetableTrajectory { get }
+    /// Runs and times so far.
+    var statistics: ReplanStatistics { get }
+    /// Does the planning due at `tick` (called before control, every tick).
+    func update(tick: Int, estimate: RobotState)
+}
+
+/// ee_targets with solver ik: every target solved by IK at load (warm-started from the previous target's
+/// solution, the initial posture in the null space), a quintic joint motion to each at its start tick, and
+/// with task.replan an IK re-solve at every planning tick from the current goal.
+final class EndEffectorIKPlanner: OnlinePlanner {
+    let trajectory: RetargetableTrajectory
+    private(set) var statistics = ReplanStatistics()
+    let plan: EndEffectorPlan
+    /// The joint goal of each target, solved at load.
+    let goals: [[Double]]
+    private let poseSolver: IKSolver, positionSolver: IKSolver
+    private let replanEvery: Int
+    private let dt: Double
+    private var active = 0
+    private var solution: [Double]
+
+    init(spec: TaskSpec, plan: EndEffectorPlan, scenario: Scenario, robot: Robot, initialQ: [Double],
+         dt: Double) throws(RuntimeError) {
+        let start = monotonicNanoseconds()
+        self.plan = plan
+        self.dt = dt
+        replanEvery = spec.replan ? scenario.planningEvery : 0
+        solution = initialQ
+        let lower = robot.positionLimits.map(\.lowerBound), upper = robot.positionLimits.map(\.upperBound)
+        do {
+            let dynamics = try robot.makeDynamics()
+            // Only the joints that move the link: a joint off its chain has a zero Jacobian column everywhere.
+            var jacobian = [Double](repeating: 0, count: 6 * dynamics.nv)
+            dynamics.jacobian(link: plan.link, point: .zero, q: initialQ, basePose: robot.basePose, into: &jacobian)
+            let first = dynamics.floatingBase ? 6 : 0
+            let active = (0..<robot.dof).map { j in (0..<6).contains { jacobian[$0 * dynamics.nv + first + j] != 0 } }
+            var options = IKOptions()
+            options.posture = initialQ
+            options.activeJoints = active
+            options.seed = RandomStreams.seed(scenario: scenario.seed, consumer: "planner.ik")
+            poseSolver = try IKSolver(dynamics: dynamics, link: plan.link, lower: lower, upper: upper,
+                                      basePose: robot.basePose, options: options)
+            options.orientationWeight = 0
+            positionSolver = try IKSolver(dynamics: dynamics, link: plan.link, lower: lower, upper: upper,
+                                          basePose: robot.basePose, options: options)
+            trajectory = try RetargetableTrajectory(initial: initialQ, limits: defaultJointLimits(robot))
+        } catch let error as RuntimeError {
+            throw error
+        } catch {
+            throw RuntimeError("\(spec.location): cannot set up inverse kinematics: \(error)", invalidInput: false)
+        }
+        var list: [[Double]] = []
+        var seed = initialQ
+        for (k, target) in plan.targets.enumerated() {
+            let solver = target.hasOrientation ? poseSolver : positionSolver
+            let result = solver.solve(target: target.pose, seed: seed, into: &solution)
+            guard result.converged else {
+                let source = spec.targets[k]
+                let pose = "position \(source.position)" + (source.rpy.map { " rpy \($0)" } ?? "")
+                throw RuntimeError("\(source.location): task.targets[\(k)] (\(pose)) cannot be reached: inverse kinematics "
+                                   + "got no closer than \(threeDecimals(result.positionError * 1000)) mm and "
+                                   + "\(threeDecimals(result.orientationError * 180 / .pi))° within the joint limits "
+                                   + "(from the previous target's solution and \(poseSolver.options.restarts) random restarts)")
+            }
+            list.append(solution)
+            seed = solution
+        }
+        goals = list
+        solution = [Double](repeating: 0, count: initialQ.count)   // its own buffer (goals share the last one)
+        trajectory.retarget(to: goals[0], at: 0)
+        statistics.loadSeconds = Double(monotonicNanoseconds() - start) / 1e9
+    }
+
+    func update(tick: Int, estimate: RobotState) {
+        let t = Double(tick) * dt
+        let index = plan.index(atTick: tick)
+        if index != active {
+            active = index
+            trajectory.retarget(to: goals[index], at: t)
+        }
+        guard replanEvery > 0, tick > 0, tick % replanEvery == 0 else { return }
+        let start = monotonicNanoseconds()
+        let target = plan.targets[index]
+        let solver = target.hasOrientation ? poseSolver : positionSolver
+        // Warm-started from the current goal: while that still reaches the target IK stops at once with the
+        // same configuration, and the reference is left as it is.
+        let result = solver.solve(target: target.pose, seed: trajectory.goal, into: &solution)
+        let updated = result.converged && trajectory.retarget(to: solution, at: t)
+        statistics.record(since: start, updated: updated)
+    }
+}
+
+/// reach_object with task.replan: at every planning tick after the first, a new depth image, the object
+/// re-localized (the cluster nearest the last estimate), IK re-solved from the current goal for the pose above
+/// it, and the reference retargeted from its current state when the solution changed.
+final class ReachReplanner: OnlinePlanner {
+    let trajectory: RetargetableTrajectory
+    private(set) var statistics = ReplanStatistics()
+    /// The latest estimate of the object's centre, m.
+    private(set) var estimatedCenter: Vector3
+    private var height: Double
+    private let heightAbove: Double
+    private let every: Int
+    private let dt: Double
+    private let camera: DepthCamera
+    private let caster: WorldRayCaster
+    private let cameraPose: Transform
+    private let localizer: ObjectLocalizer
+    private let solver: IKSolver
+    private var solution: [Double]
+
+    init(trajectory: RetargetableTrajectory, every: Int, dt: Double, camera: DepthCamera, caster: WorldRayCaster,
+         cameraPose: Transform, localizer: ObjectLocalizer, solver: IKSolver, estimate: Vector3, height: Double,
+         heightAbove: Double) {
+        self.trajectory = trajectory
+        self.every = max(1, every)
+        self.dt = dt
+        self.camera = camera
+        self.caster = caster
+        self.cameraPose = cameraPose
+        self.localizer = localizer
+        self.solver = solver
+        estimatedCenter = estimate
+        self.height = height
+        self.heightAbove = heightAbove
+        solution = [Double](repeating: 0, count: trajectory.dof)   // its own buffer, written by every solve
+    }
+
+    func update(tick: Int, estimate: RobotState) {
+        guard tick > 0, tick % every == 0 else { return }
+        let start = monotonicNanoseconds()
+        camera.update(tick: tick, linkPose: .identity, caster: caster)
+        let found = localizer.locate(depth: camera.output.values, cameraPose: cameraPose)
+        var updated = false
+        if found > 0 {
+            var best = 0, bestDistance = Double.infinity
+            for i in 0..<found {
+                let d = length(localizer.clusters[i].center - estimatedCenter)
+                if d < bestDistance { best = i; bestDistance = d }
+            }
+            let cluster = localizer.clusters[best]
+            estimatedCenter = cluster.center
+            height = cluster.size.z
+            let result = solver.solve(target: reachPose(center: estimatedCenter, height: height, above: heightAbove),
+                                      seed: trajectory.goal, into: &solution)
+            updated = result.converged && trajectory.retarget(to: solution, at: Double(tick) * dt)
+        }
+        statistics.record(since: start, updated: updated)
+    }
+}
+
+/// The online planner a task needs, if any: ee_targets with solver ik, or reach_object with task.replan.
+func makeOnlinePlanner(_ spec: TaskSpec, scenario: Scenario, robot: Robot, initialQ: [Double], dt: Double,
+                       reach: ReachPlan?) throws(RuntimeError) -> (any OnlinePlanner)? {
+    switch spec.type {
+    case "ee_targets" where spec.solver == "ik":
+        guard let name = spec.link, let link = robot.linkNames.firstIndex(of: name) else {
+            throw RuntimeError("\(spec.location): task.link names no link of the robot")
+        }
+        return try EndEffectorIKPlanner(spec: spec, plan: EndEffectorPlan(spec: spec, link: link, dt: dt),
+                                        scenario: scenario, robot: robot, initialQ: initialQ, dt: dt)
+    case "reach_object":
+        return reach?.replanner
+    default:
+        return nil
+    }
+}
+
+/// A number with at most three decimals.
+private func threeDecimals(_ value: Double) -> String {
+    value.isFinite ? String((value * 1000).rounded() / 1000) : "\(value)"
 }

@@ -19,7 +19,8 @@ enum RunEvent: UInt8 {
 }
 
 /// The channel names of a run's records, in storage order.
-public func recordChannels(jointNames: [String], objectNames: [String], estimated: Bool = false) -> [String] {
+public func recordChannels(jointNames: [String], objectNames: [String], estimated: Bool = false,
+                           sensors: [String] = []) -> [String] {
     var c: [String] = []
     for prefix in ["q", "qd", "tau_cmd", "tau"] { c += jointNames.map { "\(prefix).\($0)" } }
     c += ["x", "y", "z", "qx", "qy", "qz", "qw"].map { "base.\($0)" }
@@ -31,6 +32,7 @@ public func recordChannels(jointNames: [String], objectNames: [String], estimate
         for prefix in ["est.q", "est.qd"] { c += jointNames.map { "\(prefix).\($0)" } }
         c += ["qx", "qy", "qz", "qw"].map { "est.base.\($0)" }
     }
+    c += sensors  // force/torque, contact, camera and lidar channels (SensorSuite.channelNames)
     return c
 }
 

@@ -200,15 +200,17 @@ public final class Simulation {
             reach = nil
         case "reach_object":
             let plan = try planReach(scenario.task, scenario: scenario, world: world, robot: robot, objects: objects,
-                                     dynamics: dynamics, initialQ: initialQ)
+                                     dynamics: dynamics, initialQ: initialQ, dt: dt)
             motion = plan.motion
             reach = plan
         default:
             motion = nil
             reach = nil
         }
+        let online = try makeOnlinePlanner(scenario.task, scenario: scenario, robot: robot, initialQ: initialQ, dt: dt,
+                                           reach: reach)
         task = try TaskPlan(scenario.task, model: model, linkNames: robot.linkNames, initialQ: initialQ, dt: dt,
-                            planned: motion?.trajectory)
+                            planned: motion?.trajectory, online: online)
         eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, dt: physics.dt) }
         let ticks = durationTicks
         stepRecorder = task.holdTarget.flatMap {
@@ -233,12 +235,12 @@ public final class Simulation {
         metricReference = Reference(dof: n)
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
-        let suite = try SensorSuite(scenario: scenario, robot: robot, dt: physics.dt)
+        let suite = try SensorSuite(scenario: scenario, robot: robot, world: world, dt: physics.dt)
         sensors = suite
         metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {
             let channels = recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
-                                          estimated: suite.estimates)
+                                          estimated: suite.estimates, sensors: suite.channelNames)
             recorder = try Recorder(path: path, scenario: scenario, channels: channels,
                                     every: options.recordEvery)
         } else {
@@ -269,8 +271,9 @@ public final class Simulation {
         // (Sensing and estimation for this tick ran at the end of the previous one, right after its step.)
         mark(.sensing, &clock)
         mark(.estimation, &clock)
-        // plan: planners (which replan at the planning rate) have nothing to do for fixed tasks; the
-        // task's reference (a posture, a spline sample, an end-effector target) is sampled with control.
+        // plan: an online planner (ee_targets with IK, replanning tasks) switches targets and replans at the
+        // planning rate into preallocated buffers; the task's reference is sampled with control.
+        if let planner = task.online { planner.update(tick: k, estimate: estimate) }
         mark(.planning, &clock)
         // control: τ from the estimate, held until the next control tick, clamped to the limits.
         if k % periods.control == 0 {
@@ -356,7 +359,7 @@ public final class Simulation {
     /// The names of the values `recordValues` writes, in order.
     public var channelNames: [String] {
         recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
-                       estimated: sensors.estimates)
+                       estimated: sensors.estimates, sensors: sensors.channelNames)
     }
 
     /// Writes the recorded values of the current tick (see `channelNames`) into `out`; allocates nothing.
@@ -381,7 +384,9 @@ public final class Simulation {
             for i in 0..<n { out[k] = estimate.qd[i]; k += 1 }
             let r = estimate.basePose.rotation
             out[k] = r.x; out[k + 1] = r.y; out[k + 2] = r.z; out[k + 3] = r.w
+            k += 4
         }
+        sensors.recordValues(into: &out, from: k)
     }
 
     func recordIfDue() throws(RuntimeError) {
@@ -399,14 +404,19 @@ public final class Simulation {
         if let reach {
             robot.getLinkPoses(&linkPoses)
             let ee = Transform(linkPoses, from: 7 * reach.link).position
-            values["reach_error"] = length(ee - reach.trueTarget)
-            values["object_position_error"] = length(reach.estimatedCenter - reach.trueCenter)
+            let center = objects[reach.objectIndex].pose.position   // where the object is at the end
+            values["reach_error"] = length(ee - reach.target(objectCenter: center))
+            values["object_position_error"] = length((reach.replanner?.estimatedCenter ?? reach.estimatedCenter) - center)
         }
         if let motion {
             values["planning_time"] = motion.planningTime
             values["path_length"] = motion.pathLength
             values["planner_iterations"] = Double(motion.iterations)
             values["collisions"] = Double(collisionTicks)
+        }
+        if let planner = task.online {
+            if motion == nil { values["planning_time"] = planner.statistics.loadSeconds }
+            for (k, v) in planner.statistics.metrics { values[k] = v }
         }
         var criteria: [CriterionResult] = []
         for c in scenario.success {

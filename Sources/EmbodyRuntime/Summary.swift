@@ -89,8 +89,9 @@ public struct RunSummary: Equatable, Sendable {
             let bound = [c.below.map { "< \($0)" }, c.above.map { "> \($0)" }].compactMap { $0 }.joined(separator: " and ")
             lines.append("criterion  \(c.passed ? "pass" : "FAIL") \(c.metric) = \(format(c.value)) (want \(bound))")
         }
+        let width = max(34, metrics.keys.map(\.count).max() ?? 0)
         for key in metrics.keys.sorted() {
-            lines.append("metric     \(key.padding(toLength: 34, withPad: " ", startingAt: 0)) \(format(metrics[key]!))")
+            lines.append("metric     \(key.padding(toLength: width, withPad: " ", startingAt: 0)) \(format(metrics[key]!))")
         }
         lines.append("state hash \(stateHash)")
         return lines.joined(separator: "\n")

@@ -20,8 +20,11 @@ final class TaskPlan {
         case sine(center: [Double], amplitude: [Double], omega: Double)
         /// End-effector poses held in turn, with the initial posture for the null space (ee_targets).
         case endEffector(EndEffectorPlan)
-        /// A timed trajectory planned at load (move_to).
+        /// A timed trajectory planned at load (move_to, reach_object).
         case planned(any JointTrajectory)
+        /// A joint trajectory a planner moves during the run (ee_targets with solver ik: its targets as well;
+        /// reach_object with replan).
+        case online(any OnlinePlanner, EndEffectorPlan?)
     }
 
     let kind: Kind
@@ -29,7 +32,7 @@ final class TaskPlan {
     let initialQ: [Double]
 
     init(_ spec: TaskSpec, model: RobotModel, linkNames: [String], initialQ: [Double], dt: Double,
-         planned: (any JointTrajectory)? = nil) throws(RuntimeError) {
+         planned: (any JointTrajectory)? = nil, online: (any OnlinePlanner)? = nil) throws(RuntimeError) {
         self.dt = dt
         self.initialQ = initialQ
         let names = model.jointNames
@@ -58,6 +61,8 @@ final class TaskPlan {
                 amplitude[i] = v.value
             }
             kind = .sine(center: initialQ, amplitude: amplitude, omega: 2 * Double.pi * spec.frequency)
+        case "reach_object" where online != nil:
+            kind = .online(online!, nil)
         case "move_to", "reach_object":
             guard let planned else { throw RuntimeError("\(spec.location): move_to needs a planned trajectory", invalidInput: false) }
             kind = .planned(planned)
@@ -65,7 +70,14 @@ final class TaskPlan {
             guard let name = spec.link, let link = linkNames.firstIndex(of: name) else {
                 throw RuntimeError("\(spec.location): task.link names no link of the robot")
             }
-            kind = .endEffector(EndEffectorPlan(spec: spec, link: link, dt: dt))
+            if spec.solver == "ik" {
+                guard let ik = online as? EndEffectorIKPlanner else {
+                    throw RuntimeError("\(spec.location): ee_targets with solver ik needs its IK planner", invalidInput: false)
+                }
+                kind = .online(ik, ik.plan)
+            } else {
+                kind = .endEffector(EndEffectorPlan(spec: spec, link: link, dt: dt))
+            }
         default:
             throw RuntimeError("\(spec.location): task type '\(spec.type)' is not supported by this runtime")
         }
@@ -73,7 +85,16 @@ final class TaskPlan {
 
     /// The end-effector plan, for ee_targets tasks.
     var endEffector: EndEffectorPlan? {
-        if case .endEffector(let plan) = kind { return plan }
+        switch kind {
+        case .endEffector(let plan): return plan
+        case .online(_, let plan): return plan
+        default: return nil
+        }
+    }
+
+    /// The planner that runs at planning ticks, if the task has one.
+    var online: (any OnlinePlanner)? {
+        if case .online(let planner, _) = kind { return planner }
         return nil
     }
 
@@ -105,6 +126,9 @@ final class TaskPlan {
             }
         case .planned(let trajectory):
             trajectory.sample(at: Double(tick) * dt, q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
+        case .online(let planner, let plan):
+            planner.trajectory.sample(at: Double(tick) * dt, q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
+            if let plan { reference.eeTarget = plan.targets[plan.index(atTick: tick)].pose }
         case .endEffector(let plan):
             for i in 0..<initialQ.count {
                 reference.q[i] = initialQ[i]; reference.qd[i] = 0; reference.qdd[i] = 0

@@ -84,16 +84,23 @@ enum Keys {
         ("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint))),
         ("amplitude", .map(jointValues)), ("frequency", .leaf), ("link", .leaf), ("targets", .list(.map(eeTarget))),
         ("tolerance", .map(tolerance)), ("goal", .map(jointValues)), ("planner", .map(planner)),
-        ("object", .leaf), ("camera", .map(camera)), ("above", .leaf),
+        ("object", .leaf), ("camera", .map(camera)), ("above", .leaf), ("solver", .leaf), ("replan", .leaf),
     ])
 
     static let disturbance = MapShape(fields: [("at", .leaf), ("duration", .leaf), ("link", .leaf), ("force", .vector)])
     static let termination = MapShape(fields: [("base_height_below", .leaf)])
     static let criterion = MapShape(fields: [("metric", .leaf), ("below", .leaf), ("above", .leaf)])
 
+    static let sensorMount = MapShape(fields: [("xyz", .vector), ("rpy", .vector), ("eye", .vector), ("target", .vector),
+                                               ("up", .vector)])
     static let sensor = MapShape(fields: [
         ("name", .leaf), ("type", .leaf), ("link", .leaf), ("rate", .leaf), ("latency", .leaf), ("noise", .leaf),
         ("resolution", .leaf), ("gyro_noise", .leaf), ("accel_bias", .vector), ("gyro_bias", .vector),
+        ("joint", .leaf), ("force_noise", .leaf), ("torque_noise", .leaf), ("force_bias", .vector), ("torque_bias", .vector),
+        ("cop_noise", .leaf), ("threshold", .leaf), ("mount", .map(sensorMount)), ("width", .leaf), ("height", .leaf),
+        ("fov", .leaf), ("fx", .leaf), ("fy", .leaf), ("cx", .leaf), ("cy", .leaf), ("near", .leaf), ("far", .leaf),
+        ("noise_quadratic", .leaf), ("ignore_robot", .leaf), ("channels", .leaf), ("samples", .leaf),
+        ("vertical", .vector), ("horizontal_fov", .leaf), ("horizontal_start", .leaf), ("range", .vector),
     ])
     static let estimation = MapShape(fields: [("use_ground_truth", .leaf), ("velocity_filter_hz", .leaf)])
 

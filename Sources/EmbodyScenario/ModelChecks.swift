@@ -31,7 +31,11 @@ struct ModelChecks {
         }
         checkLink(scenario.task.link, path: "task.link", at: scenario.task.location)
         for (i, sensor) in scenario.sensors.enumerated() {
-            checkLink(sensor.link, path: "sensors[\(i)].link", at: sensor.location)
+            checkLink(sensor.link, path: "sensors[\(i)].link", at: sensor.linkLocation ?? sensor.location)
+            if let joint = sensor.joint, !model.joints.contains(where: { $0.name == joint }) {
+                log.error(sensor.jointLocation ?? sensor.location, "sensors[\(i)].joint: the robot '\(model.name)' has no joint '\(joint)'"
+                          + Suggest.hint(for: joint, in: model.joints.map(\.name), what: "joints"))
+            }
         }
         checkLink(scenario.controller.eeLink, path: "controller.ee_link", at: scenario.controller.location)
         for (i, disturbance) in scenario.disturbances.enumerated() where model.linkIndex(named: disturbance.link) == nil {

@@ -318,6 +318,11 @@ public struct TaskSpec: Equatable, Sendable {
     public var heightAbove: Double = 0.05
     /// For "move_to": the clearance in m a planned configuration keeps from obstacles (default 0.02).
     public var plannerMargin: Double = 0.02
+    /// For "ee_targets": how the targets are followed: "osc" hands them to the controller as Cartesian targets
+    /// (the default), "ik" solves each by inverse kinematics and hands a joint trajectory to a joint controller.
+    public var solver: String = "osc"
+    /// For "ee_targets" with solver "ik" and for "reach_object": replan at every planning tick (rates.planning).
+    public var replan: Bool = false
     /// For "ee_targets": a target counts as reached within this distance in m (default 0.005).
     public var positionTolerance: Double = 0.005
     /// For "ee_targets": and within this angle in rad (default 2° = 0.0349).
@@ -398,8 +403,36 @@ public struct SensorSpec: Equatable, Sendable {
     public var accelBias: [Double]
     /// "imu": constant gyroscope bias in rad/s, sensor frame.
     public var gyroBias: [Double]
+    /// "force_torque": the joint (movable or fixed) across which the wrench on its child side is measured.
+    public var joint: String?
+    /// "depth_camera", "lidar": the sensor frame in its link's frame, or in the world when `link` is nil.
+    public var mount = SensorMountSpec()
+    /// "depth_camera": image size, intrinsics and range.
+    public var camera: DepthCameraSpec?
+    /// "lidar": beams and range.
+    public var lidar: LidarSpec?
+    /// "depth_camera": the quadratic depth-noise coefficient in 1/m (σ(z) = noise + noiseQuadratic·z²).
+    public var noiseQuadratic: Double = 0
+    /// "depth_camera", "lidar": whether rays pass through the robot (default false: the robot is seen).
+    public var ignoreRobot = false
+    /// "force_torque": force noise σ in N; "contact": normal-force noise σ in N.
+    public var forceNoise: Double = 0
+    /// "force_torque": torque noise σ in N·m.
+    public var torqueNoise: Double = 0
+    /// "force_torque": constant force bias in N, sensor frame.
+    public var forceBias: [Double] = [0, 0, 0]
+    /// "force_torque": constant torque bias in N·m, sensor frame.
+    public var torqueBias: [Double] = [0, 0, 0]
+    /// "contact": centre-of-pressure noise σ in m, along the link's x and y axes.
+    public var copNoise: Double = 0
+    /// "contact": the normal force in N above which the link reads as in contact (default 1).
+    public var threshold: Double = 1
     /// Where the sensor is written.
     public var location: SourceLocation
+    /// Where `link` is written, when it is.
+    public var linkLocation: SourceLocation?
+    /// Where `joint` is written, when it is.
+    public var jointLocation: SourceLocation?
 
     /// Creates a sensor description with no noise.
     public init(name: String, type: String, link: String? = nil, rate: Int? = nil, latency: Int = 0, noise: Double = 0,
@@ -409,6 +442,61 @@ public struct SensorSpec: Equatable, Sendable {
         self.noise = noise; self.resolution = resolution; self.gyroNoise = gyroNoise
         self.accelBias = accelBias; self.gyroBias = gyroBias; self.location = location
     }
+}
+
+/// Where a depth camera or lidar sits: `xyz`/`rpy`, or `eye`/`target`/`up` (look-at), in its link's frame or the world.
+public struct SensorMountSpec: Equatable, Sendable {
+    /// The sensor frame's origin in m (default [0, 0, 0]); with a look-at mount, the eye.
+    public var xyz: [Double] = [0, 0, 0]
+    /// The sensor frame's roll, pitch, yaw in rad (default [0, 0, 0]); unused with a look-at mount.
+    public var rpy: [Double] = [0, 0, 0]
+    /// For a look-at mount: the point in m the sensor looks at (its optical axis, or a lidar's x axis).
+    public var target: [Double]?
+    /// For a look-at mount: the direction that is up in the image or scan (default [0, 0, 1]).
+    public var up: [Double] = [0, 0, 1]
+
+    /// Creates a mount at the link frame (or the world origin), unrotated.
+    public init() {}
+}
+
+/// A depth camera's image: size in pixels, pinhole intrinsics (from `fov` or given), and range in m.
+public struct DepthCameraSpec: Equatable, Sendable {
+    /// The image width in pixels.
+    public var width: Int
+    /// The image height in pixels.
+    public var height: Int
+    /// The horizontal field of view in rad, in (0, π); nil when fx, fy, cx, cy are given.
+    public var fov: Double?
+    /// Focal lengths and principal point in pixels, when given instead of `fov`.
+    public var fx: Double?, fy: Double?, cx: Double?, cy: Double?
+    /// Depths nearer than this many m read as invalid (default 0.1).
+    public var near: Double = 0.1
+    /// Depths farther than this many m read as invalid (default 10).
+    public var far: Double = 10
+
+    /// Creates an image description; sizes in pixels, `fov` in rad.
+    public init(width: Int, height: Int, fov: Double? = 1.0) {
+        self.width = width; self.height = height; self.fov = fov
+    }
+}
+
+/// A lidar's beams: channels × samples rays, angular ranges in rad and the range window in m.
+public struct LidarSpec: Equatable, Sendable {
+    /// The number of vertical channels (default 16).
+    public var channels = 16
+    /// Samples per channel (default 360).
+    public var samples = 360
+    /// The lowest and highest channel elevation in rad (default [-0.26, 0.26]).
+    public var vertical: [Double] = [-0.26, 0.26]
+    /// The horizontal field of view in rad, in (0, 2π] (default 2π).
+    public var horizontalFov = 2 * Double.pi
+    /// The first sample's azimuth in rad (default −π).
+    public var horizontalStart = -Double.pi
+    /// The nearest and farthest returns kept, in m (default [0.05, 20]).
+    public var range: [Double] = [0.05, 20]
+
+    /// Creates the default 16 × 360 lidar.
+    public init() {}
 }
 
 /// How the controller's state estimate is formed.
@@ -544,6 +632,9 @@ public struct Scenario: Equatable, Sendable {
             }
         }
         for i in copy.disturbances.indices { copy.disturbances[i].location = none }
+        for i in copy.sensors.indices {
+            copy.sensors[i].location = none; copy.sensors[i].linkLocation = nil; copy.sensors[i].jointLocation = nil
+        }
         for i in copy.success.indices { copy.success[i].location = none }
         return copy
     }
@@ -559,7 +650,9 @@ public enum ScenarioSchema {
     public static let taskTypes: [String] = ["hold", "joint_waypoints", "joint_trajectory", "joint_sine", "ee_targets",
                                              "move_to", "reach_object"]
     /// Sensor types `sensors[].type` accepts.
-    public static let sensorTypes: [String] = ["joint_encoders", "imu"]
+    public static let sensorTypes: [String] = ["joint_encoders", "imu", "force_torque", "contact", "depth_camera", "lidar"]
+    /// The most pixels a depth camera may have, and rays a lidar scan may cast: 1920 × 1080.
+    public static let maxSensorRays = 1920 * 1080
     /// Integrators `physics.integrator` accepts.
     public static let integrators: [String] = ["euler", "rk4"]
     /// Shape kinds a world object's `shape` accepts.
@@ -571,6 +664,8 @@ public enum ScenarioSchema {
         "mechanical_work", "rise_time", "overshoot", "settling_time", "steady_state_error",
         "ee_position_error", "ee_orientation_error", "ee_position_error_max", "ee_orientation_error_max",
         "ee_reach_time_max", "ee_targets_reached", "base_orientation_error", "base_orientation_error_max",
-        "joint_position_estimate_error_rms", "planning_time", "path_length", "planner_iterations", "collisions", "reach_error", "object_position_error",
+        "joint_position_estimate_error_rms", "force_error_rms", "torque_error_rms", "contact_force_error_rms",
+        "cop_error_rms", "depth_error_rms", "depth_valid_fraction", "lidar_range_error_rms", "planning_time", "path_length", "planner_iterations", "collisions", "reach_error", "object_position_error",
+        "replans", "replan_updates", "replan_time_total", "replan_time_max",
     ]
 }

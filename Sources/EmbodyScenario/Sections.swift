@@ -69,7 +69,7 @@ extension Reader {
         } else {
             scenario.controller = ControllerSpec(location: start)
         }
-        scenario.task = readTask(top.field("task"), duration: duration, start: start)
+        scenario.task = readTask(top.field("task"), duration: duration, start: start, controllerType: scenario.controller.type)
         let disturbances = readDisturbances(top.field("disturbances"), duration: duration)
         scenario.disturbances = disturbances.specs
         draft.disturbanceLinkLocations = disturbances.linkLocations
@@ -301,7 +301,7 @@ extension Reader {
 
     // MARK: - Task
 
-    mutating func readTask(_ field: Field?, duration: Double?, start: SourceLocation) -> TaskSpec {
+    mutating func readTask(_ field: Field?, duration: Double?, start: SourceLocation, controllerType: String = "pd") -> TaskSpec {
         guard let field else { return TaskSpec(location: start) }
         var spec = TaskSpec(location: field.keyLocation)
         guard let view = map(field, shape: Keys.task, example: "{ type: hold }") else { return spec }
@@ -310,12 +310,12 @@ extension Reader {
         // Which keys each task type uses; a key given to another type is an error, not silently ignored.
         let uses: [String: Set<String>] = [
             "hold": ["q"], "joint_waypoints": ["waypoints"], "joint_trajectory": ["waypoints"],
-            "joint_sine": ["amplitude", "frequency"], "ee_targets": ["link", "targets", "tolerance"],
-            "move_to": ["goal", "planner"], "reach_object": ["object", "camera", "above", "link"],
+            "joint_sine": ["amplitude", "frequency"], "ee_targets": ["link", "targets", "tolerance", "solver", "replan"],
+            "move_to": ["goal", "planner"], "reach_object": ["object", "camera", "above", "link", "replan"],
         ]
         if let type, let used = uses[type] {
             for key in ["q", "waypoints", "amplitude", "frequency", "link", "targets", "tolerance", "goal", "planner",
-                        "object", "camera", "above"]
+                        "object", "camera", "above", "solver", "replan"]
             where !used.contains(key) {
                 if let f = view.field(key) {
                     let owners = uses.filter { $0.value.contains(key) }.map(\.key).sorted().joined(separator: ", ")
@@ -351,12 +351,30 @@ extension Reader {
                 if let f = number(cv.field("fov"), unit: "rad", .positive) { spec.cameraFieldOfView = f }
             }
         }
+        var solverInvalid = false   // an unknown solver has its own error; replan's would only echo it
         if type == "ee_targets" {
             if let link = string(require(view, "link", example: "link: ee_link")) { spec.link = link }
             spec.targets = readTargets(require(view, "targets", example: "targets: [{ position: [0.5, 0, 0.5], hold: 1.5 }]"))
             if let tolerance = view.field("tolerance"), let t = map(tolerance, shape: Keys.tolerance, example: "{ position: 0.005, orientation: 0.035 }") {
                 if let p = number(t.field("position"), unit: "m", .positive) { spec.positionTolerance = p }
                 if let o = number(t.field("orientation"), unit: "rad", .positive) { spec.orientationTolerance = o }
+            }
+            let solverField = view.field("solver")
+            let solverChoice = choice(solverField, among: ["osc", "ik"], what: "ee_targets solver")
+            solverInvalid = solverField != nil && solverChoice == nil
+            if let f = solverField, let solver = solverChoice {
+                spec.solver = solver
+                if solver == "ik" && controllerType == "osc" {
+                    log.error(f.keyLocation, "task.solver ik hands a joint trajectory to the controller, but controller type osc takes Cartesian targets; use pd_gravity or computed_torque (or solver: osc)")
+                } else if solver == "osc" && controllerType != "osc" {
+                    log.error(f.keyLocation, "task.solver osc needs controller type osc, found \(controllerType); use solver: ik for a joint-space controller")
+                }
+            }
+        }
+        if type == "ee_targets" || type == "reach_object", let f = view.field("replan"), let replan = bool(f) {
+            spec.replan = replan
+            if replan && type == "ee_targets" && spec.solver != "ik" && !solverInvalid {
+                log.error(f.keyLocation, "task.replan needs task.solver: ik (with osc the controller follows the targets directly)")
             }
         }
         return spec
@@ -402,45 +420,7 @@ extension Reader {
         return waypoints
     }
 
-    // MARK: - Sensors
-
-    private mutating func readSensors(_ field: Field?, physicsRate: Int) -> [SensorSpec] {
-        let example = "{ name: imu, type: imu, link: pelvis, rate: 500, noise: 0.05, gyro_noise: 0.005 }"
-        var sensors: [SensorSpec] = []
-        for item in list(field, example: "[\(example)]") ?? [] {
-            guard let view = map(item, shape: Keys.sensor, example: example) else { continue }
-            let name = string(require(view, "name", example: "name: imu"))
-            let type = choice(require(view, "type", example: "type: imu"), among: ScenarioSchema.sensorTypes, what: "sensor type")
-            guard let name, let type else { continue }
-            if sensors.contains(where: { $0.name == name }) {
-                log.error(item.location, "two sensors are named '\(name)'; sensor names must be unique")
-            }
-            var spec = SensorSpec(name: name, type: type, location: item.location)
-            let linkField = type == "imu" ? require(view, "link", example: "link: pelvis") : view.field("link")
-            if let linkField, let link = string(linkField) {
-                spec.link = link
-                if type != "imu" { log.error(linkField.keyLocation, "\(linkField.path) is only used by imu sensors") }
-            }
-            if let rateField = view.field("rate"), let rate = number(rateField, unit: "Hz", .positive) {
-                if rate != rate.rounded() || physicsRate <= 0 || physicsRate % Int(rate) != 0 {
-                    log.error(rateField.location, "\(rateField.path) \(Reader.format(rate)) Hz does not divide the physics rate \(physicsRate) Hz")
-                } else {
-                    spec.rate = Int(rate)
-                }
-            }
-            if let latency = number(view.field("latency"), unit: "ticks", .nonNegative) {
-                if latency != latency.rounded() { log.error(item.location, "sensor latency is a whole number of ticks") }
-                spec.latency = Int(latency)
-            }
-            if let v = number(view.field("noise"), .nonNegative) { spec.noise = v }
-            if let v = number(view.field("resolution"), unit: "rad or m", .nonNegative) { spec.resolution = v }
-            if let v = number(view.field("gyro_noise"), unit: "rad/s", .nonNegative) { spec.gyroNoise = v }
-            if let v = vector(view.field("accel_bias"), count: 3, unit: "m/s²") { spec.accelBias = v }
-            if let v = vector(view.field("gyro_bias"), count: 3, unit: "rad/s") { spec.gyroBias = v }
-            sensors.append(spec)
-        }
-        return sensors
-    }
+    // MARK: - Sensors: see SensorSections.swift
 
     // MARK: - Disturbances, termination, success
 

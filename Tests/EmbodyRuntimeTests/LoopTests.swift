@@ -47,7 +47,8 @@ struct LoopTests {
     /// Steady-state ticks allocate nothing, for the arm and for the humanoid (landing, standing, being pushed),
     /// with recording on: every tick after the first ten, to the end of the scenario.
     @Test(arguments: ["arm-hold", "humanoid-stand", "humanoid-push", "arm-track-sine", "arm-reach-cartesian", "arm-gravity-comp",
-                     "humanoid-imu-stand", "arm-obstacle", "arm-perceive-reach"])
+                     "humanoid-imu-stand", "arm-obstacle", "arm-perceive-reach", "arm-reach-ik",
+                     "humanoid-sensors"])
     func steadyStateTicksDoNotAllocate(name: String) throws {
         let path = temporaryPath("emblog")
         defer { try? FileManager.default.removeItem(atPath: path) }
