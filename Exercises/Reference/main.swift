@@ -10,7 +10,8 @@ let reference = SolutionSet(
     computedTorque: ComputedTorque.self,
     inverseKinematics: DampedLeastSquaresIK.self,
     cartPole: CartPoleLQR.self,
-    tiltEstimator: ComplementaryFilter.self)
+    tiltEstimator: ComplementaryFilter.self,
+    balance: BalanceController.self)
 var crashing = reference
 crashing.jointPD = CrashingPD.self
 var looping = reference

@@ -11,4 +11,5 @@ ExerciseRunnerMain.main(solutions: SolutionSet(
     computedTorque: ComputedTorque.self,
     inverseKinematics: DampedLeastSquaresIK.self,
     cartPole: CartPoleLQR.self,
-    tiltEstimator: ComplementaryFilter.self))
+    tiltEstimator: ComplementaryFilter.self,
+    balance: BalanceController.self))

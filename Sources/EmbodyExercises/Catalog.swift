@@ -134,6 +134,21 @@ public enum Catalog {
                           threshold: 3, points: 4,
                           hint: "Gyro-only estimates drift with the bias; accelerometer-only ones are noisy: fuse both."),
                  ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+        Exercise(number: 8, folder: "08-humanoid-balance", title: "Humanoid balance under pushes",
+                 studentFile: "BalanceController.swift", weight: 3, checks: [
+                    Check(name: "largest shove survived", metric: "largest_push_survived", unit: "N for 0.1 s",
+                          comparison: .above, threshold: 150, points: 4,
+                          hint: "Feed the capture point ξ = c + ċ/ω back: ankle torques that put the CoP at ξ + k (ξ − ξ*), clamped to the sole."),
+                    Check(name: "never falls (all five shoves)", metric: "falls", unit: "falls", comparison: .below,
+                          threshold: 0.5, points: 3,
+                          hint: "Soften the ankles so the feet stay flat, damp the rocking with ċ, and add the hip strategy for the rest."),
+                    Check(name: "upright at the end", metric: "final_tilt", unit: "°", comparison: .below,
+                          threshold: 3, points: 1,
+                          hint: "Bring the pelvis back level after each shove: keep the posture PD, and keep both feet flat."),
+                    Check(name: "torque saturation", metric: "torque_saturation_worst_joint", unit: "of ticks (worst joint)",
+                          comparison: .below, threshold: 0.02, points: 2,
+                          hint: "A stiff, damped ankle chatters when a foot lifts (the foot is light): lower the ankle kd, bound the balance terms."),
+                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 60),
     ]
 
     /// The exercise with this number or folder name, if any.

@@ -24,13 +24,15 @@ public struct JointState: Sendable {
     public var qdDesired: [Double]
     /// Desired joint accelerations, rad/s² or m/s².
     public var qddDesired: [Double]
+    /// The floating base's pose and velocity (world frame), or nil for a robot with a fixed base.
+    public var base: BaseState?
 
     /// The number of joints.
     public var dof: Int { q.count }
 
-    /// Creates a state from its parts.
+    /// Creates a state from its parts; `base` is nil for a fixed-base robot.
     public init(time: Double, dt: Double, q: [Double], qd: [Double], qDesired: [Double], qdDesired: [Double],
-                qddDesired: [Double]) {
+                qddDesired: [Double], base: BaseState? = nil) {
         self.time = time
         self.dt = dt
         self.q = q
@@ -38,6 +40,46 @@ public struct JointState: Sendable {
         self.qDesired = qDesired
         self.qdDesired = qdDesired
         self.qddDesired = qddDesired
+        self.base = base
+    }
+}
+
+/// The pose and velocity of a floating base's link frame, world frame (x forward, y left, z up).
+public struct BaseState: Sendable {
+    /// The base frame origin in m.
+    public var position: [Double]
+    /// The base orientation as a unit quaternion [x, y, z, w].
+    public var orientation: [Double]
+    /// The base orientation as [roll, pitch, yaw] in rad (ZYX Euler angles; pitch > 0 leans forward).
+    public var rollPitchYaw: [Double]
+    /// The base frame origin's linear velocity in m/s.
+    public var linearVelocity: [Double]
+    /// The base's angular velocity in rad/s.
+    public var angularVelocity: [Double]
+
+    /// Creates a base state from a pose and a twist (m, m/s, rad/s; world frame).
+    public init(pose: Transform, linearVelocity: Vector3, angularVelocity: Vector3) {
+        let p = pose.position, r = pose.rotation, rpy = r.rpy
+        position = [p.x, p.y, p.z]
+        orientation = [r.x, r.y, r.z, r.w]
+        rollPitchYaw = [rpy.x, rpy.y, rpy.z]
+        self.linearVelocity = [linearVelocity.x, linearVelocity.y, linearVelocity.z]
+        self.angularVelocity = [angularVelocity.x, angularVelocity.y, angularVelocity.z]
+    }
+
+    /// The pose as a Transform, for the dynamics terms.
+    var transform: Transform {
+        guard position.count == 3, orientation.count == 4 else { return .identity }
+        return Transform(position: Vector3(position[0], position[1], position[2]),
+                         rotation: Quaternion(x: orientation[0], y: orientation[1], z: orientation[2],
+                                              w: orientation[3]).normalizedOrIdentity)
+    }
+
+    /// The base twist as the first 6 entries of the generalized velocity v = [v_O, ω, q̇].
+    var twist: [Double] {
+        let v = linearVelocity.count == 3 ? linearVelocity : [0, 0, 0]
+        let w = angularVelocity.count == 3 ? angularVelocity : [0, 0, 0]
+        return v + w
     }
 }
 
@@ -53,12 +95,23 @@ public final class RobotModelView {
     public let effortLimits: [Double]
     /// The link whose origin is the end-effector point, when the exercise has one.
     public let endEffectorLink: Int?
+    /// The link names in the dynamics' link order, base first (empty when the view was built without them).
+    public let linkNames: [String]
+    /// Each link's mass in kg, in `linkNames` order (empty when the view was built without them).
+    public let linkMasses: [Double]
+    /// The total mass in kg (0 when the view was built without link masses).
+    public let totalMass: Double
+    let linkCentroids: [Vector3]
     let dynamics: any RobotDynamics
     let basePose: Transform
 
-    /// Wraps dynamics terms for a fixed-base robot whose base sits at `basePose`.
+    /// Wraps dynamics terms for a robot whose base sits at `basePose` (the pose a fixed base is fixed at);
+    /// `linkNames` and `linkInertials` (mass in kg, centre of mass in m in the link frame), both in the dynamics'
+    /// link order, enable the link-position and centre-of-mass queries.
     public init(dynamics: any RobotDynamics, jointNames: [String], lowerLimits: [Double], upperLimits: [Double],
-                effortLimits: [Double], endEffectorLink: Int?, basePose: Transform = .identity) {
+                effortLimits: [Double], endEffectorLink: Int?, basePose: Transform = .identity,
+                linkNames: [String] = [], linkInertials: [(mass: Double, centroid: Vector3)] = []) {
+        self.linkNames = linkNames
         self.dynamics = dynamics
         self.jointNames = jointNames
         self.lowerLimits = lowerLimits
@@ -66,10 +119,64 @@ public final class RobotModelView {
         self.effortLimits = effortLimits
         self.endEffectorLink = endEffectorLink
         self.basePose = basePose
+        linkMasses = linkInertials.map(\.mass)
+        linkCentroids = linkInertials.map(\.centroid)
+        totalMass = linkMasses.reduce(0, +)
     }
 
     /// The number of joints.
     public var dof: Int { dynamics.dof }
+
+    /// Whether the base floats (a humanoid); then use the `base:` forms of the queries below.
+    public var floatingBase: Bool { dynamics.floatingBase }
+
+    // MARK: Floating base
+
+    /// The joint torques (N·m, `dof` values) that hold a floating-base robot's posture q against gravity at
+    /// the measured base pose: the joint rows of g(q). Alone they cannot stop the whole robot from tipping.
+    public func gravity(_ q: [Double], base: BaseState) -> [Double] {
+        var out = [Double](repeating: 0, count: dynamics.nv)
+        dynamics.gravity(q: q, basePose: base.transform, into: &out)
+        return Array(out.suffix(dynamics.dof))
+    }
+
+    /// The origin of the link named `name` (m, world frame) at q and the measured base pose; nil for an unknown name.
+    /// A foot's origin is its ankle point.
+    public func linkPosition(_ name: String, _ q: [Double], base: BaseState) -> [Double]? {
+        guard let i = linkNames.firstIndex(of: name) else { return nil }
+        let p = dynamics.linkPose(link: i, q: q, basePose: base.transform).position
+        return [p.x, p.y, p.z]
+    }
+
+    /// The whole-body centre of mass in m, world frame: c = Σᵢ mᵢ pᵢ / Σᵢ mᵢ over the links.
+    public func centerOfMass(_ q: [Double], base: BaseState) -> [Double] {
+        precondition(!linkMasses.isEmpty && totalMass > 0, "centerOfMass: this model view has no link masses")
+        let pose = base.transform
+        var c = Vector3.zero
+        for i in 0..<linkMasses.count where linkMasses[i] > 0 {
+            let frame = dynamics.linkPose(link: i, q: q, basePose: pose)
+            c += linkMasses[i] * (frame.position + frame.rotation.rotate(linkCentroids[i]))
+        }
+        c /= totalMass
+        return [c.x, c.y, c.z]
+    }
+
+    /// The velocity of the centre of mass in m/s, world frame: the linear momentum over the mass,
+    /// ċ = M₀:₃(q) v / m with v = [v_O, ω, q̇] (the first three rows of the floating-base mass matrix).
+    public func centerOfMassVelocity(_ q: [Double], _ qd: [Double], base: BaseState) -> [Double] {
+        precondition(dynamics.floatingBase, "centerOfMassVelocity needs a floating base")
+        let n = dynamics.nv
+        var m = [Double](repeating: 0, count: n * n)
+        dynamics.massMatrix(q: q, basePose: base.transform, into: &m)
+        let v = base.twist + qd
+        var out = [0.0, 0, 0]
+        for r in 0..<3 {
+            var s = 0.0
+            for k in 0..<min(n, v.count) { s += m[r * n + k] * v[k] }
+            out[r] = s / m[0]   // m[0] = M₀₀ = the total mass
+        }
+        return out
+    }
 
     /// g(q): the joint torques (N·m or N) that hold the robot still at q against gravity.
     public func gravity(_ q: [Double]) -> [Double] {
@@ -147,21 +254,27 @@ public final class StudentControllerAdapter: Controller {
     let student: StudentController
     let passive: Set<Int>
     let referenceOverride: ((Double) -> (q: [Double], qd: [Double], qdd: [Double]))?
+    let floatingBase: Bool
     /// The first problem with the student's output (wrong count), reported by the trial.
     public private(set) var problem: String?
 
-    /// Wraps `student`; torques on `passive` joints are forced to 0, and `reference` (time in s), when given, replaces the task's.
+    /// Wraps `student`; torques on `passive` joints are forced to 0, `reference` (time in s), when given, replaces
+    /// the task's, and `floatingBase` passes the base pose and velocity to the student in `JointState.base`.
     public init(_ student: StudentController, passive: Set<Int> = [],
-                reference: ((Double) -> (q: [Double], qd: [Double], qdd: [Double]))? = nil) {
+                reference: ((Double) -> (q: [Double], qd: [Double], qdd: [Double]))? = nil,
+                floatingBase: Bool = false) {
         self.student = student
         self.passive = passive
         self.referenceOverride = reference
+        self.floatingBase = floatingBase
     }
 
     /// Calls the student's law and writes its torques (N·m or N) into `tau`.
     public func computeTorques(state: RobotState, reference: Reference, dt: Double, tau: inout [Double]) {
         var s = JointState(time: state.time, dt: dt, q: state.q, qd: state.qd, qDesired: reference.q,
-                           qdDesired: reference.qd, qddDesired: reference.qdd)
+                           qdDesired: reference.qd, qddDesired: reference.qdd,
+                           base: floatingBase ? BaseState(pose: state.basePose, linearVelocity: state.baseLinearVelocity,
+                                                          angularVelocity: state.baseAngularVelocity) : nil)
         if let referenceOverride {
             let r = referenceOverride(state.time)
             s.qDesired = r.q; s.qdDesired = r.qd; s.qddDesired = r.qdd

@@ -30,12 +30,15 @@ public struct SolutionSet {
     public var cartPole: any StudentController.Type
     /// Exercise 7: the complementary-filter tilt estimator.
     public var tiltEstimator: any StudentTiltEstimator.Type
+    /// Exercise 8: the humanoid balance controller.
+    public var balance: any StudentController.Type
 
     /// Creates a solution set from its parts.
     public init(pdTuningGains: String, jointPD: any StudentController.Type,
                 gravityCompensation: any StudentController.Type, quintic: any StudentTrajectory.Type,
                 computedTorque: any StudentController.Type, inverseKinematics: any StudentIKSolver.Type,
-                cartPole: any StudentController.Type, tiltEstimator: any StudentTiltEstimator.Type) {
+                cartPole: any StudentController.Type, tiltEstimator: any StudentTiltEstimator.Type,
+                balance: any StudentController.Type) {
         self.pdTuningGains = pdTuningGains
         self.jointPD = jointPD
         self.gravityCompensation = gravityCompensation
@@ -44,6 +47,7 @@ public struct SolutionSet {
         self.inverseKinematics = inverseKinematics
         self.cartPole = cartPole
         self.tiltEstimator = tiltEstimator
+        self.balance = balance
     }
 }
 
@@ -79,6 +83,7 @@ public enum Trials {
         case 5: return try inverseKinematics(scenario, solutions.inverseKinematics, &random)
         case 6: return try cartPole(scenario, solutions.cartPole, &random)
         case 7: return try tiltEstimation(scenario, solutions.tiltEstimator, &random)
+        case 8: return try balance(scenario, solutions.balance, &random)
         default: throw TrialError("exercise \(number) has no trial")
         }
     }
@@ -124,14 +129,19 @@ public enum Trials {
                     viewError = TrialError("the dynamics terms of the robot could not be built")
                     return PDController(kp: [], kd: [])
                 }
-                // Limits are read from the model here; the Simulation is not finished yet.
+                // Limits and masses are read from the model here; the Simulation is not finished yet.
                 let joints = model.movableJoints
+                let inertials: [(mass: Double, centroid: Vector3)] = dynamics.linkNames.map { name in
+                    guard let i = model.linkIndex(named: name) else { return (0, .zero) }
+                    return (model.links[i].inertial.mass, model.links[i].inertial.origin.position)
+                }
                 let limited = joints.map { $0.type != .continuous && $0.limit != nil }
                 let view = RobotModelView(dynamics: dynamics, jointNames: model.jointNames,
                                           lowerLimits: zip(joints, limited).map { $1 ? $0.limit!.lower : -.infinity },
                                           upperLimits: zip(joints, limited).map { $1 ? $0.limit!.upper : .infinity },
                                           effortLimits: joints.map { $0.limit?.effort ?? 0 },
-                                          endEffectorLink: nil, basePose: basePose)
+                                          endEffectorLink: nil, basePose: basePose,
+                                          linkNames: dynamics.linkNames, linkInertials: inertials)
                 let a = make(view)
                 adapter = a
                 return a
@@ -408,4 +418,81 @@ final class ZeroTorques: StudentController {
     init() {}
     init(model: RobotModelView) {}
     func torques(_ state: JointState) -> [Double] { Array(repeating: 0, count: state.dof) }
+}
+
+extension Trials {
+    // MARK: - 8. Humanoid balance under pushes
+
+    /// The humanoid stands while the scenario's shoves (its `disturbances`, in increasing size) hit the torso.
+    /// Per seed each shove is turned by up to ±20° about z and moved by up to ±0.1 s; sizes (N) and order stay. A fall is the pelvis dropping below the scenario's `termination.base_height_below`
+    /// or any link other than a foot touching the ground; the run stops there. A shove counts as survived when
+    /// the robot has not fallen by the next shove (or the end of the run).
+    static func balance(_ path: String, _ type: any StudentController.Type, _ r: inout ExerciseRandom) throws -> TrialOutcome {
+        let (plain, _) = try load(path, [])
+        guard !plain.disturbances.isEmpty else {
+            throw TrialError("\(path): the scenario declares no shoves (a `disturbances` list)")
+        }
+        guard plain.termination.baseHeightBelow != nil else {
+            throw TrialError("\(path): the scenario needs `termination: { base_height_below: … }` to detect falls")
+        }
+        let times = plain.disturbances.map(\.at)
+        guard zip(times, times.dropFirst()).allSatisfy({ $0 + 0.7 <= $1 }), times[times.count - 1] + 0.7 <= plain.duration else {
+            throw TrialError("\(path): the shoves must come in time order, at least 0.7 s apart, the last one at least 0.7 s before the end")
+        }
+        var overrides: [String] = []
+        var shoves: [(start: Double, size: Double)] = []
+        for (k, d) in plain.disturbances.enumerated() {
+            let size = (d.force[0] * d.force[0] + d.force[1] * d.force[1]).squareRoot()    // N
+            let heading = r.uniform(-20, 20) * Double.pi / 180 + atan2(d.force[1], d.force[0])
+            let at = max(0.2, d.at + r.uniform(-0.1, 0.1))
+            overrides.append("disturbances[\(k)].at=\(at)")
+            overrides.append("disturbances[\(k)].force=[\(size * cos(heading)), \(size * sin(heading)), \(d.force[2])]")
+            shoves.append((at, size))
+        }
+        let (sim, adapter) = try simulation(path, overrides) {
+            StudentControllerAdapter(type.init(model: $0), floatingBase: true)
+        }
+        let feet = Set(["left_foot", "right_foot"].compactMap { sim.robot.linkNames.firstIndex(of: $0) })
+        guard feet.count == 2 else { throw TrialError("\(path): the robot has no left_foot and right_foot links") }
+        let robotID = sim.robot.id, groundID = sim.world.groundID ?? -1
+        var contacts = [Contact](repeating: Contact(), count: 256)
+        /// Whether a robot link other than a foot touches the ground now.
+        func bodyOnGround() -> Bool {
+            let count = min(sim.world.contacts(into: &contacts), contacts.count)
+            for i in 0..<count {
+                let c = contacts[i]
+                let link: Int32
+                if c.objectA == robotID && c.objectB == groundID { link = c.linkA }
+                else if c.objectB == robotID && c.objectA == groundID { link = c.linkB }
+                else { continue }
+                if c.distance < 0 && !feet.contains(Int(link) + 1) { return true }
+            }
+            return false
+        }
+        var fellAt: Double?
+        while !sim.isFinished {
+            do { try sim.step() } catch { throw TrialError(error.message) }
+            if sim.fell || (sim.tick % 5 == 0 && bodyOnGround()) {
+                fellAt = sim.time
+                break
+            }
+        }
+        let summary: RunSummary
+        do { summary = try sim.finish(wallTime: 0) } catch { throw TrialError(error.message) }
+        // The largest shove followed by no fall before the next one (or the end).
+        var survived = 0.0
+        for (k, s) in shoves.enumerated() {
+            let next = k + 1 < shoves.count ? shoves[k + 1].start : .infinity
+            if let t = fellAt, t < next { break }
+            survived = max(survived, s.size)
+        }
+        let up = sim.robot.basePose.rotation.rotate(Vector3(0, 0, 1)).z
+        let tilt = acos(min(1, max(-1, up))) * 180 / Double.pi
+        let saturation = summary.saturation.values.max() ?? 0
+        return TrialOutcome(metrics: ["largest_push_survived": survived, "falls": fellAt == nil ? 0 : 1,
+                                      "final_tilt": fellAt == nil ? tilt : 90,   // a fall counts as lying down
+                                      "torque_saturation_worst_joint": saturation,
+                                      "mechanical_work": summary.metrics["mechanical_work"] ?? .nan],
+                            problem: adapter.problem)
+    }
 }
