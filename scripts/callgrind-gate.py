@@ -42,6 +42,8 @@ WORKLOADS = {
     "arm-track-sine": ["bench", "arm-track-sine", "--ticks", "2000", "--warmup", "100"],
     "arm-obstacle": ["bench", "arm-obstacle", "--ticks", "2000", "--warmup", "100"],
     "humanoid-imu-stand": ["bench", "humanoid-imu-stand", "--ticks", "1000", "--warmup", "100"],
+    "arm-reach-ik": ["bench", "arm-reach-ik", "--ticks", "2000", "--warmup", "100"],
+    "humanoid-sensors": ["bench", "humanoid-sensors", "--ticks", "1000", "--warmup", "100"],
 }
 
 

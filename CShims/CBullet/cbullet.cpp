@@ -448,6 +448,7 @@ extern "C" emb_robot* emb_robot_create(emb_world* w, const emb_robot_desc* d, ch
             r->colliders[i] = std::move(col);
         }
         w->robots.push_back(r.get());  // from here emb_robot_destroy can undo everything
+        w->queryBoxes.reserve(w->collisionObjectCount());
 
         // Limits and Coulomb friction, in link order.
         for (int i = 1; i < n; ++i) {
@@ -633,6 +634,7 @@ extern "C" emb_body* emb_body_create(emb_world* w, const emb_body_desc* d, char*
         b->body->setUserIndex2(-1);
         w->dynamics->addRigidBody(b->body.get());
         w->bodies.push_back(b.get());
+        w->queryBoxes.reserve(w->collisionObjectCount());
         return b.release();
     } catch (const std::exception& e) {
         writeError(err, errSize, "could not create the body: %s", e.what());

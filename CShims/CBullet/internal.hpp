@@ -152,6 +152,12 @@ public:
     }
 };
 
+/// A collision object and its world-frame bounding box, for the ray-cast batch.
+struct QueryBox {
+    const btCollisionObject* object;
+    btVector3 lo, hi;
+};
+
 /// Replaces Bullet's raw allocation functions with size-class pools (pool.cpp), once per process.
 void installBlockPool();
 
@@ -226,6 +232,11 @@ struct emb_world {
     double lastDt = 0;
     std::vector<emb_robot*> robots;
     std::vector<emb_body*> bodies;
+    /// Per ray-cast batch: every collision object with its bounds at the current poses (queries.cpp); its
+    /// capacity grows when objects are added, so a batch never allocates.
+    mutable std::vector<QueryBox> queryBoxes;
+    /// The number of collision objects (ground, bodies, robot link colliders).
+    int collisionObjectCount() const;
 };
 
 struct emb_robot {

@@ -38,6 +38,19 @@ void forEachObject(const emb_world* w, F&& f) {
             if (c) f(static_cast<const btCollisionObject*>(c.get()));
 }
 
+}  // namespace
+
+int emb_world::collisionObjectCount() const {
+    int n = ground ? 1 : 0;
+    n += int(bodies.size());
+    for (const emb_robot* r : robots)
+        for (const auto& c : r->colliders)
+            if (c) ++n;
+    return n;
+}
+
+namespace {
+
 /// A scratch array that lives on the stack up to N elements and on the heap beyond (allocating only then).
 template <class T, int N>
 struct SmallBuffer {
@@ -206,19 +219,28 @@ extern "C" emb_status emb_world_ray_cast_batch(const emb_world* w, const double*
     if (!w || count < 0 || (count > 0 && (!origins || !ends || !fraction))) return EMB_ERR_ARGUMENT;
     if (!finite(origins, 3 * count) || !finite(ends, 3 * count)) return EMB_ERR_ARGUMENT;
     try {
+        // Bounds once per batch (a compound's getAabb visits its children), in the canonical order; the
+        // capacity was reserved when the objects were added.
+        std::vector<QueryBox>& boxes = w->queryBoxes;
+        boxes.clear();
+        forEachObject(w, [&](const btCollisionObject* o) {
+            if (ignore >= 0 && objectId(o) == ignore) return;
+            QueryBox b{o, btVector3(), btVector3()};
+            o->getCollisionShape()->getAabb(o->getWorldTransform(), b.lo, b.hi);
+            boxes.push_back(b);
+        });
+        const int boxCount = int(boxes.size());
         for (int i = 0; i < count; ++i) {
             const btVector3 from = get3(origins + 3 * i), to = get3(ends + 3 * i);
             const btTransform fromT(btQuaternion::getIdentity(), from), toT(btQuaternion::getIdentity(), to);
             const btVector3 dir = to - from;
             ClosestHit hit(from, to);
-            forEachObject(w, [&](const btCollisionObject* o) {
-                if (ignore >= 0 && objectId(o) == ignore) return;
-                btVector3 lo, hi;
-                o->getCollisionShape()->getAabb(o->getWorldTransform(), lo, hi);
-                if (!segmentHitsBox(from, dir, hit.m_closestHitFraction, lo, hi)) return;
-                btCollisionWorld::rayTestSingle(fromT, toT, const_cast<btCollisionObject*>(o), o->getCollisionShape(),
-                                                o->getWorldTransform(), hit);
-            });
+            for (int k = 0; k < boxCount; ++k) {
+                const QueryBox& b = boxes[k];
+                if (!segmentHitsBox(from, dir, hit.m_closestHitFraction, b.lo, b.hi)) continue;
+                btCollisionWorld::rayTestSingle(fromT, toT, const_cast<btCollisionObject*>(b.object),
+                                                b.object->getCollisionShape(), b.object->getWorldTransform(), hit);
+            }
             if (hit.hasHit()) {
                 fraction[i] = hit.m_closestHitFraction;
                 if (object) object[i] = objectId(hit.m_collisionObject);
