@@ -8,12 +8,22 @@
 // order (ground, bodies in creation order, robots in creation order, each robot's links base first)
 // against bounds computed from their current poses. The results then depend only on the poses, and the
 // world's state is untouched: a following emb_world_step gives the same bits as without the query.
+//
+// Ray tests are closed-form for the shapes that have one (the ground plane, boxes, spheres, capsules,
+// cylinders, and those shapes as compound children), computed in each shape's local frame; only convex
+// hulls, the rims of cylinders (rounded by Bullet's collision margin) and any other shape go through
+// Bullet's btCollisionWorld::rayTestSingle. emb_world_ray_cast_batch_reference sends everything through
+// rayTestSingle, as the batch did before; the tests compare the two.
 
 #include "internal.hpp"
 
 #include <BulletCollision/CollisionDispatch/btCollisionObjectWrapper.h>
 #include <BulletCollision/CollisionDispatch/btManifoldResult.h>
 #include <BulletCollision/CollisionShapes/btCompoundShape.h>
+#include <BulletCollision/CollisionShapes/btCapsuleShape.h>
+#include <BulletCollision/CollisionShapes/btCylinderShape.h>
+#include <BulletCollision/CollisionShapes/btSphereShape.h>
+#include <BulletCollision/CollisionShapes/btStaticPlaneShape.h>
 #include <BulletCollision/NarrowPhaseCollision/btRaycastCallback.h>
 
 #include <limits>
@@ -69,8 +79,9 @@ struct SmallBuffer {
 struct ClosestHit : btCollisionWorld::ClosestRayResultCallback {
     ClosestHit(const btVector3& from, const btVector3& to) : ClosestRayResultCallback(from, to) {
         // Subsimplex convex casting uses each shape's support mapping with its margin, so it sees boxes with
-        // sharp edges, as the physics does, and lands within 1e-8 m on boxes and spheres; GJK convex casting
-        // rounds box edges by the 4 cm margin and stops up to 1.5 mm short on spheres (measured).
+        // sharp edges, as the physics does (GJK convex casting rounds them by the 4 cm margin). It is iterative:
+        // RayQueryTests measured it up to 1.6e-7 m off on boxes and 0.7 mm short on spheres, and its capsule
+        // hits can lie off the surface, which is why primitives take the closed-form tests below.
         m_flags |= btTriangleRaycastCallback::kF_UseSubSimplexConvexCastRaytest;
     }
 };
@@ -92,6 +103,235 @@ inline bool segmentHitsBox(const btVector3& from, const btVector3& dir, double l
         if (t0 > t1) return false;
     }
     return true;
+}
+
+// MARK: - Closed-form ray tests
+//
+// Each test takes the ray in the shape's local frame, p + t·d with t the fraction of the world segment
+// (the local d is the rotated world segment, so t needs no rescaling), and reports the entry fraction and
+// the outward unit normal in the local frame. As Bullet's convex casts do, a ray that starts inside a
+// convex shape does not hit it, and a hit counts only when strictly closer than the best so far (`limit`).
+
+/// The parameter interval [in, out] where a line is inside a convex part; empty when in > out.
+struct Span {
+    double in, out;
+    bool empty() const { return in > out; }
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// The roots of a·t² + 2b·t + c = 0 as a span (a > 0), computed without cancellation; empty when none.
+inline Span quadraticSpan(double a, double b, double c) {
+    const double disc = b * b - a * c;
+    if (disc < 0) return {kInf, -kInf};
+    const double q = -(b + std::copysign(std::sqrt(disc), b));
+    if (q == 0) return {-b / a, -b / a};
+    const double t1 = q / a, t2 = c / q;
+    return {std::min(t1, t2), std::max(t1, t2)};
+}
+
+/// Where the line p + t·d is within `radius` of the point c.
+inline Span ballSpan(const btVector3& p, const btVector3& d, const btVector3& c, double radius) {
+    const btVector3 m = p - c;
+    const double a = d.dot(d);
+    if (a == 0) return m.dot(m) <= radius * radius ? Span{-kInf, kInf} : Span{kInf, -kInf};
+    return quadraticSpan(a, m.dot(d), m.dot(m) - radius * radius);
+}
+
+/// Where the line p + t·d is within `radius` of the coordinate axis `axis` (an infinite cylinder).
+inline Span tubeSpan(const btVector3& p, const btVector3& d, int axis, double radius) {
+    const int u = (axis + 1) % 3, v = (axis + 2) % 3;
+    const double a = d[u] * d[u] + d[v] * d[v];
+    const double c = p[u] * p[u] + p[v] * p[v] - radius * radius;
+    if (a == 0) return c <= 0 ? Span{-kInf, kInf} : Span{kInf, -kInf};
+    return quadraticSpan(a, p[u] * d[u] + p[v] * d[v], c);
+}
+
+/// Where the line p + t·d has |coordinate `axis`| ≤ half.
+inline Span slabSpan(const btVector3& p, const btVector3& d, int axis, double half) {
+    if (d[axis] == 0) return std::fabs(p[axis]) <= half ? Span{-kInf, kInf} : Span{kInf, -kInf};
+    double t0 = (-half - p[axis]) / d[axis], t1 = (half - p[axis]) / d[axis];
+    if (t0 > t1) std::swap(t0, t1);
+    return {t0, t1};
+}
+
+/// The component of v perpendicular to the coordinate axis `axis`.
+inline btVector3 radialPart(btVector3 v, int axis) {
+    v[axis] = 0;
+    return v;
+}
+
+/// The box |x_a| ≤ h_a, by slabs; the normal is that of the face whose slab is entered last.
+bool rayBox(const btVector3& p, const btVector3& d, const btVector3& h, double limit, double& t, btVector3& n) {
+    double enter = -kInf, leave = kInf;
+    int face = -1;
+    for (int a = 0; a < 3; ++a) {
+        const Span s = slabSpan(p, d, a, h[a]);
+        if (s.empty()) return false;
+        if (s.in > enter) { enter = s.in; face = a; }
+        leave = std::min(leave, s.out);
+    }
+    if (face < 0 || enter > leave || enter < 0 || !(enter < limit)) return false;
+    t = enter;
+    n = btVector3(0, 0, 0);
+    n[face] = d[face] > 0 ? -1 : 1;
+    return true;
+}
+
+/// The sphere of `radius` about the local origin.
+bool raySphere(const btVector3& p, const btVector3& d, double radius, double limit, double& t, btVector3& n) {
+    const Span s = ballSpan(p, d, btVector3(0, 0, 0), radius);
+    if (s.empty() || s.in < 0 || !(s.in < limit)) return false;
+    t = s.in;
+    n = (p + t * d).normalized();
+    return true;
+}
+
+/// The capsule: points within `radius` of the segment |x_axis| ≤ half on the axis; entered where the
+/// first of its parts (the two end balls and the tube between them) is entered.
+bool rayCapsule(const btVector3& p, const btVector3& d, int axis, double radius, double half, double limit, double& t,
+                btVector3& n) {
+    btVector3 top(0, 0, 0), bottom(0, 0, 0);
+    top[axis] = half;
+    bottom[axis] = -half;
+    const Span parts[3] = {ballSpan(p, d, top, radius), ballSpan(p, d, bottom, radius), [&] {
+                               const Span a = tubeSpan(p, d, axis, radius), b = slabSpan(p, d, axis, half);
+                               return Span{std::max(a.in, b.in), std::min(a.out, b.out)};
+                           }()};
+    double best = kInf;
+    int which = -1;
+    for (int i = 0; i < 3; ++i) {
+        const Span& s = parts[i];
+        if (s.empty()) continue;
+        if (s.in < 0 && s.out > 0) return false;  // starts inside
+        if (s.in >= 0 && s.in < best) { best = s.in; which = i; }  // balls first: they own the seams
+    }
+    if (which < 0 || !(best < limit)) return false;
+    t = best;
+    const btVector3 q = p + t * d;
+    n = which == 0 ? q - top : which == 1 ? q - bottom : radialPart(q, axis);
+    n.normalize();
+    return true;
+}
+
+/// What a cylinder test found: a hit, a miss, or a ray that meets the margin-rounded rim and needs Bullet.
+enum class CylinderRay { hit, miss, rim };
+
+/// Bullet's cylinder: the sharp cylinder (`radius`, `half` height, both with margin) whose rims are rounded
+/// by `margin` (its support mapping adds the margin to a smaller sharp cylinder). The flat faces and the
+/// side are exact; a ray entering (or starting) in the rounded rim band is left to rayTestSingle.
+CylinderRay rayCylinder(const btVector3& p, const btVector3& d, int axis, double radius, double half, double margin,
+                        double limit, double& t, btVector3& n) {
+    const Span side = tubeSpan(p, d, axis, radius), ends = slabSpan(p, d, axis, half);
+    const double enter = std::max(side.in, ends.in), leave = std::min(side.out, ends.out);
+    if (side.empty() || ends.empty() || enter > leave || !(enter < limit) || leave <= 0) return CylinderRay::miss;
+    const double innerRadius = radius - margin, innerHalf = half - margin;
+    auto inRim = [&](const btVector3& x) {
+        return radialPart(x, axis).length2() > innerRadius * innerRadius && std::fabs(x[axis]) > innerHalf;
+    };
+    if (enter < 0) return inRim(p) ? CylinderRay::rim : CylinderRay::miss;  // starts inside
+    const btVector3 q = p + enter * d;
+    if (inRim(q)) return CylinderRay::rim;
+    t = enter;
+    if (side.in >= ends.in) {
+        n = radialPart(q, axis).normalized();
+    } else {
+        n = btVector3(0, 0, 0);
+        n[axis] = d[axis] > 0 ? -1 : 1;
+    }
+    return CylinderRay::hit;
+}
+
+/// A plane n·x = c (the ground); computed as Bullet's triangle ray test does for the plane's triangles:
+/// the ray must cross it strictly, and the normal faces the side the ray comes from.
+bool rayPlane(const btVector3& from, const btVector3& to, const btVector3& normal, double constant, double limit,
+              double& t, btVector3& n) {
+    const double a = normal.dot(from) - constant, b = normal.dot(to) - constant;
+    if (a * b >= 0) return false;
+    const double f = a / (a - b);
+    if (!(f < limit)) return false;
+    t = f;
+    n = a > 0 ? normal : btVector3(0, 0, 0) - normal;  // no negative zeros, as Bullet reports it
+    return true;
+}
+
+/// Everything the per-shape dispatch of one ray needs.
+struct RayContext {
+    btVector3 from, to, dir;
+    btTransform fromT, toT;
+    ClosestHit* hit;
+};
+
+/// Keeps a hit of `object` at fraction t with local normal n (rotated to world by `basis`) when strictly closer.
+inline void offer(ClosestHit& hit, const btCollisionObject* object, double t, const btVector3& n,
+                  const btMatrix3x3& basis) {
+    if (!(t < hit.m_closestHitFraction)) return;
+    hit.m_closestHitFraction = t;
+    hit.m_collisionObject = object;
+    hit.m_hitNormalWorld = (basis * n).normalized();
+}
+
+/// Ray-tests one shape of `object` placed at `world`: closed form where there is one, else Bullet's.
+void castShape(const RayContext& r, const btCollisionObject* object, const btCollisionShape* shape,
+               const btTransform& world) {
+    ClosestHit& hit = *r.hit;
+    const double limit = hit.m_closestHitFraction;
+    const btMatrix3x3& basis = world.getBasis();
+    double t = 0;
+    btVector3 n;
+    auto bullet = [&] {
+        btCollisionWorld::rayTestSingle(r.fromT, r.toT, const_cast<btCollisionObject*>(object), shape, world, hit);
+    };
+    switch (shape->getShapeType()) {
+    case STATIC_PLANE_PROXYTYPE: {
+        const btStaticPlaneShape* plane = static_cast<const btStaticPlaneShape*>(shape);
+        const btVector3 p = world.invXform(r.from), q = world.invXform(r.to);
+        if (rayPlane(p, q, plane->getPlaneNormal(), plane->getPlaneConstant(), limit, t, n))
+            offer(hit, object, t, n, basis);
+        return;
+    }
+    case COMPOUND_SHAPE_PROXYTYPE: {
+        const btCompoundShape* compound = static_cast<const btCompoundShape*>(shape);
+        for (int i = 0, count = compound->getNumChildShapes(); i < count; ++i)
+            castShape(r, object, compound->getChildShape(i), world * compound->getChildTransform(i));
+        return;
+    }
+    case BOX_SHAPE_PROXYTYPE:
+    case SPHERE_SHAPE_PROXYTYPE:
+    case CAPSULE_SHAPE_PROXYTYPE:
+    case CYLINDER_SHAPE_PROXYTYPE:
+        break;
+    default:
+        bullet();
+        return;
+    }
+    const btVector3 p = world.invXform(r.from), d = r.dir * basis;  // d = basisᵀ·dir
+    bool found = false;
+    switch (shape->getShapeType()) {
+    case BOX_SHAPE_PROXYTYPE:
+        // Bullet's box support mapping adds the margin to the inner half extents: sharp edges at full size.
+        found = rayBox(p, d, static_cast<const btBoxShape*>(shape)->getHalfExtentsWithMargin(), limit, t, n);
+        break;
+    case SPHERE_SHAPE_PROXYTYPE:
+        found = raySphere(p, d, static_cast<const btSphereShape*>(shape)->getRadius(), limit, t, n);
+        break;
+    case CAPSULE_SHAPE_PROXYTYPE: {
+        const btCapsuleShape* c = static_cast<const btCapsuleShape*>(shape);
+        found = rayCapsule(p, d, c->getUpAxis(), c->getRadius(), c->getHalfHeight(), limit, t, n);
+        break;
+    }
+    default: {  // CYLINDER_SHAPE_PROXYTYPE
+        const btCylinderShape* c = static_cast<const btCylinderShape*>(shape);
+        const int axis = c->getUpAxis();
+        switch (rayCylinder(p, d, axis, c->getRadius(), c->getHalfExtentsWithMargin()[axis], c->getMargin(), limit, t,
+                            n)) {
+        case CylinderRay::hit: found = true; break;
+        case CylinderRay::rim: bullet(); return;
+        case CylinderRay::miss: break;
+        }
+    }
+    }
+    if (found) offer(hit, object, t, n, basis);
 }
 
 // MARK: - Contact tests
@@ -214,8 +454,11 @@ struct TemporaryConfiguration {
 
 // MARK: - Ray casts
 
-extern "C" emb_status emb_world_ray_cast_batch(const emb_world* w, const double* origins, const double* ends, int count,
-                                               int ignore, double* fraction, int* object, int* link, double* normal) {
+namespace {
+
+/// The batch behind both entry points: closed-form tests when `analytic`, else rayTestSingle per object.
+emb_status castBatch(const emb_world* w, const double* origins, const double* ends, int count, int ignore,
+                     double* fraction, int* object, int* link, double* normal, bool analytic) {
     if (!w || count < 0 || (count > 0 && (!origins || !ends || !fraction))) return EMB_ERR_ARGUMENT;
     if (!finite(origins, 3 * count) || !finite(ends, 3 * count)) return EMB_ERR_ARGUMENT;
     try {
@@ -232,14 +475,18 @@ extern "C" emb_status emb_world_ray_cast_batch(const emb_world* w, const double*
         const int boxCount = int(boxes.size());
         for (int i = 0; i < count; ++i) {
             const btVector3 from = get3(origins + 3 * i), to = get3(ends + 3 * i);
-            const btTransform fromT(btQuaternion::getIdentity(), from), toT(btQuaternion::getIdentity(), to);
             const btVector3 dir = to - from;
             ClosestHit hit(from, to);
+            const RayContext ray{from, to, dir, btTransform(btQuaternion::getIdentity(), from),
+                                 btTransform(btQuaternion::getIdentity(), to), &hit};
             for (int k = 0; k < boxCount; ++k) {
                 const QueryBox& b = boxes[k];
                 if (!segmentHitsBox(from, dir, hit.m_closestHitFraction, b.lo, b.hi)) continue;
-                btCollisionWorld::rayTestSingle(fromT, toT, const_cast<btCollisionObject*>(b.object),
-                                                b.object->getCollisionShape(), b.object->getWorldTransform(), hit);
+                if (analytic)
+                    castShape(ray, b.object, b.object->getCollisionShape(), b.object->getWorldTransform());
+                else
+                    btCollisionWorld::rayTestSingle(ray.fromT, ray.toT, const_cast<btCollisionObject*>(b.object),
+                                                    b.object->getCollisionShape(), b.object->getWorldTransform(), hit);
             }
             if (hit.hasHit()) {
                 fraction[i] = hit.m_closestHitFraction;
@@ -261,6 +508,19 @@ extern "C" emb_status emb_world_ray_cast_batch(const emb_world* w, const double*
         return EMB_ERR_INTERNAL;
     }
     return EMB_OK;
+}
+
+}  // namespace
+
+extern "C" emb_status emb_world_ray_cast_batch(const emb_world* w, const double* origins, const double* ends, int count,
+                                               int ignore, double* fraction, int* object, int* link, double* normal) {
+    return castBatch(w, origins, ends, count, ignore, fraction, object, link, normal, true);
+}
+
+extern "C" emb_status emb_world_ray_cast_batch_reference(const emb_world* w, const double* origins, const double* ends,
+                                                         int count, int ignore, double* fraction, int* object,
+                                                         int* link, double* normal) {
+    return castBatch(w, origins, ends, count, ignore, fraction, object, link, normal, false);
 }
 
 // MARK: - Collision checks

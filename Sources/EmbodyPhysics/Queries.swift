@@ -44,6 +44,22 @@ extension World {
     /// closest hit into `hits`; objects with id `ignoring` (e.g. the robot carrying the sensor) are skipped.
     public func castRays(origins: [Double], ends: [Double], count: Int, ignoring: Int32? = nil,
                          into hits: inout RayHits) {
+        castRays(origins: origins, ends: ends, count: count, ignoring: ignoring, into: &hits,
+                 batch: emb_world_ray_cast_batch)
+    }
+
+    /// castRays through Bullet's general ray test for every object (the shim's slow reference batch), for tests
+    /// that check the closed-form ray tests against it; same arguments and results format.
+    public func castRaysReference(origins: [Double], ends: [Double], count: Int, ignoring: Int32? = nil,
+                                  into hits: inout RayHits) {
+        castRays(origins: origins, ends: ends, count: count, ignoring: ignoring, into: &hits,
+                 batch: emb_world_ray_cast_batch_reference)
+    }
+
+    private func castRays(origins: [Double], ends: [Double], count: Int, ignoring: Int32?, into hits: inout RayHits,
+                          batch: (OpaquePointer?, UnsafePointer<Double>?, UnsafePointer<Double>?, Int32, Int32,
+                                  UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Int32>?,
+                                  UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Double>?) -> emb_status) {
         precondition(count >= 0 && origins.count >= 3 * count && ends.count >= 3 * count,
                      "castRays needs 3·count origins and ends")
         hits.reserve(count)
@@ -53,7 +69,7 @@ extension World {
                     hits.objects.withUnsafeMutableBufferPointer { ob in
                         hits.links.withUnsafeMutableBufferPointer { l in
                             hits.normals.withUnsafeMutableBufferPointer { n in
-                                emb_world_ray_cast_batch(handle, o.baseAddress, e.baseAddress, Int32(count),
+                                batch(handle, o.baseAddress, e.baseAddress, Int32(count),
                                                          ignoring ?? -1, f.baseAddress, ob.baseAddress,
                                                          l.baseAddress, n.baseAddress)
                             }

@@ -62,7 +62,7 @@ struct VisionTests {
         print("depth from above: worst error \(worst * 1e3) mm over \(k.pixelCount) pixels, \(onBox) on the box")
         #expect(invalid == 0)
         #expect(onBox > 500)
-        #expect(worst < 1e-3)
+        #expect(worst < 1e-6)  // closed-form ray tests: only the Float rounding of the depth image remains
     }
 
     @Test func depthOfAWallIsTheSameZAtEveryPixel() throws {

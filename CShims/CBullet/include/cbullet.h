@@ -464,12 +464,21 @@ emb_status emb_dynamics_link_pose(emb_dynamics* dyn, int link, const double* q, 
 /// a camera mounted on it). Per ray: hit_fraction[i] is the hit's fraction of the way from origin to end
 /// (1 = no hit); hit_object[i] the object id (−1 = none); hit_link[i] the robot link (0 = base), −1 for bodies,
 /// the ground or no hit; hit_normal[3i..3i+2] the unit surface normal at the hit, world frame (zeros = none).
-/// hit_object, hit_link and hit_normal may be NULL. Cost: O(count × objects) bound tests plus one Bullet
-/// ray test per object whose bounds the ray crosses; convex shapes use subsimplex ray casting
-/// (exact to ~1e-8 m on boxes and spheres; cylinders show their rims rounded by the collision margin).
+/// hit_object, hit_link and hit_normal may be NULL. Cost: O(count × objects) bound tests plus one ray test per
+/// object whose bounds the ray crosses: closed-form (exact) for the ground plane, boxes, spheres, capsules and
+/// cylinders, also as compound children; Bullet's subsimplex ray cast for convex hulls and for cylinder rims,
+/// which Bullet rounds by the collision margin (Bullet's own iterative accuracy). A hit replaces another only when strictly
+/// closer, so at equal fractions the first object in the canonical order wins.
 emb_status emb_world_ray_cast_batch(const emb_world* world, const double* origins, const double* ends, int count,
                                     int ignore_object, double* hit_fraction, int* hit_object, int* hit_link,
                                     double* hit_normal);
+
+/// The slow reference for emb_world_ray_cast_batch, used by tests: the same arguments and outputs, but every
+/// object goes through Bullet's btCollisionWorld::rayTestSingle (subsimplex casts, plane triangles), as the
+/// batch did before it had closed-form tests; several times slower per ray (6× on the depth-camera scene).
+emb_status emb_world_ray_cast_batch_reference(const emb_world* world, const double* origins, const double* ends,
+                                              int count, int ignore_object, double* hit_fraction, int* hit_object,
+                                              int* hit_link, double* hit_normal);
 
 /// emb_robot_check_collision flag: test the robot's links against the ground plane.
 #define EMB_CHECK_GROUND 1
