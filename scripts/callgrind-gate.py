@@ -44,6 +44,7 @@ WORKLOADS = {
     "humanoid-imu-stand": ["bench", "humanoid-imu-stand", "--ticks", "1000", "--warmup", "100"],
     "arm-reach-ik": ["bench", "arm-reach-ik", "--ticks", "2000", "--warmup", "100"],
     "humanoid-sensors": ["bench", "humanoid-sensors", "--ticks", "1000", "--warmup", "100"],
+    "arm-perceive-reach": ["bench", "arm-perceive-reach", "--ticks", "2000", "--warmup", "100"],
 }
 
 
