@@ -22,8 +22,22 @@ enum Suggest {
         return best?.name
     }
 
-    /// "; did you mean 'x'?" when a near name exists, otherwise "; valid … are a, b, c" (shortened when long).
+    /// The candidates that begin with `name` (at least 3 characters), in their order: the joints a shortened
+    /// name such as 'left_ankle' stands for ('left_ankle_pitch', 'left_ankle_roll').
+    static func extensions(of name: String, in candidates: [String]) -> [String] {
+        let lowered = name.lowercased()
+        guard lowered.count >= 3 else { return [] }
+        return candidates.filter { $0 != name && $0.lowercased().hasPrefix(lowered) }
+    }
+
+    /// "; did you mean 'x'?" when a near name exists (or 'x' or 'y' when several names begin with it),
+    /// otherwise "; valid … are a, b, c" (shortened when long).
     static func hint(for name: String, in candidates: [String], what: String) -> String {
+        let longer = extensions(of: name, in: candidates)
+        if (2...4).contains(longer.count) {
+            return "; did you mean " + longer.map { "'\($0)'" }.dropLast().joined(separator: ", ")
+                + " or '\(longer[longer.count - 1])'?"
+        }
         if let near = nearest(to: name, in: candidates) { return "; did you mean '\(near)'?" }
         guard !candidates.isEmpty else { return "" }
         return "; valid \(what) are \(list(candidates))"

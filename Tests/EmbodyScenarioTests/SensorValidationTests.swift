@@ -51,6 +51,15 @@ struct SensorValidationTests {
         #expect(d.location.line == line(of: "hnd", in: text) && d.location.column == column(of: "hnd }", in: text))
     }
 
+    @Test("a shortened name is answered with every name that begins with it, before edit-distance guesses")
+    func shortenedNameListsItsExtensions() {
+        let joints = ["left_hip_yaw", "left_knee", "left_ankle_pitch", "left_ankle_roll", "right_ankle_pitch"]
+        // Edit distance alone would answer 'left_knee' (5 edits) for 'left_ankle'.
+        #expect(Suggest.hint(for: "left_ankle", in: joints, what: "joints") ==
+                "; did you mean 'left_ankle_pitch' or 'left_ankle_roll'?")
+        #expect(Suggest.hint(for: "left_kne", in: joints, what: "joints") == "; did you mean 'left_knee'?")
+    }
+
     @Test("an unknown force/torque joint is reported with the nearest name; a fixed joint is accepted")
     func unknownJoint() throws {
         let text = arm("{ name: wrist, type: force_torque, joint: joint_77 }")
