@@ -614,6 +614,27 @@ extension SensorMountSpec {
 
 // MARK: - Depth camera
 
+/// A declared depth camera's configuration: intrinsics and range (m), mount (m, rad) and noise model (m, 1/m, m)
+/// from its spec, with the given timing and noise seed.
+func depthCameraConfiguration(_ s: SensorSpec, timing: SensorTiming, seed: UInt64) throws(RuntimeError)
+    -> DepthCameraConfiguration {
+    guard let image = s.camera else { throw RuntimeError("\(s.location): a depth camera needs width and height") }
+    let intrinsics: CameraIntrinsics
+    if let fov = image.fov {
+        intrinsics = CameraIntrinsics(width: image.width, height: image.height, horizontalFieldOfView: fov,
+                                      near: image.near, far: image.far)
+    } else {
+        intrinsics = CameraIntrinsics(fx: image.fx ?? 1, fy: image.fy ?? 1, cx: image.cx ?? 0, cy: image.cy ?? 0,
+                                      width: image.width, height: image.height, near: image.near, far: image.far)
+    }
+    var c = DepthCameraConfiguration(timing: timing, intrinsics: intrinsics,
+                                     mount: s.mount.transform(xAxisForward: false), seed: seed)
+    c.noiseConstant = s.noise
+    c.noiseQuadratic = s.noiseQuadratic
+    c.depthResolution = s.resolution
+    return c
+}
+
 /// A declared depth camera with its caster; a frame is summarized (valid pixels, nearest depth, error
 /// against the noise-free frame) when it arrives.
 final class CameraProbe {
@@ -627,25 +648,12 @@ final class CameraProbe {
     private(set) var lastValidPixels = 0.0, lastMinDepth = Double.infinity, lastErrorRMS = Double.nan
 
     init(spec s: SensorSpec, timing: SensorTiming, seed: UInt64, link: Int?, world: World, robot: Robot) throws {
-        guard let image = s.camera else { throw RuntimeError("\(s.location): a depth camera needs width and height") }
         name = s.name
         self.link = link
-        let intrinsics: CameraIntrinsics
-        if let fov = image.fov {
-            intrinsics = CameraIntrinsics(width: image.width, height: image.height, horizontalFieldOfView: fov,
-                                          near: image.near, far: image.far)
-        } else {
-            intrinsics = CameraIntrinsics(fx: image.fx ?? 1, fy: image.fy ?? 1, cx: image.cx ?? 0, cy: image.cy ?? 0,
-                                          width: image.width, height: image.height, near: image.near, far: image.far)
-        }
-        var c = DepthCameraConfiguration(timing: timing, intrinsics: intrinsics,
-                                         mount: s.mount.transform(xAxisForward: false), seed: seed)
-        c.noiseConstant = s.noise
-        c.noiseQuadratic = s.noiseQuadratic
-        c.depthResolution = s.resolution
+        var c = try depthCameraConfiguration(s, timing: timing, seed: seed)
         c.keepsIdealFrame = true
         camera = try DepthCamera(configuration: c)
-        caster = WorldRayCaster(world: world, ignoring: s.ignoreRobot ? robot.id : nil, capacity: intrinsics.pixelCount)
+        caster = WorldRayCaster(world: world, ignoring: s.ignoreRobot ? robot.id : nil, capacity: c.intrinsics.pixelCount)
     }
 
     /// Renders on sample ticks, delivers, and summarizes a newly arrived frame.

@@ -86,15 +86,17 @@ struct ReachPlan {
     let trueHalfHeight: Double, heightAbove: Double
     /// The planner that re-localizes the object and re-solves IK at every planning tick, when task.replan is on.
     let replanner: ReachReplanner?
+    /// The camera the task localizes with: its own, or a copy of the declared sensor `task.camera` names.
+    let camera: ReachCamera
 
     /// The point the end effector should reach for the object's true centre `center`, m.
     func target(objectCenter center: Vector3) -> Vector3 { center + Vector3(0, 0, trueHalfHeight + heightAbove) }
 }
 
-/// Plans a reach_object task at load: one depth image from the scene camera (the robot is not in the
-/// rays' way: they ignore it), the support plane and the objects on it, IK for a pose above the object
-/// found nearest the camera's aim, and a quintic joint motion there; with task.replan, also the planner
-/// that repeats the image, localization and IK at every planning tick.
+/// Plans a reach_object task at load: one depth image from the task's camera (its own fixed camera, whose rays
+/// ignore the robot, or the declared depth_camera `task.camera` names), the support plane and the objects on
+/// it, IK for a pose above the object found nearest the camera's aim, and a quintic joint motion there; with
+/// task.replan, also the planner that repeats the image, localization and IK at every planning tick.
 func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot, objects: [RigidBody],
                dynamics: RigidBodyDynamics?, initialQ: [Double], dt: Double) throws(RuntimeError) -> ReachPlan {
     guard let linkName = spec.link, let link = robot.linkNames.firstIndex(of: linkName) else {
@@ -104,32 +106,33 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
         throw RuntimeError("\(spec.location): task.object names no object of the world")
     }
     let start = monotonicNanoseconds()
-    let eye = Vector3(spec.cameraPosition[0], spec.cameraPosition[1], spec.cameraPosition[2])
-    let aim = Vector3(spec.cameraTarget[0], spec.cameraTarget[1], spec.cameraTarget[2])
-    let cameraPose = lookAt(eye: eye, target: aim)
-    let intrinsics = CameraIntrinsics(width: spec.cameraWidth, height: spec.cameraHeight,
-                                      horizontalFieldOfView: spec.cameraFieldOfView, near: 0.1, far: 5)
     let estimate: Vector3, height: Double
-    let camera: DepthCamera, caster: WorldRayCaster, localizer: ObjectLocalizer
+    let camera: ReachCamera, localizer: ObjectLocalizer
     do {
-        let timing = try SensorTiming(periodTicks: 1)
-        camera = try DepthCamera(configuration: DepthCameraConfiguration(
-            timing: timing, intrinsics: intrinsics, mount: cameraPose,
-            seed: RandomStreams.seed(scenario: scenario.seed, consumer: "sensor.camera")))
-        caster = WorldRayCaster(world: world, ignoring: robot.id, capacity: intrinsics.pixelCount)
-        camera.update(tick: 0, linkPose: .identity, caster: caster)
+        camera = try ReachCamera(spec, scenario: scenario, world: world, robot: robot)
+        let intrinsics = camera.camera.configuration.intrinsics
+        let (depth, cameraPose) = camera.captureAtLoad()
         var histogram: [Int] = []
-        guard let plane = estimateSupportHeight(depth: camera.output.values, intrinsics: intrinsics, cameraPose: cameraPose,
+        guard let plane = estimateSupportHeight(depth: depth, intrinsics: intrinsics, cameraPose: cameraPose,
                                                 minHeight: 0.05, maxHeight: 2, histogram: &histogram) else {
-            throw RuntimeError("\(spec.location): the camera sees no support surface", invalidInput: false)
+            throw RuntimeError("\(spec.location): the camera\(camera.described) sees no support surface", invalidInput: false)
         }
         var config = ObjectLocalizerConfiguration()
         config.supportHeight = plane
         config.minClusterPoints = 10
         localizer = try ObjectLocalizer(intrinsics: intrinsics, configuration: config)
-        let found = localizer.locate(depth: camera.output.values, cameraPose: cameraPose)
-        guard found > 0 else { throw RuntimeError("\(spec.location): the camera sees no object on the support", invalidInput: false) }
-        let best = localizer.clusters.prefix(found).min { length($0.center - aim) < length($1.center - aim) }!
+        let found = localizer.locate(depth: depth, cameraPose: cameraPose)
+        guard found > 0 else {
+            throw RuntimeError("\(spec.location): the camera\(camera.described) sees no object on the support", invalidInput: false)
+        }
+        // The task's own camera takes the cluster nearest its aim point; a declared camera the one nearest its
+        // optical axis (the middle of the image).
+        let axis = cameraPose.rotation.rotate(Vector3(0, 0, 1))
+        func offAim(_ c: Vector3) -> Double {
+            if let aim = camera.aim { return length(c - aim) }
+            return length(cross(c - cameraPose.position, axis))
+        }
+        let best = localizer.clusters.prefix(found).min { offAim($0.center) < offAim($1.center) }!
         estimate = best.center
         height = best.size.z
     } catch let error as RuntimeError {
@@ -168,8 +171,8 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
             let online = try RetargetableTrajectory(initial: initialQ, limits: limits)
             online.retarget(to: solution, at: 0)
             replanner = ReachReplanner(trajectory: online, every: scenario.planningEvery, dt: dt, camera: camera,
-                                       caster: caster, cameraPose: cameraPose, localizer: localizer, solver: solver,
-                                       estimate: estimate, height: height, heightAbove: spec.heightAbove)
+                                       localizer: localizer, solver: solver, estimate: estimate, height: height,
+                                       heightAbove: spec.heightAbove)
         }
     } catch {
         throw RuntimeError("\(spec.location): \(error)", invalidInput: false)
@@ -188,7 +191,7 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
                      link: link, estimatedCenter: estimate, trueCenter: truePose,
                      trueTarget: truePose + Vector3(0, 0, trueHalfHeight + spec.heightAbove),
                      objectIndex: index, trueHalfHeight: trueHalfHeight, heightAbove: spec.heightAbove,
-                     replanner: replanner)
+                     replanner: replanner, camera: camera)
 }
 
 /// The gripper pose for reaching `above` m over an object's top: pointing down, its x axis radial from the base.
@@ -335,34 +338,31 @@ final class EndEffectorIKPlanner: OnlinePlanner {
     }
 }
 
-/// reach_object with task.replan: at every planning tick after the first, a new depth image, the object
-/// re-localized (the cluster nearest the last estimate), IK re-solved from the current goal for the pose above
-/// it, and the reference retargeted from its current state when the solution changed.
+/// reach_object with task.replan: at every planning tick after the first, a new depth image (taken the camera's
+/// latency earlier), the object re-localized (the cluster nearest the last estimate), IK re-solved from the current
+/// goal for the pose above it, and the reference retargeted from its current state when the solution changed.
 final class ReachReplanner: OnlinePlanner {
     let trajectory: RetargetableTrajectory
     private(set) var statistics = ReplanStatistics()
     /// The latest estimate of the object's centre, m.
     private(set) var estimatedCenter: Vector3
+    /// The tick at which the frame of the latest run was taken (−1 before the first run).
+    private(set) var lastFrameTick = -1
     private var height: Double
     private let heightAbove: Double
     private let every: Int
     private let dt: Double
-    private let camera: DepthCamera
-    private let caster: WorldRayCaster
-    private let cameraPose: Transform
+    let camera: ReachCamera
     private let localizer: ObjectLocalizer
     private let solver: IKSolver
     private var solution: [Double]
 
-    init(trajectory: RetargetableTrajectory, every: Int, dt: Double, camera: DepthCamera, caster: WorldRayCaster,
-         cameraPose: Transform, localizer: ObjectLocalizer, solver: IKSolver, estimate: Vector3, height: Double,
-         heightAbove: Double) {
+    init(trajectory: RetargetableTrajectory, every: Int, dt: Double, camera: ReachCamera, localizer: ObjectLocalizer,
+         solver: IKSolver, estimate: Vector3, height: Double, heightAbove: Double) {
         self.trajectory = trajectory
         self.every = max(1, every)
         self.dt = dt
         self.camera = camera
-        self.caster = caster
-        self.cameraPose = cameraPose
         self.localizer = localizer
         self.solver = solver
         estimatedCenter = estimate
@@ -372,10 +372,13 @@ final class ReachReplanner: OnlinePlanner {
     }
 
     func update(tick: Int, estimate: RobotState) {
-        guard tick > 0, tick % every == 0 else { return }
-        let start = monotonicNanoseconds()
-        camera.update(tick: tick, linkPose: .identity, caster: caster)
-        let found = localizer.locate(depth: camera.output.values, cameraPose: cameraPose)
+        let planning = tick > 0 && tick % every == 0
+        let start = planning ? monotonicNanoseconds() : 0
+        if tick > 0 { camera.sampleIfDue(tick: tick) }
+        // Before the first frame can have arrived (latency longer than the tick), the plan made at load stands.
+        guard planning, let slot = camera.slot(forPlanningTick: tick) else { return }
+        lastFrameTick = tick - camera.latency
+        let found = localizer.locate(depth: camera.frames[slot], cameraPose: camera.poses[slot])
         var updated = false
         if found > 0 {
             var best = 0, bestDistance = Double.infinity
@@ -391,6 +394,141 @@ final class ReachReplanner: OnlinePlanner {
             updated = result.converged && trajectory.retarget(to: solution, at: Double(tick) * dt)
         }
         statistics.record(since: start, updated: updated)
+    }
+}
+
+/// The depth camera a reach_object task localizes with. Either the task's own fixed camera (`task.camera`'s
+/// position, target, width, height, fov; its rays ignore the robot) or, with `task.camera: <name>`, a copy of
+/// that declared depth_camera: its intrinsics, range, mount (on its link or in the world), noise model and
+/// `ignore_robot`, with a noise stream of its own seeded from the scenario seed and the sensor's name
+/// (`task.camera.<name>`), so the sensor's recorded frames do not change. The copy renders on the planning
+/// schedule, each frame exactly the sensor's latency (ticks) before the planning tick that uses it; the
+/// sensor's rate does not apply. Frames and poses in flight are kept in buffers allocated at load.
+final class ReachCamera {
+    /// The camera (period 1 tick, no latency of its own: it renders when asked).
+    let camera: DepthCamera
+    let caster: WorldRayCaster
+    /// The robot link the camera is mounted on; nil for a camera fixed in the world.
+    let link: Int?
+    /// Ticks from taking a frame to planning with it: the declared sensor's latency, 0 for the task's own camera.
+    let latency: Int
+    /// The task's own camera's aim point (m, world), which picks the object at load; nil for a declared camera.
+    let aim: Vector3?
+    /// The declared sensor's name; nil for the task's own camera.
+    let sensorName: String?
+    /// The frame (z-depths in m, +∞ invalid) for each planning tick in flight, by slot.
+    private(set) var frames: [[Float]]
+    /// The optical frame's world pose when each frame was taken, m and unit quaternion.
+    private(set) var poses: [Transform]
+    /// The tick each frame was taken at (Int.min: none).
+    private var stamps: [Int]
+    private let robot: Robot
+    private let every: Int
+    private var linkPoses: [Double]
+
+    init(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot) throws(RuntimeError) {
+        self.robot = robot
+        every = max(1, scenario.planningEvery)
+        let configuration: DepthCameraConfiguration
+        let ignoresRobot: Bool
+        do {
+            let timing = try SensorTiming(periodTicks: 1)
+            if let name = spec.cameraSensor {
+                let at = spec.cameraSensorLocation ?? spec.location
+                guard let s = scenario.sensors.first(where: { $0.name == name }) else {
+                    throw RuntimeError("\(at): task.camera: no sensor is named '\(name)'")
+                }
+                guard s.type == "depth_camera" else {
+                    throw RuntimeError("\(at): task.camera: the sensor '\(name)' is a \(s.type) sensor, not a depth_camera")
+                }
+                configuration = try depthCameraConfiguration(s, timing: timing,
+                                                             seed: RandomStreams.seed(scenario: scenario.seed, consumer: "task.camera.\(name)"))
+                if let linkName = s.link {
+                    guard let index = robot.linkNames.firstIndex(of: linkName) else {
+                        throw RuntimeError("\(s.linkLocation ?? s.location): the robot has no link '\(linkName)'")
+                    }
+                    link = index
+                } else {
+                    link = nil
+                }
+                latency = s.latency
+                aim = nil
+                sensorName = name
+                ignoresRobot = s.ignoreRobot
+            } else {
+                let eye = Vector3(spec.cameraPosition[0], spec.cameraPosition[1], spec.cameraPosition[2])
+                let target = Vector3(spec.cameraTarget[0], spec.cameraTarget[1], spec.cameraTarget[2])
+                let intrinsics = CameraIntrinsics(width: spec.cameraWidth, height: spec.cameraHeight,
+                                                  horizontalFieldOfView: spec.cameraFieldOfView, near: 0.1, far: 5)
+                configuration = DepthCameraConfiguration(timing: timing, intrinsics: intrinsics, mount: lookAt(eye: eye, target: target),
+                                                         seed: RandomStreams.seed(scenario: scenario.seed, consumer: "sensor.camera"))
+                link = nil
+                latency = 0
+                aim = target
+                sensorName = nil
+                ignoresRobot = true
+            }
+            camera = try DepthCamera(configuration: configuration)
+        } catch let error as RuntimeError {
+            throw error
+        } catch {
+            throw RuntimeError("\(spec.cameraSensorLocation ?? spec.location): \(error)", invalidInput: false)
+        }
+        let pixels = configuration.intrinsics.pixelCount
+        caster = WorldRayCaster(world: world, ignoring: ignoresRobot ? robot.id : nil, capacity: pixels)
+        // A frame is taken `latency` ticks before its planning tick; the next frame into the same slot is taken
+        // after that tick, so latency / every + 1 slots suffice.
+        let slots = latency / every + 1
+        frames = (0..<slots).map { _ in [Float](repeating: .infinity, count: pixels) }   // distinct buffers: no copy on write
+        poses = Array(repeating: .identity, count: slots)
+        stamps = Array(repeating: Int.min, count: slots)
+        linkPoses = [Double](repeating: 0, count: 7 * robot.linkCount)
+    }
+
+    /// " ('name')" for a declared camera, for messages.
+    var described: String { sensorName.map { " ('\($0)')" } ?? "" }
+
+    /// Takes the frame at load (tick 0, the robot in its initial posture) and returns it with the optical frame's
+    /// world pose; it is also the frame of the first planning tick whose frame falls at tick 0.
+    func captureAtLoad() -> (depth: [Float], pose: Transform) {
+        let pose = render(tick: 0)
+        // Stored either way, so that the copy's one-time costs fall at load; stamped only when a planning tick uses it.
+        let onSchedule = latency % every == 0
+        store(slot: onSchedule ? (latency / every) % frames.count : 0, tick: onSchedule ? 0 : Int.min, pose: pose)
+        return (camera.output.values, pose)
+    }
+
+    /// Takes a frame at `tick` (> 0) when a planning tick is due `latency` ticks later; allocates nothing.
+    func sampleIfDue(tick: Int) {
+        guard (tick + latency) % every == 0 else { return }
+        let pose = render(tick: tick)
+        store(slot: ((tick + latency) / every) % frames.count, tick: tick, pose: pose)
+    }
+
+    /// The slot holding the frame for planning tick `tick` (taken at tick − latency), or nil when none was taken.
+    func slot(forPlanningTick tick: Int) -> Int? {
+        let slot = (tick / every) % frames.count
+        return tick >= latency && stamps[slot] == tick - latency ? slot : nil
+    }
+
+    /// Renders a frame with the world as it is now and returns the optical frame's world pose.
+    private func render(tick: Int) -> Transform {
+        var linkPose = Transform.identity
+        if let link {
+            robot.getLinkPoses(&linkPoses)
+            linkPose = mountPose(link, linkPoses)
+        }
+        camera.update(tick: tick, linkPose: linkPose, caster: caster)
+        return camera.cameraPose(linkPose: linkPose)
+    }
+
+    private func store(slot: Int, tick: Int, pose: Transform) {
+        let image = camera.output.values
+        frames[slot].withUnsafeMutableBufferPointer { out in
+            for i in 0..<out.count { out[i] = image[i] }
+        }
+        poses[slot] = pose
+        stamps[slot] = tick
     }
 }
 

@@ -78,7 +78,7 @@ enum Keys {
     static let eeTarget = MapShape(fields: [("position", .vector), ("rpy", .vector), ("hold", .leaf)])
     static let planner = MapShape(fields: [("margin", .leaf)])
     static let camera = MapShape(fields: [("position", .vector), ("target", .vector), ("width", .leaf), ("height", .leaf),
-                                          ("fov", .leaf)])
+                                          ("fov", .leaf), ("sensor", .leaf)])
     static let tolerance = MapShape(fields: [("position", .leaf), ("orientation", .leaf)])
     static let task = MapShape(fields: [
         ("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint))),

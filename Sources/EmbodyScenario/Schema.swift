@@ -314,6 +314,11 @@ public struct TaskSpec: Equatable, Sendable {
     public var cameraTarget: [Double] = [0.55, 0, 0.4]
     /// For "reach_object": the image size in pixels and horizontal field of view in rad.
     public var cameraWidth = 160, cameraHeight = 120, cameraFieldOfView = 1.0
+    /// For "reach_object": the declared depth_camera sensor to localize with (`task.camera: <name>`) instead of
+    /// the task's own camera fields, or nil to use those.
+    public var cameraSensor: String?
+    /// For "reach_object": where `task.camera` names the sensor, for errors.
+    public var cameraSensorLocation: SourceLocation?
     /// For "reach_object": how far above the object's top the end effector goes, m (default 0.05).
     public var heightAbove: Double = 0.05
     /// For "move_to": the clearance in m a planned configuration keeps from obstacles (default 0.02).

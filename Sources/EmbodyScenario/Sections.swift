@@ -76,6 +76,7 @@ extension Reader {
         scenario.termination = readTermination(top.field("termination"))
         scenario.success = readSuccess(top.field("success"))
         scenario.sensors = readSensors(top.field("sensors"), physicsRate: scenario.physics.physicsRate)
+        checkTaskCamera(scenario.task, sensors: scenario.sensors)
         if let field = top.field("estimation"),
            let view = map(field, shape: Keys.estimation, example: "{ use_ground_truth: false, velocity_filter_hz: 50 }") {
             if let truth = view.field("use_ground_truth"), let b = bool(truth) { scenario.estimation.useGroundTruth = b }
@@ -83,6 +84,21 @@ extension Reader {
         }
         draft.scenario = scenario
         return draft
+    }
+
+    /// `task.camera: <name>` must name a declared depth_camera sensor.
+    private mutating func checkTaskCamera(_ task: TaskSpec, sensors: [SensorSpec]) {
+        guard let name = task.cameraSensor, let at = task.cameraSensorLocation else { return }
+        if let sensor = sensors.first(where: { $0.name == name }) {
+            if sensor.type != "depth_camera" {
+                log.error(at, "task.camera: the sensor '\(name)' (line \(sensor.location.line)) is a \(sensor.type) sensor, not a depth_camera")
+            }
+            return
+        }
+        let cameras = sensors.filter { $0.type == "depth_camera" }.map(\.name)
+        let hint = cameras.isEmpty ? "; there is no depth_camera under sensors: to use (declare one, such as { name: table_camera, type: depth_camera, width: 160, height: 120 })"
+            : Suggest.hint(for: name, in: cameras, what: "depth cameras")
+        log.error(at, "task.camera: no sensor is named '\(name)'" + hint)
     }
 
     /// A seed: a whole number from 0 to 2⁶⁴ − 1, read from its text so that large seeds stay exact.
@@ -343,7 +359,22 @@ extension Reader {
             if let link = string(require(view, "link", example: "link: ee_link")) { spec.link = link }
             if let object = string(require(view, "object", example: "object: cube")) { spec.object = object }
             if let a = number(view.field("above"), unit: "m", .nonNegative) { spec.heightAbove = a }
-            if let c = view.field("camera"), let cv = map(c, shape: Keys.camera, example: "{ position: [0.2, -0.6, 1.3], target: [0.55, 0, 0.4] }") {
+            if let c = view.field("camera"), case .scalar = c.node {
+                // `camera: head_camera`: a declared depth_camera, checked against the sensors once they are read.
+                if let name = string(c) { spec.cameraSensor = name; spec.cameraSensorLocation = c.location }
+            } else if let c = view.field("camera"), let cv = map(c, shape: Keys.camera, example: "{ position: [0.2, -0.6, 1.3], target: [0.55, 0, 0.4] } or a depth_camera sensor's name") {
+                if let sensorField = cv.field("sensor"), let name = string(sensorField) {
+                    spec.cameraSensor = name
+                    spec.cameraSensorLocation = sensorField.location
+                    let own = ["position", "target", "width", "height", "fov"].compactMap { cv.field($0) }
+                    if !own.isEmpty {
+                        let lines = Set(own.map(\.keyLocation.line))
+                        let listed = lines.count == 1
+                            ? own.map(\.key).joined(separator: ", ") + " (line \(own[0].keyLocation.line))"
+                            : own.map { "\($0.key) (line \($0.keyLocation.line))" }.joined(separator: ", ")
+                        log.error(sensorField.keyLocation, "task.camera.sensor '\(name)' gives the task that sensor's mount, image and noise, so the task's own camera fields cannot be given with it: remove \(listed), or drop task.camera.sensor to keep the task's own camera")
+                    }
+                }
                 if let p = vector(cv.field("position"), count: 3, unit: "m") { spec.cameraPosition = p }
                 if let t = vector(cv.field("target"), count: 3, unit: "m") { spec.cameraTarget = t }
                 if let w = number(cv.field("width"), unit: "px", .positive) { spec.cameraWidth = Int(w) }
