@@ -167,8 +167,11 @@ void installBlockPool();
 /// and each step runs plane tests for objects nowhere near the floor (more than half of a step of an arm
 /// with hull links). With the slab, an object is paired with the ground once its box, grown by the contact
 /// threshold, reaches z = 0, which is when the plane test could first produce a contact point; the
-/// narrowphase and contacts are btStaticPlaneShape's, so results are unchanged. Pairs now form and vanish
-/// mid-run, which is why the block pool exists (compound algorithms allocate per pair).
+/// narrowphase and contacts are btStaticPlaneShape's, so contact points are unchanged. What changes is which
+/// empty ground manifolds exist, and Bullet's island manager orders manifolds with an unstable sort, so a scene
+/// where several links touch the floor at once can get another (still deterministic) solver order
+/// (docs/architecture.md). Pairs now form and vanish mid-run, which is why the block pool exists (compound
+/// algorithms allocate per pair).
 class GroundPlaneShape : public btStaticPlaneShape {
 public:
     GroundPlaneShape() : btStaticPlaneShape(btVector3(0, 0, 1), 0) {}
