@@ -44,11 +44,11 @@ public struct Exercise: Sendable {
     /// The checks, in scorecard order.
     public var checks: [Check]
     /// The seeds every student can see and reproduce.
-    public var visibleSeeds: [UInt64]
+    public var visibleSeeds: [UInt64] = [101, 202]
     /// How many extra seeds derive from the instructor's secret salt, when one is set.
-    public var secretSeedCount: Int
+    public var secretSeedCount: Int = 2
     /// The wall-clock limit in s for one trial (one seed, every check) in the child process.
-    public var timeLimit: Double
+    public var timeLimit: Double = 20
 
     /// The most points the exercise can give.
     public var maxScore: Double { checks.reduce(0) { $0 + $1.points } }
@@ -68,7 +68,7 @@ public enum Catalog {
                     Check(name: "no torque saturation", metric: "torque_saturation_fraction", unit: "of ticks",
                           comparison: .below, threshold: 1e-9, points: 2,
                           hint: "The initial torque is kp × step; keep it under the 10 N·m effort limit."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+                 ]),
         Exercise(number: 2, folder: "02-joint-pd", title: "A joint PD controller in Swift", studentFile: "JointPD.swift",
                  weight: 1, checks: [
                     Check(name: "final posture error", metric: "final_joint_error_max", unit: "rad", comparison: .below,
@@ -80,7 +80,7 @@ public enum Catalog {
                     Check(name: "torque saturation", metric: "torque_saturation_fraction", unit: "of ticks",
                           comparison: .below, threshold: 0.01, points: 2,
                           hint: "Your torques exceed the effort limits; lower the gains on the wrist joints."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+                 ]),
         Exercise(number: 3, folder: "03-gravity-compensation", title: "Gravity compensation in 5 postures",
                  studentFile: "GravityCompensation.swift", weight: 1.5, checks: [
                     Check(name: "posture drift (5 postures)", metric: "drift_max", unit: "rad", comparison: .below,
@@ -89,7 +89,7 @@ public enum Catalog {
                     Check(name: "torque saturation", metric: "torque_saturation_fraction", unit: "of ticks",
                           comparison: .below, threshold: 0.01, points: 2,
                           hint: "Your torques exceed the effort limits; check the gains and the sign of g(q)."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+                 ]),
         Exercise(number: 4, folder: "04-computed-torque", title: "Quintic trajectories and computed-torque tracking",
                  studentFile: "ComputedTorque.swift", weight: 2, checks: [
                     Check(name: "quintic boundary and shape", metric: "quintic_error", unit: "rad", comparison: .below,
@@ -101,7 +101,7 @@ public enum Catalog {
                     Check(name: "torque saturation", metric: "torque_saturation_fraction", unit: "of ticks",
                           comparison: .below, threshold: 1e-3, points: 2,
                           hint: "Your torques exceed the effort limits; Kp, Kd multiply accelerations, keep them moderate."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+                 ]),
         Exercise(number: 5, folder: "05-dls-ik", title: "Damped-least-squares inverse kinematics",
                  studentFile: "DampedLeastSquaresIK.swift", weight: 2, checks: [
                     Check(name: "end-effector error (3 targets)", metric: "ee_error_max", unit: "m", comparison: .below,
@@ -110,7 +110,7 @@ public enum Catalog {
                     Check(name: "within joint limits", metric: "joint_limit_violation", unit: "rad", comparison: .below,
                           threshold: 1e-9, points: 3,
                           hint: "Clamp q to model.lowerLimits…model.upperLimits after each step."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+                 ]),
         Exercise(number: 6, folder: "06-cartpole-lqr", title: "Cart-pole balance with LQR",
                  studentFile: "CartPoleLQR.swift", weight: 3, checks: [
                     Check(name: "never falls", metric: "max_tilt", unit: "°", comparison: .below, threshold: 30, points: 4,
@@ -124,7 +124,7 @@ public enum Catalog {
                     Check(name: "force saturation", metric: "torque_saturation_fraction", unit: "of ticks",
                           comparison: .below, threshold: 0.05, points: 1,
                           hint: "Raise R to ask for smaller forces (the limit is 100 N)."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+                 ]),
         Exercise(number: 7, folder: "07-imu-tilt", title: "IMU tilt estimation with a complementary filter",
                  studentFile: "ComplementaryFilter.swift", weight: 2, checks: [
                     Check(name: "tilt error RMS", metric: "tilt_error_rms", unit: "°", comparison: .below,
@@ -133,7 +133,7 @@ public enum Catalog {
                     Check(name: "tilt error max", metric: "tilt_error_max", unit: "°", comparison: .below,
                           threshold: 3, points: 4,
                           hint: "Gyro-only estimates drift with the bias; accelerometer-only ones are noisy: fuse both."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 20),
+                 ]),
         Exercise(number: 8, folder: "08-humanoid-balance", title: "Humanoid balance under pushes",
                  studentFile: "BalanceController.swift", weight: 3, checks: [
                     Check(name: "largest shove survived", metric: "largest_push_survived", unit: "N for 0.1 s",
@@ -148,7 +148,7 @@ public enum Catalog {
                     Check(name: "torque saturation", metric: "torque_saturation_worst_joint", unit: "of ticks (worst joint)",
                           comparison: .below, threshold: 0.02, points: 2,
                           hint: "A stiff, damped ankle chatters when a foot lifts (the foot is light): lower the ankle kd, bound the balance terms."),
-                 ], visibleSeeds: [101, 202], secretSeedCount: 2, timeLimit: 60),
+                 ], timeLimit: 60),
     ]
 
     /// The exercise with this number or folder name, if any.

@@ -218,7 +218,8 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"   // a crash should end fast and quietly
-        environment.removeValue(forKey: SeedPlan.saltVariable)  // the child never needs the salt
+        environment.removeValue(forKey: SeedPlan.saltVariable)  // the child never needs the salt,
+        environment.removeValue(forKey: SeedPlan.saltFileVariable)  // nor where to read it
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }

@@ -63,11 +63,7 @@ public enum SeedPlan {
     public static func seeds(for exercise: Exercise, salt: String?) -> [TrialSeed] {
         var list = exercise.visibleSeeds.map { TrialSeed(value: $0, secret: false, secretIndex: 0) }
         guard let salt else { return list }
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in Array("\(salt)/exercise-\(exercise.number)".utf8) {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
-        var random = ExerciseRandom(seed: hash)
+        var random = ExerciseRandom(seed: RandomStreams.fnv1a("\(salt)/exercise-\(exercise.number)"))
         for k in 1...max(1, exercise.secretSeedCount) {
             list.append(TrialSeed(value: random.next() % 1_000_000_007, secret: true, secretIndex: k))
         }

@@ -260,8 +260,7 @@ public enum Trials {
         let startValues = armPosture(&r)
         let posture = flow(startValues)
         let T = 1.0
-        let (scenario0, model0) = try load(path, ["robot.initial.q=\(posture)", "task.q=\(posture)"])
-        _ = scenario0
+        let (_, model0) = try load(path, ["robot.initial.q=\(posture)", "task.q=\(posture)"])
         var start = [Double](repeating: 0, count: model0.jointNames.count)
         for (name, v) in startValues { if let i = model0.coordinateIndex(ofJoint: name) { start[i] = v } }
         var goal = start

@@ -51,15 +51,7 @@ struct Bench: ParsableCommand {
             }
         }
         // Resolve every argument first, so a typo fails before minutes of measuring.
-        var paths: [String] = []
-        for name in names {
-            guard let path = BundledScenarios.resolve(name) else {
-                let known = BundledScenarios.all().map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
-                throw CLIError(.invalidInput, "no scenario file or bundled scenario named '\(name)'"
-                               + (known.isEmpty ? "" : "; bundled: \(known.joined(separator: ", "))"))
-            }
-            paths.append(path)
-        }
+        let paths = try names.map(resolveScenarioPath)
         var options = BenchOptions()
         options.ticks = ticks
         options.warmupTicks = warmup

@@ -11,13 +11,19 @@ struct OverrideOptions: ParsableArguments {
     var overrides: [String] = []
 }
 
-/// Resolves a scenario argument (a path or a bundled name) and loads it, or fails with exit 1.
-func loadScenario(_ argument: String, overrides: [String]) throws -> (Scenario, RobotModel) {
+/// The file a scenario argument (a path or a bundled name) names, or fails with exit 1 listing the bundled names.
+func resolveScenarioPath(_ argument: String) throws -> String {
     guard let path = BundledScenarios.resolve(argument) else {
         let known = BundledScenarios.all().map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
         throw CLIError(.invalidInput, "no scenario file or bundled scenario named '\(argument)'"
                        + (known.isEmpty ? "" : "; bundled: \(known.joined(separator: ", "))"))
     }
+    return path
+}
+
+/// Resolves a scenario argument (a path or a bundled name) and loads it, or fails with exit 1.
+func loadScenario(_ argument: String, overrides: [String]) throws -> (Scenario, RobotModel) {
+    let path = try resolveScenarioPath(argument)
     do {
         return try ScenarioLoader.load(path: path, overrides: overrides)
     } catch {
@@ -149,15 +155,7 @@ struct Run: ParsableCommand {
 
     /// Runs every scenario × sweep value × seed on `jobs` threads and prints one result per run, in order.
     func runBatch() throws {
-        var paths: [String] = []
-        for name in scenarios.isEmpty ? [BundledScenarios.defaultName] : scenarios {
-            guard let path = BundledScenarios.resolve(name) else {
-                let known = BundledScenarios.all().map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
-                throw CLIError(.invalidInput, "no scenario file or bundled scenario named '\(name)'"
-                               + (known.isEmpty ? "" : "; bundled: \(known.joined(separator: ", "))"))
-            }
-            paths.append(path)
-        }
+        let paths = try (scenarios.isEmpty ? [BundledScenarios.defaultName] : scenarios).map(resolveScenarioPath)
         let batch: [BatchJob], loaded: [(Scenario, RobotModel)]
         do {
             let axes = try sweep.map { text throws(RuntimeError) in try SweepAxis.parse(text) }
