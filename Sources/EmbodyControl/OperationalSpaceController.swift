@@ -2,14 +2,6 @@
 
 import EmbodyModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Khatib's operational-space control of one end-effector point's position (and optionally its link's orientation), with a joint posture task in the dynamically consistent null space.
 ///
 /// Per tick, with J the task rows of the end-effector Jacobian (m = 3 for `.position`, 6 for `.pose`;
@@ -80,8 +72,7 @@ public final class OperationalSpaceController: Controller {
 
     private var work: DynamicsWorkspace
     private let m: Int
-    private var jacobianFull: [Double]   // 6 × nv
-    private var taskJacobian: [Double]   // m × nv, the task rows over all of v
+    private var jacobian: [Double]       // 6 × nv; its first m rows are the task rows over all of v
     private var previousJacobian: [Double] // m × nv, the previous tick's task rows
     private var hasPrevious = false
     private var jointJacobian: [Double]  // m × n
@@ -132,8 +123,7 @@ public final class OperationalSpaceController: Controller {
         work = DynamicsWorkspace(dynamics: dynamics, dof: n, owner: owner)
         m = taskSpace.rows
         let nv = work.nv
-        jacobianFull = Array(repeating: 0, count: 6 * nv)
-        taskJacobian = Array(repeating: 0, count: m * nv)
+        jacobian = Array(repeating: 0, count: 6 * nv)
         previousJacobian = Array(repeating: 0, count: m * nv)
         jointJacobian = Array(repeating: 0, count: m * n)
         massJoint = Array(repeating: 0, count: n * n)
@@ -165,10 +155,9 @@ public final class OperationalSpaceController: Controller {
         guard LinearAlgebra.choleskyFactor(&massJoint, n: n) else { return fallback(&tau) }
 
         // The task Jacobian over all of v, its joint columns, and the task velocity ẋ = J v.
-        dynamics.jacobian(link: eeLink, point: eePoint, q: state.q, basePose: state.basePose, into: &jacobianFull)
-        for k in 0..<(m * nv) { taskJacobian[k] = jacobianFull[k] }
-        LinearAlgebra.copyBlock(taskJacobian, sourceCols: nv, row0: 0, col0: o, rows: m, cols: n, into: &jointJacobian)
-        LinearAlgebra.multiply(taskJacobian, rows: m, cols: nv, work.v, into: &taskVelocity)
+        dynamics.jacobian(link: eeLink, point: eePoint, q: state.q, basePose: state.basePose, into: &jacobian)
+        LinearAlgebra.copyBlock(jacobian, sourceCols: nv, row0: 0, col0: o, rows: m, cols: n, into: &jointJacobian)
+        LinearAlgebra.multiply(jacobian, rows: m, cols: nv, work.v, into: &taskVelocity)
 
         // The commanded task acceleration a.
         let pose = dynamics.linkPose(link: eeLink, q: state.q, basePose: state.basePose)
@@ -188,11 +177,11 @@ public final class OperationalSpaceController: Controller {
             // J̇ v ≈ (J − J_prev) v / Δt.
             for r in 0..<m {
                 var s = 0.0
-                for c in 0..<nv { s += (taskJacobian[r * nv + c] - previousJacobian[r * nv + c]) * work.v[c] }
+                for c in 0..<nv { s += (jacobian[r * nv + c] - previousJacobian[r * nv + c]) * work.v[c] }
                 taskAcceleration[r] -= s / dt
             }
         }
-        for k in 0..<(m * nv) { previousJacobian[k] = taskJacobian[k] }
+        for k in 0..<(m * nv) { previousJacobian[k] = jacobian[k] }
         hasPrevious = true
 
         // M⁻¹ Jᵀ (n×m) and Λ⁻¹ + λ² I = J M⁻¹ Jᵀ + λ² I (m×m), factored.
@@ -232,10 +221,5 @@ public final class OperationalSpaceController: Controller {
 
 /// The rotation vector (unit axis × angle in rad, world frame) of R* Rᵀ: the rotation that takes `current` to `target`, the shorter way round (angle in [0, π]).
 public func orientationError(target: Quaternion, current: Quaternion) -> Vector3 {
-    var e = target * current.conjugate
-    if e.w < 0 { e = Quaternion(x: -e.x, y: -e.y, z: -e.z, w: -e.w) }
-    let v = Vector3(e.x, e.y, e.z)
-    let s = length(v)
-    guard s > 1e-12 else { return 2 * v }  // small-angle limit: angle ≈ 2|v|
-    return (2 * atan2(s, e.w) / s) * v
+    (target * current.conjugate).rotationVector
 }

@@ -178,7 +178,7 @@ public enum RandomStreams {
     }
 
     /// The seed of consumer `consumer` (e.g. "sensor.imu_base", "planner") instance `index` under scenario seed
-    /// `scenario`: mix(mix(scenario ⊕ mix(fnv1a(consumer))) ⊕ mix(index + φ)), with mix the SplitMix64 finalizer
+    /// `scenario`: mix(mix(scenario ⊕ mix(fnv1a(consumer) + φ)) ⊕ mix(index + φ)), with mix the SplitMix64 finalizer
     /// and φ = 0x9E3779B97F4A7C15.
     public static func seed(scenario: UInt64, consumer: String, index: Int = 0) -> UInt64 {
         let golden: UInt64 = 0x9E37_79B9_7F4A_7C15

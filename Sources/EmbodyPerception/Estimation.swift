@@ -5,6 +5,14 @@
 
 import EmbodyModel
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // MARK: - Joint velocity
 
 /// Joint velocity from positions by a finite difference followed by a first-order low-pass filter:
@@ -120,8 +128,8 @@ public final class ComplementaryFilter {
     public func reset(specificForce f: Vector3, yaw: Double = 0) {
         gyroBias = .zero
         guard length(f) > 0, length(f).isFinite else { orientation = Quaternion(axis: Vector3(0, 0, 1), angle: yaw); return }
-        let roll = atan2P(f.y, f.z)
-        let pitch = atan2P(-f.x, (f.y * f.y + f.z * f.z).squareRoot())
+        let roll = atan2(f.y, f.z)
+        let pitch = atan2(-f.x, (f.y * f.y + f.z * f.z).squareRoot())
         orientation = Quaternion(rpy: Vector3(roll, pitch, yaw)).normalizedOrIdentity
     }
 

@@ -222,11 +222,8 @@ public final class ObjectLocalizer {
         let ix = Int32(clamping: Int((p.x / s).rounded(.down))), iy = Int32(clamping: Int((p.y / s).rounded(.down)))
         let iz = Int32(clamping: Int((p.z / s).rounded(.down)))
         let k = ObjectLocalizer.key(ix, iy, iz)
-        var slot = Int(truncatingIfNeeded: SplitMix64.mix(k)) & tableMask
-        while cellKeys[slot] != .max {
-            if cellKeys[slot] == k { return Int(cellIndexOfSlot[slot]) }
-            slot = (slot + 1) & tableMask
-        }
+        let slot = self.slot(for: k)
+        if cellKeys[slot] == k { return Int(cellIndexOfSlot[slot]) }
         let index = cellCount
         cellKeys[slot] = k
         cellIndexOfSlot[slot] = Int32(index)
@@ -238,12 +235,15 @@ public final class ObjectLocalizer {
 
     private func findCell(_ ix: Int32, _ iy: Int32, _ iz: Int32) -> Int? {
         let k = ObjectLocalizer.key(ix, iy, iz)
+        let slot = self.slot(for: k)
+        return cellKeys[slot] == k ? Int(cellIndexOfSlot[slot]) : nil
+    }
+
+    /// The slot holding key `k`, or the empty slot where it would go (linear probing).
+    private func slot(for k: UInt64) -> Int {
         var slot = Int(truncatingIfNeeded: SplitMix64.mix(k)) & tableMask
-        while cellKeys[slot] != .max {
-            if cellKeys[slot] == k { return Int(cellIndexOfSlot[slot]) }
-            slot = (slot + 1) & tableMask
-        }
-        return nil
+        while cellKeys[slot] != .max && cellKeys[slot] != k { slot = (slot + 1) & tableMask }
+        return slot
     }
 
     // MARK: Union-find (union by smaller index, so roots are each component's first voxel)

@@ -188,16 +188,8 @@ public final class ImuSensor {
                                                previousLinearVelocity: previousLinearVelocity,
                                                previousAngularVelocity: previousAngularVelocity, dt: dt)
             channel.line.push(tick: tick) { out in
-                let f = m.specificForce + c.accelerometerBias
-                let g = m.angularVelocity + c.gyroscopeBias
-                out[0] = f.x; out[1] = f.y; out[2] = f.z
-                out[3] = g.x; out[4] = g.y; out[5] = g.z
-                if c.accelerometerNoiseStdDev > 0 {
-                    for i in 0..<3 { out[i] += c.accelerometerNoiseStdDev * random.normal() }
-                }
-                if c.gyroscopeNoiseStdDev > 0 {
-                    for i in 3..<6 { out[i] += c.gyroscopeNoiseStdDev * random.normal() }
-                }
+                writeSixAxis(out, m.specificForce + c.accelerometerBias, m.angularVelocity + c.gyroscopeBias,
+                             noise: c.accelerometerNoiseStdDev, c.gyroscopeNoiseStdDev, random: &random)
             }
         }
         return channel.deliver(tick: tick)
@@ -280,11 +272,8 @@ public final class ForceTorqueSensor {
         if configuration.timing.isSampleTick(tick) {
             let c = configuration
             channel.line.push(tick: tick) { out in
-                let f = force + c.forceBias, t = torque + c.torqueBias
-                out[0] = f.x; out[1] = f.y; out[2] = f.z
-                out[3] = t.x; out[4] = t.y; out[5] = t.z
-                if c.forceNoiseStdDev > 0 { for i in 0..<3 { out[i] += c.forceNoiseStdDev * random.normal() } }
-                if c.torqueNoiseStdDev > 0 { for i in 3..<6 { out[i] += c.torqueNoiseStdDev * random.normal() } }
+                writeSixAxis(out, force + c.forceBias, torque + c.torqueBias,
+                             noise: c.forceNoiseStdDev, c.torqueNoiseStdDev, random: &random)
             }
         }
         return channel.deliver(tick: tick)
@@ -295,6 +284,16 @@ public final class ForceTorqueSensor {
         random = RandomStream(seed: configuration.seed)
         channel.reset(fill: 0)
     }
+}
+
+/// Writes a 6-axis reading (`first`, then `second`) into `out`, adding white Gaussian noise with standard
+/// deviations `firstNoise` to the first three values and `secondNoise` to the last three (skipped when 0).
+private func writeSixAxis(_ out: UnsafeMutableBufferPointer<Double>, _ first: Vector3, _ second: Vector3,
+                          noise firstNoise: Double, _ secondNoise: Double, random: inout RandomStream) {
+    out[0] = first.x; out[1] = first.y; out[2] = first.z
+    out[3] = second.x; out[4] = second.y; out[5] = second.z
+    if firstNoise > 0 { for i in 0..<3 { out[i] += firstNoise * random.normal() } }
+    if secondNoise > 0 { for i in 3..<6 { out[i] += secondNoise * random.normal() } }
 }
 
 // MARK: - Contact / foot pressure

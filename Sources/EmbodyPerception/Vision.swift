@@ -6,6 +6,14 @@
 
 import EmbodyModel
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Casts batches of rays into the world; EmbodyPhysics's WorldRayCaster provides it for a World.
 public protocol RayCaster: AnyObject {
     /// Casts `count` rays from `origins` along unit `directions` (3·count doubles each, world frame, m) and
@@ -13,6 +21,44 @@ public protocol RayCaster: AnyObject {
     /// or +∞ when there is none. Must not allocate once its buffers are sized for `count`.
     func castRays(origins: [Double], directions: [Double], count: Int, maxDistance: Double,
                   into distances: inout [Double])
+}
+
+/// A sensor's fixed set of rays: unit directions in the sensor frame, and the world-frame buffers a cast
+/// fills (allocated once, at creation).
+struct RayBatch {
+    /// Unit ray directions in the sensor frame, 3 per ray.
+    let directions: [Double]
+    /// The number of rays.
+    let count: Int
+    private var worldOrigins: [Double]
+    private var worldDirections: [Double]
+    /// The distance in m along each ray to the first surface of the last cast, +∞ for none.
+    private(set) var distances: [Double]
+
+    init(directions: [Double]) {
+        self.directions = directions
+        count = directions.count / 3
+        worldOrigins = [Double](repeating: 0, count: 3 * count)
+        worldDirections = [Double](repeating: 0, count: 3 * count)
+        distances = [Double](repeating: .infinity, count: count)
+    }
+
+    /// The unit direction (sensor frame) of ray `index`.
+    func direction(_ index: Int) -> Vector3 {
+        Vector3(directions[3 * index], directions[3 * index + 1], directions[3 * index + 2])
+    }
+
+    /// Casts every ray from a sensor at `pose` (world frame) into `distances`.
+    mutating func cast(from pose: Transform, maxDistance: Double, caster: some RayCaster) {
+        let o = pose.position
+        for i in 0..<count {
+            let d = pose.rotation.rotate(direction(i))
+            worldOrigins[3 * i] = o.x; worldOrigins[3 * i + 1] = o.y; worldOrigins[3 * i + 2] = o.z
+            worldDirections[3 * i] = d.x; worldDirections[3 * i + 1] = d.y; worldDirections[3 * i + 2] = d.z
+        }
+        caster.castRays(origins: worldOrigins, directions: worldDirections, count: count, maxDistance: maxDistance,
+                        into: &distances)
+    }
 }
 
 // MARK: - Depth camera
@@ -74,7 +120,7 @@ public struct CameraIntrinsics: Equatable, Sendable {
     /// Intrinsics for a horizontal field of view (rad) with square pixels and the principal point at the
     /// image centre ((width − 1)/2, (height − 1)/2).
     public init(width: Int, height: Int, horizontalFieldOfView fov: Double, near: Double = 0.1, far: Double = 10) {
-        let f = Double(width) / 2 / tanP(fov / 2)
+        let f = Double(width) / 2 / tan(fov / 2)
         self.init(fx: f, fy: f, cx: Double(width - 1) / 2, cy: Double(height - 1) / 2, width: width, height: height,
                   near: near, far: far)
     }
@@ -134,10 +180,7 @@ public final class DepthCamera {
     private var random: RandomStream
     private var channel: SensorChannel<Float>
     private var idealChannel: SensorChannel<Float>
-    private let directions: [Double]      // unit ray directions in the optical frame, 3 per pixel
-    private var worldOrigins: [Double]
-    private var worldDirections: [Double]
-    private var distances: [Double]
+    private var rays: RayBatch            // one per pixel, optical frame
     private let maxRayLength: Double     // m, so that every ray reaches the far plane
 
     /// Creates a camera and precomputes its rays.
@@ -161,11 +204,8 @@ public final class DepthCamera {
                 minZ = min(minZ, unit.z)
             }
         }
-        directions = dirs
+        rays = RayBatch(directions: dirs)
         maxRayLength = k.far / minZ * (1 + 1e-9)
-        worldOrigins = [Double](repeating: 0, count: 3 * n)
-        worldDirections = [Double](repeating: 0, count: 3 * n)
-        distances = [Double](repeating: .infinity, count: n)
         random = RandomStream(seed: c.seed)
         channel = SensorChannel(width: n, timing: c.timing, fill: Float.infinity)
         idealChannel = SensorChannel(width: n, timing: c.timing, fill: Float.infinity)
@@ -186,9 +226,9 @@ public final class DepthCamera {
     @discardableResult
     public func update(tick: Int, linkPose: Transform, caster: some RayCaster) -> Bool {
         if configuration.timing.isSampleTick(tick) {
-            castFrame(cameraPose: cameraPose(linkPose: linkPose), caster: caster)
+            rays.cast(from: cameraPose(linkPose: linkPose), maxDistance: maxRayLength, caster: caster)
             let c = configuration
-            let dirs = directions, dist = distances
+            let dirs = rays.directions, dist = rays.distances
             channel.line.push(tick: tick) { out in
                 for i in 0..<out.count {
                     var z = dist[i] * dirs[3 * i + 2]
@@ -212,19 +252,6 @@ public final class DepthCamera {
         }
         _ = idealChannel.deliver(tick: tick)
         return channel.deliver(tick: tick)
-    }
-
-    /// Casts every pixel's ray from `cameraPose` into `distances`.
-    private func castFrame(cameraPose pose: Transform, caster: some RayCaster) {
-        let n = configuration.intrinsics.pixelCount
-        let o = pose.position, r = pose.rotation
-        for i in 0..<n {
-            let d = r.rotate(Vector3(directions[3 * i], directions[3 * i + 1], directions[3 * i + 2]))
-            worldOrigins[3 * i] = o.x; worldOrigins[3 * i + 1] = o.y; worldOrigins[3 * i + 2] = o.z
-            worldDirections[3 * i] = d.x; worldDirections[3 * i + 1] = d.y; worldDirections[3 * i + 2] = d.z
-        }
-        caster.castRays(origins: worldOrigins, directions: worldDirections, count: n, maxDistance: maxRayLength,
-                        into: &distances)
     }
 
     /// Forgets waiting and delivered frames and restarts the random stream from the seed.
@@ -288,10 +315,7 @@ public final class Lidar {
     private var random: RandomStream
     private var channel: SensorChannel<Float>
     private var idealChannel: SensorChannel<Float>
-    private let directions: [Double]   // unit, sensor frame, 3 per ray
-    private var worldOrigins: [Double]
-    private var worldDirections: [Double]
-    private var distances: [Double]
+    private var rays: RayBatch         // sensor frame
     /// The delivered returns as points in the sensor frame, m: `pointCount` × (x, y, z); the rest is stale.
     public private(set) var points: [Float]
     /// The number of points in `points` for the delivered scan.
@@ -320,15 +344,12 @@ public final class Lidar {
             for h in 0..<c.samplesPerChannel {
                 let az = c.horizontalStart + Double(h) * hStep
                 let i = 3 * (ch * c.samplesPerChannel + h)
-                dirs[i] = el.cosValueP * az.cosValueP
-                dirs[i + 1] = el.cosValueP * az.sinValueP
-                dirs[i + 2] = el.sinValueP
+                dirs[i] = cos(el) * cos(az)
+                dirs[i + 1] = cos(el) * sin(az)
+                dirs[i + 2] = sin(el)
             }
         }
-        directions = dirs
-        worldOrigins = [Double](repeating: 0, count: 3 * n)
-        worldDirections = [Double](repeating: 0, count: 3 * n)
-        distances = [Double](repeating: .infinity, count: n)
+        rays = RayBatch(directions: dirs)
         points = [Float](repeating: 0, count: 3 * n)
         random = RandomStream(seed: c.seed)
         channel = SensorChannel(width: n, timing: c.timing, fill: Float.infinity)
@@ -342,9 +363,7 @@ public final class Lidar {
     public var idealOutput: SensorOutput<Float> { idealChannel.output }
 
     /// The unit direction (sensor frame) of ray `index` (channel × samplesPerChannel + sample).
-    public func direction(_ index: Int) -> Vector3 {
-        Vector3(directions[3 * index], directions[3 * index + 1], directions[3 * index + 2])
-    }
+    public func direction(_ index: Int) -> Vector3 { rays.direction(index) }
 
     /// The sensor frame's world pose for a lidar on a link at `linkPose` (.identity for a world-mounted lidar).
     public func sensorPose(linkPose: Transform) -> Transform { linkPose * configuration.mount }
@@ -355,17 +374,8 @@ public final class Lidar {
     public func update(tick: Int, linkPose: Transform, caster: some RayCaster) -> Bool {
         let c = configuration
         if c.timing.isSampleTick(tick) {
-            let pose = sensorPose(linkPose: linkPose)
-            let n = c.channels * c.samplesPerChannel
-            let o = pose.position
-            for i in 0..<n {
-                let d = pose.rotation.rotate(direction(i))
-                worldOrigins[3 * i] = o.x; worldOrigins[3 * i + 1] = o.y; worldOrigins[3 * i + 2] = o.z
-                worldDirections[3 * i] = d.x; worldDirections[3 * i + 1] = d.y; worldDirections[3 * i + 2] = d.z
-            }
-            caster.castRays(origins: worldOrigins, directions: worldDirections, count: n, maxDistance: c.maxRange,
-                            into: &distances)
-            let dist = distances
+            rays.cast(from: sensorPose(linkPose: linkPose), maxDistance: c.maxRange, caster: caster)
+            let dist = rays.distances
             channel.line.push(tick: tick) { out in
                 for i in 0..<out.count {
                     var r = dist[i]
@@ -387,9 +397,9 @@ public final class Lidar {
         for i in 0..<channel.output.values.count {
             let r = channel.output.values[i]
             guard r.isFinite else { continue }
-            points[3 * k] = r * Float(directions[3 * i])
-            points[3 * k + 1] = r * Float(directions[3 * i + 1])
-            points[3 * k + 2] = r * Float(directions[3 * i + 2])
+            points[3 * k] = r * Float(rays.directions[3 * i])
+            points[3 * k + 1] = r * Float(rays.directions[3 * i + 1])
+            points[3 * k + 2] = r * Float(rays.directions[3 * i + 2])
             k += 1
         }
         pointCount = k

@@ -118,7 +118,7 @@ public final class IKSolver {
         self.options = options
         dof = n
         nv = dynamics.nv
-        firstJointColumn = dynamics.floatingBase ? 6 : 0
+        firstJointColumn = dynamics.baseVelocityCount
         q = Array(repeating: 0, count: n)
         best = Array(repeating: 0, count: n)
         jacobian = Array(repeating: 0, count: 6 * nv)
@@ -131,8 +131,8 @@ public final class IKSolver {
         locked = Array(repeating: false, count: n)
         active = options.activeJoints ?? Array(repeating: true, count: n)
         posture = options.posture ?? (0..<n).map { i in
-            let lo = lower[i].isFinite ? lower[i] : -Double.pi, hi = upper[i].isFinite ? upper[i] : Double.pi
-            return (lo + hi) / 2
+            let range = samplingInterval(lower[i], upper[i])
+            return (range.lower + range.upper) / 2
         }
     }
 
@@ -153,8 +153,8 @@ public final class IKSolver {
                 if attempt == 0 || !active[i] {
                     q[i] = min(upper[i], max(lower[i], seed[i]))
                 } else {
-                    let lo = lower[i].isFinite ? lower[i] : -Double.pi, hi = upper[i].isFinite ? upper[i] : Double.pi
-                    q[i] = random.uniform(lo, hi)
+                    let range = samplingInterval(lower[i], upper[i])
+                    q[i] = random.uniform(range.lower, range.upper)
                 }
             }
             let (converged, iterations, position, orientation) = iterate(target: target)

@@ -122,22 +122,17 @@ public final class RRTConnectPlanner {
         }
         var aIsStart = true
         for iteration in 1...options.maxIterations {
-            for j in 0..<dof { sample[j] = random.uniform(sampleLow(j), sampleHigh(j)) }
-            // Extend tree A towards the sample, then connect tree B to the new node.
-            let extended: Int?
-            if aIsStart {
-                extended = extend(&nodesA, &parentA, &countA, towards: sample, checker)
-            } else {
-                extended = extend(&nodesB, &parentB, &countB, towards: sample, checker)
+            for j in 0..<dof {
+                let range = samplingInterval(lower[j], upper[j])
+                sample[j] = random.uniform(range.lower, range.upper)
             }
+            // Extend tree A towards the sample, then connect tree B to the new node.
+            let extended = aIsStart ? extend(&nodesA, &parentA, &countA, towards: sample, checker)
+                                    : extend(&nodesB, &parentB, &countB, towards: sample, checker)
             if let newNode = extended {
                 for j in 0..<dof { target[j] = aIsStart ? nodesA[newNode * dof + j] : nodesB[newNode * dof + j] }
-                let reached: Int?
-                if aIsStart {
-                    reached = connect(&nodesB, &parentB, &countB, to: target, checker)
-                } else {
-                    reached = connect(&nodesA, &parentA, &countA, to: target, checker)
-                }
+                let reached = aIsStart ? connect(&nodesB, &parentB, &countB, to: target, checker)
+                                       : connect(&nodesA, &parentA, &countA, to: target, checker)
                 if let meet = reached {
                     let startNode = aIsStart ? newNode : meet, goalNode = aIsStart ? meet : newNode
                     return finish(raw: assemble(startNode: startNode, goalNode: goalNode), iterations: iteration,
@@ -275,10 +270,9 @@ public final class RRTConnectPlanner {
 
     /// Whether the straight segment from tree node `from` to `to` is free (the node itself is known free).
     private func edgeIsFree(_ nodes: [Double], _ from: Int, _ to: [Double], _ checker: some CollisionChecker) -> Bool {
-        var steps = 1
         var widest = 0.0
         for j in 0..<dof { widest = max(widest, abs(to[j] - nodes[from * dof + j])) }
-        steps = max(1, Int((widest / options.edgeResolution).rounded(.up)))
+        let steps = max(1, Int((widest / options.edgeResolution).rounded(.up)))
         for k in 1...steps {
             let s = Double(k) / Double(steps)
             for j in 0..<dof { probe[j] = nodes[from * dof + j] + s * (to[j] - nodes[from * dof + j]) }
@@ -303,9 +297,6 @@ public final class RRTConnectPlanner {
     }
 
     // MARK: Helpers
-
-    private func sampleLow(_ j: Int) -> Double { lower[j].isFinite ? lower[j] : -Double.pi }
-    private func sampleHigh(_ j: Int) -> Double { upper[j].isFinite ? upper[j] : Double.pi }
 
     private func withinLimits(_ q: [Double]) -> Bool {
         for j in 0..<dof where !(q[j] >= lower[j] && q[j] <= upper[j]) { return false }

@@ -17,6 +17,11 @@ func slerp(_ a: Quaternion, _ b: Quaternion, _ s: Double) -> Quaternion {
     return (Quaternion(rotationVector: relative.rotationVector * s) * a).normalizedOrIdentity
 }
 
+/// The interval a joint with limits `lower`…`upper` is sampled in: an infinite limit is replaced by ∓π.
+func samplingInterval(_ lower: Double, _ upper: Double) -> (lower: Double, upper: Double) {
+    (lower.isFinite ? lower : -Double.pi, upper.isFinite ? upper : Double.pi)
+}
+
 /// Factors A = L Lᵀ in place (lower triangle of row-major `a`); false when A is not positive definite.
 func choleskyFactorInPlace(_ a: inout [Double], _ n: Int) -> Bool {
     for j in 0..<n {

@@ -266,15 +266,14 @@ public final class PiecewiseLinearTrajectory: JointTrajectory {
                 }
             }
             if !sv.isFinite { sv = 1; sa = 1 }  // a zero-length segment takes no time
+            let d = waypoints[k] == waypoints[k + 1] ? 0.0 : 1.0
             switch law {
             case .quintic:
-                let d = waypoints[k] == waypoints[k + 1] ? 0.0 : 1.0
                 let q = QuinticProfile(p0: 0, p1: 1, duration: QuinticProfile.minimumDuration(
                     distance: d, maxVelocity: sv, maxAcceleration: sa))
                 qs.append(q)
                 t.append(t[k] + q.duration)
             case .trapezoidal:
-                let d = waypoints[k] == waypoints[k + 1] ? 0.0 : 1.0
                 let p = TrapezoidalProfile(start: 0, end: d, maxVelocity: sv, maxAcceleration: sa)
                 ts.append(p)
                 t.append(t[k] + p.duration)

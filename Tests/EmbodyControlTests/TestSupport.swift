@@ -1,4 +1,4 @@
-// MARK: - Test support: a reference integrator, a seeded generator, small helpers
+// MARK: - Test support: a reference integrator and small helpers (the seeded generator is EmbodyModel's SplitMix64)
 //
 // The plant is integrated with classical RK4 at a step much finer than the control period, with the
 // controller's torque held (zero-order hold) over each control period, as the runtime does. The linear
@@ -8,9 +8,6 @@
 import EmbodyControl
 import EmbodyModel
 import Foundation
-
-/// A deterministic SplitMix64 generator, so random postures are the same on every run.
-
 
 /// Solves A x = b by Gaussian elimination with partial pivoting (A is n×n row-major); for the reference integrator only.
 func gaussianSolve(_ a: [Double], _ b: [Double]) -> [Double] {
