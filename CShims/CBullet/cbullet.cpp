@@ -269,12 +269,6 @@ bool principalInertia(const double in[6], btVector3& diag, btQuaternion& rot) {
 
 namespace {
 
-void updateRobotKinematics(emb_robot* r) {
-    r->body->forwardKinematics(r->scratchRot, r->scratchVec);
-    r->body->updateCollisionObjectWorldTransforms(r->scratchRot, r->scratchVec);
-    r->linkFramesStale = false;
-}
-
 /// Brings every link's cached world frame up to date with q after a step (see emb_robot::linkFramesStale).
 void freshLinkFrames(const emb_robot* r) {
     if (!r->linkFramesStale) return;

@@ -299,5 +299,11 @@ struct emb_snapshot {
     std::vector<ManifoldState> manifolds;
 };
 
+/// Recomputes a robot's cached link frames and collider transforms from its q and base (after setting them).
+inline void updateRobotKinematics(emb_robot* r) {
+    r->body->forwardKinematics(r->scratchRot, r->scratchVec);
+    r->body->updateCollisionObjectWorldTransforms(r->scratchRot, r->scratchVec);
+    r->linkFramesStale = false;
+}
 
 #endif  // EMBODY_CBULLET_INTERNAL_HPP

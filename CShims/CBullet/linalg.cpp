@@ -26,15 +26,28 @@ bool valid(int n, int m, const double* a, const double* b, const double* q, cons
            finite(q, n * n) && finite(r, m * m);
 }
 
-} // namespace
-
-extern "C" emb_status emb_solve_dare(int n, int m, const double* a, const double* b, const double* q, const double* r,
-                                     double* p, double* k) {
+/// Checks and loads the inputs, factors R, and returns `solve(A, B, Q, R, rFactor)` with every exception caught:
+/// the part the discrete and continuous solvers share.
+template <class Solve>
+emb_status solveRiccati(int n, int m, const double* a, const double* b, const double* q, const double* r, double* p,
+                        double* k, Solve solve) {
     if (!valid(n, m, a, b, q, r) || !p || !k) return EMB_ERR_ARGUMENT;
     try {
         const Matrix A = load(a, n, n), B = load(b, n, m), Q = load(q, n, n), R = load(r, m, m);
         Eigen::LDLT<Matrix> rFactor(R);
         if (rFactor.info() != Eigen::Success || !rFactor.isPositive()) return EMB_ERR_ARGUMENT;
+        return solve(A, B, Q, R, rFactor);
+    } catch (...) {  // nothing may cross into Swift, standard exception or not
+        return EMB_ERR_INTERNAL;
+    }
+}
+
+} // namespace
+
+extern "C" emb_status emb_solve_dare(int n, int m, const double* a, const double* b, const double* q, const double* r,
+                                     double* p, double* k) {
+    return solveRiccati(n, m, a, b, q, r, p, k, [&](const Matrix& A, const Matrix& B, const Matrix& Q, const Matrix& R,
+                                                    const Eigen::LDLT<Matrix>& rFactor) -> emb_status {
         // Structured doubling: A₀ = A, G₀ = B R⁻¹ Bᵀ, H₀ = Q; Hₖ converges quadratically to P.
         Matrix Ak = A, Gk = B * rFactor.solve(B.transpose()), Hk = Q;
         const Matrix I = Matrix::Identity(n, n);
@@ -54,18 +67,13 @@ extern "C" emb_status emb_solve_dare(int n, int m, const double* a, const double
         store(P, p);
         store(K, k);
         return EMB_OK;
-    } catch (...) {  // nothing may cross into Swift, standard exception or not
-        return EMB_ERR_INTERNAL;
-    }
+    });
 }
 
 extern "C" emb_status emb_solve_care(int n, int m, const double* a, const double* b, const double* q, const double* r,
                                      double* p, double* k) {
-    if (!valid(n, m, a, b, q, r) || !p || !k) return EMB_ERR_ARGUMENT;
-    try {
-        const Matrix A = load(a, n, n), B = load(b, n, m), Q = load(q, n, n), R = load(r, m, m);
-        Eigen::LDLT<Matrix> rFactor(R);
-        if (rFactor.info() != Eigen::Success || !rFactor.isPositive()) return EMB_ERR_ARGUMENT;
+    return solveRiccati(n, m, a, b, q, r, p, k, [&](const Matrix& A, const Matrix& B, const Matrix& Q, const Matrix&,
+                                                    const Eigen::LDLT<Matrix>& rFactor) -> emb_status {
         const Matrix G = B * rFactor.solve(B.transpose());
         // Hamiltonian Z = [A, −G; −Q, −Aᵀ]; its sign W gives P from [W₁₂; W₂₂ + I] P = −[W₁₁ + I; W₂₁].
         Matrix Z(2 * n, 2 * n);
@@ -91,7 +99,5 @@ extern "C" emb_status emb_solve_care(int n, int m, const double* a, const double
         store(P, p);
         store(rFactor.solve(B.transpose() * P), k);
         return EMB_OK;
-    } catch (...) {  // nothing may cross into Swift, standard exception or not
-        return EMB_ERR_INTERNAL;
-    }
+    });
 }

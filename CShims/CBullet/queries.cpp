@@ -445,8 +445,7 @@ struct TemporaryConfiguration {
     ~TemporaryConfiguration() {
         btMultiBody* mb = r->body.get();
         for (size_t i = 0; i < r->dofLink.size(); ++i) mb->setJointPos(r->dofLink[i], saved[int(i)]);
-        mb->forwardKinematics(r->scratchRot, r->scratchVec);
-        mb->updateCollisionObjectWorldTransforms(r->scratchRot, r->scratchVec);
+        updateRobotKinematics(r);
     }
 };
 

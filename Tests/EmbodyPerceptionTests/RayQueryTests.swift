@@ -204,6 +204,8 @@ struct RayQueryTests {
         print("closed form vs exact geometry: worst \(worst.sorted { $0.key < $1.key }), hits \(counts.sorted { $0.key < $1.key }), "
               + "\(rimRays) cylinder hits on the rim band")
         for name in ["sphere", "box", "ground"] { #expect(counts[name, default: 0] > 50) }
+        // The capsule and cylinder checks above must have run too (they are keyed by longer names).
+        #expect(counts.count == 5 && counts.values.allSatisfy { $0 > 50 }, "hits per shape: \(counts)")
         #expect(worst.values.allSatisfy { $0 < 1e-12 })
         #expect(capsuleMissed == 0)
     }

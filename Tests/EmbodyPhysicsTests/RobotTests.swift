@@ -240,7 +240,3 @@ struct RobotTests {
         for c in contacts { #expect(abs(c.normalOnB.z) > 0.999) }
     }
 }
-
-extension Array where Element == Double {
-    static func + (a: [Double], b: [Double]) -> [Double] { a.reduce(into: b) { $0.append($1) } }
-}
