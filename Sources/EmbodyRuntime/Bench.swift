@@ -142,7 +142,7 @@ public enum TickBenchmark {
         guard options.ticks >= 1, options.warmupTicks >= 0, options.blocks >= 1 else {
             throw RuntimeError("bench needs at least 1 tick and 1 block, and a warm-up of 0 or more ticks")
         }
-        let loadStart = benchWallNanoseconds()
+        let loadStart = monotonicNanoseconds()
         let scenario: Scenario, model: RobotModel
         do {
             (scenario, model) = try ScenarioLoader.load(path: path, overrides: overrides)
@@ -152,14 +152,14 @@ public enum TickBenchmark {
         var runOptions = RunOptions()
         runOptions.maxTicks = options.warmupTicks + options.ticks
         let full = try Simulation(scenario: scenario, model: model, options: runOptions)
-        let loadSeconds = Double(benchWallNanoseconds() - loadStart) / 1e9
+        let loadSeconds = Double(monotonicNanoseconds() - loadStart) / 1e9
         let bare = try Simulation(scenario: scenario, model: model, options: runOptions)
         let timed = options.phases ? try Simulation(scenario: scenario, model: model, options: runOptions) : nil
 
         let dof = full.robot.dof
         let blockTicks = max(1, (options.ticks + options.blocks - 1) / options.blocks)
         var torques = [[Double]](repeating: [Double](repeating: 0, count: dof), count: blockTicks)
-        let pushes = scheduledPushes(scenario, robot: bare.robot)
+        let pushes = bare.disturbances
 
         /// Runs `count` full ticks, keeping each tick's applied torques for the bare replay.
         func fullBlock(_ count: Int) throws(RuntimeError) {
@@ -194,14 +194,14 @@ public enum TickBenchmark {
         var measured = 0, blocks = 0
         while measured < options.ticks {
             let n = min(blockTicks, options.ticks - measured)
-            var w0 = benchWallNanoseconds(), c0 = threadCPUNanoseconds()
+            var w0 = monotonicNanoseconds(), c0 = threadCPUNanoseconds()
             try fullBlock(n)
-            var w1 = benchWallNanoseconds(), c1 = threadCPUNanoseconds()
+            var w1 = monotonicNanoseconds(), c1 = threadCPUNanoseconds()
             tickWall += w1 - w0
             tickCPU += c1 - c0
-            w0 = benchWallNanoseconds(); c0 = threadCPUNanoseconds()
+            w0 = monotonicNanoseconds(); c0 = threadCPUNanoseconds()
             bareBlock(n, from: tick)
-            w1 = benchWallNanoseconds(); c1 = threadCPUNanoseconds()
+            w1 = monotonicNanoseconds(); c1 = threadCPUNanoseconds()
             stepWall += w1 - w0
             stepCPU += c1 - c0
             tick += n
@@ -218,9 +218,9 @@ public enum TickBenchmark {
             timed.timePhases = true
             for _ in 0..<options.warmupTicks { try timed.step() }
             let before = timed.phaseTimes.phases
-            let w0 = benchWallNanoseconds()
+            let w0 = monotonicNanoseconds()
             for _ in 0..<options.ticks { try timed.step() }
-            phaseWall = benchWallNanoseconds() - w0
+            phaseWall = monotonicNanoseconds() - w0
             phases = zip(timed.phaseTimes.phases, before).map { ($0.name, $0.nanoseconds &- $1.nanoseconds) }
         }
 
@@ -230,33 +230,8 @@ public enum TickBenchmark {
                            tickWallSeconds: Double(tickWall) / 1e9, tickCPUSeconds: Double(tickCPU) / 1e9,
                            stepWallSeconds: Double(stepWall) / 1e9, stepCPUSeconds: Double(stepCPU) / 1e9,
                            phaseNanoseconds: phases, phasePassWallSeconds: Double(phaseWall) / 1e9,
-                           identicalTrajectory: identical, stateHash: hex16(fullHash))
+                           identicalTrajectory: identical, stateHash: hex(fullHash))
     }
-
-    /// The scenario's disturbances as ticks and link indices, resolved as the loop resolves them.
-    static func scheduledPushes(_ scenario: Scenario, robot: Robot) -> [BenchPush] {
-        let dt = scenario.physics.dt
-        return scenario.disturbances.compactMap { d in
-            guard let link = robot.linkNames.firstIndex(of: d.link) else { return nil }
-            return BenchPush(start: Int((d.at / dt).rounded()), end: Int(((d.at + d.duration) / dt).rounded()),
-                                        link: link, force: Vector3(d.force[0], d.force[1], d.force[2]))
-        }
-    }
-}
-
-/// A disturbance resolved to ticks and a link index, for the bare replay.
-struct BenchPush {
-    var start: Int
-    var end: Int
-    var link: Int
-    var force: Vector3
-}
-
-/// The monotonic clock in ns.
-func benchWallNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }
 
 /// The calling thread's CPU time in ns.
@@ -266,8 +241,3 @@ func threadCPUNanoseconds() -> UInt64 {
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }
 
-/// A 16-digit lowercase hexadecimal rendering of a hash.
-func hex16(_ v: UInt64) -> String {
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: max(0, 16 - s.count)) + s
-}

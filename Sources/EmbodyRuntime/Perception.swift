@@ -53,14 +53,15 @@ final class SensorSuite {
     private var jointErrorSamples = 0
     let seedTicks: Int
 
-    init(scenario: Scenario, robot: Robot, world: World, dt: Double) throws(RuntimeError) {
+    /// `disturbances` are the scenario's pushes as the simulation schedules them.
+    init(scenario: Scenario, robot: Robot, world: World, dt: Double,
+         disturbances: [ScheduledDisturbance]) throws(RuntimeError) {
         self.dt = dt
         self.world = world
         robotID = robot.id
         let rate = Double(scenario.physics.physicsRate)
         let g = scenario.physics.gravity
         let gravity = Vector3(g[0], g[1], g[2])
-        let disturbances = SubtreeWrench.disturbances(scenario: scenario, robot: robot, dt: dt)
         var encoders: JointEncoderSensor? = nil, imu: ImuSensor? = nil, imuLink = 0
         var forceTorque: [ForceTorqueProbe] = [], contacts: [ContactProbe] = []
         var cameras: [CameraProbe] = [], lidars: [LidarProbe] = []
@@ -334,7 +335,7 @@ final class ForceTorqueProbe {
     private var forceSum = Vector3.zero, torqueSum = Vector3.zero, deliveries = 0
 
     init(spec s: SensorSpec, timing: SensorTiming, seed: UInt64, robot: Robot, gravity: Vector3,
-         disturbances: [SubtreeWrench.Push]) throws {
+         disturbances: [ScheduledDisturbance]) throws {
         guard let jointName = s.joint, let joint = robot.model.joints.firstIndex(where: { $0.name == jointName }) else {
             throw RuntimeError("\(s.jointLocation ?? s.location): the robot has no joint '\(s.joint ?? "")'")
         }
@@ -390,11 +391,6 @@ final class ForceTorqueProbe {
 /// (exact for Bullet's semi-implicit Euler), and external forces from contacts and scheduled pushes.
 /// The result is in the child link's frame. Allocates nothing per call.
 final class SubtreeWrench {
-    /// A scheduled push: active during the steps start ..< end, at the COM of a simulator link.
-    struct Push {
-        var start: Int, end: Int, link: Int, force: Vector3
-    }
-
     let child: Int
     let links: [Int]
     private let member: [Bool]
@@ -403,9 +399,10 @@ final class SubtreeWrench {
     private let inertiaFrames: [Quaternion]  // inertial frame in the link frame
     private let inertias: [[Double]]        // ixx, iyy, izz, ixy, ixz, iyz per link, kg·m²
     private let gravity: Vector3
-    private let pushes: [Push]
+    /// The scheduled pushes on the subtree: each active during the steps start ..< end, at its link's COM.
+    private let pushes: [ScheduledDisturbance]
 
-    init(robot: Robot, joint: Int, gravity: Vector3, disturbances: [Push]) throws(RuntimeError) {
+    init(robot: Robot, joint: Int, gravity: Vector3, disturbances: [ScheduledDisturbance]) throws(RuntimeError) {
         let model = robot.model
         let childModel = model.joints[joint].child
         guard let child = robot.modelLinkIndex.firstIndex(of: childModel), child > 0 else {
@@ -431,27 +428,16 @@ final class SubtreeWrench {
         pushes = disturbances.filter { member[$0.link] }
     }
 
-    /// The pushes of a scenario resolved to ticks and simulator links, as the simulation schedules them.
-    static func disturbances(scenario: Scenario, robot: Robot, dt: Double) -> [Push] {
-        scenario.disturbances.compactMap { d in
-            guard let link = robot.linkNames.firstIndex(of: d.link) else { return nil }
-            return Push(start: Int((d.at / dt).rounded()), end: Int(((d.at + d.duration) / dt).rounded()), link: link,
-                        force: Vector3(d.force[0], d.force[1], d.force[2]))
-        }
-    }
-
     /// The force (N) and torque (N·m, about the child link origin) on the subtree from its parent, child link
     /// frame, after physics step `step`.
     func wrench(step: Int, linkPoses: [Double], twists: [Double], previousTwists: [Double], dt: Double,
                 contacts: [Contact], contactCount: Int, robotID: Int32) -> (Vector3, Vector3) {
-        let p = 7 * child
-        let origin = Vector3(linkPoses[p], linkPoses[p + 1], linkPoses[p + 2])
-        let childRotation = Quaternion(x: linkPoses[p + 3], y: linkPoses[p + 4], z: linkPoses[p + 5], w: linkPoses[p + 6])
+        let childPose = Transform(linkPoses, from: 7 * child)
+        let origin = childPose.position, childRotation = childPose.rotation
         var force = Vector3.zero, torque = Vector3.zero
         for k in 0..<links.count {
-            let i = links[k], o = 7 * i, t = 6 * i
-            let position = Vector3(linkPoses[o], linkPoses[o + 1], linkPoses[o + 2])
-            let rotation = Quaternion(x: linkPoses[o + 3], y: linkPoses[o + 4], z: linkPoses[o + 5], w: linkPoses[o + 6])
+            let i = links[k], t = 6 * i
+            let pose = Transform(linkPoses, from: 7 * i), rotation = pose.rotation
             let v = Vector3(twists[t], twists[t + 1], twists[t + 2]), w = Vector3(twists[t + 3], twists[t + 4], twists[t + 5])
             let v0 = Vector3(previousTwists[t], previousTwists[t + 1], previousTwists[t + 2])
             let w0 = Vector3(previousTwists[t + 3], previousTwists[t + 4], previousTwists[t + 5])
@@ -464,7 +450,7 @@ final class SubtreeWrench {
             let iw = frame.rotate(inertiaTimes(k, frame.inverseRotate(w)))
             let ia = frame.rotate(inertiaTimes(k, frame.inverseRotate(alpha)))
             force += f
-            torque += cross(position + r - origin, f) + ia + cross(w, iw)
+            torque += cross(pose.position + r - origin, f) + ia + cross(w, iw)
         }
         for c in 0..<contactCount {
             let contact = contacts[c]
@@ -486,10 +472,8 @@ final class SubtreeWrench {
         for j in 0..<pushes.count {
             let push = pushes[j]
             guard step >= push.start && step < push.end else { continue }
-            let o = 7 * push.link
-            let pose = Transform(position: Vector3(linkPoses[o], linkPoses[o + 1], linkPoses[o + 2]),
-                                 rotation: Quaternion(x: linkPoses[o + 3], y: linkPoses[o + 4], z: linkPoses[o + 5], w: linkPoses[o + 6]))
             guard let k = indexInSubtree(push.link) else { continue }
+            let pose = Transform(linkPoses, from: 7 * push.link)
             force -= push.force
             torque -= cross(pose.apply(comOffsets[k]) - origin, push.force)
         }
@@ -559,9 +543,7 @@ final class ContactProbe {
                 }
             }
         }
-        let o = 7 * link
-        let pose = Transform(position: Vector3(linkPoses[o], linkPoses[o + 1], linkPoses[o + 2]),
-                             rotation: Quaternion(x: linkPoses[o + 3], y: linkPoses[o + 4], z: linkPoses[o + 5], w: linkPoses[o + 6]))
+        let pose = Transform(linkPoses, from: 7 * link)
         truth.update(tick: tick, linkPose: pose)
         guard sensor.update(tick: tick, linkPose: pose) else { return }
         let r = sensor.output.values, t = truth.output.values
@@ -607,9 +589,7 @@ extension SensorMountSpec {
 /// The pose of simulator link `link` from a link-pose buffer, or the identity for a world-mounted sensor.
 @inline(__always) func mountPose(_ link: Int?, _ poses: [Double]) -> Transform {
     guard let link else { return .identity }
-    let o = 7 * link
-    return Transform(position: Vector3(poses[o], poses[o + 1], poses[o + 2]),
-                     rotation: Quaternion(x: poses[o + 3], y: poses[o + 4], z: poses[o + 5], w: poses[o + 6]))
+    return Transform(poses, from: 7 * link)
 }
 
 // MARK: - Depth camera

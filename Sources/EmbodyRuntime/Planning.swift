@@ -78,8 +78,6 @@ struct ReachPlan {
     let estimatedCenter: Vector3
     /// The object's true centre at load, m (used only to score the run).
     let trueCenter: Vector3
-    /// Where the end effector should end: above the object's true top at load by the task's height, m.
-    let trueTarget: Vector3
     /// The object's index in the world's objects.
     let objectIndex: Int
     /// The object's true half height, m, and the task's height above its top, m.
@@ -189,7 +187,6 @@ func planReach(_ spec: TaskSpec, scenario: Scenario, world: World, robot: Robot,
     let path = zip(initialQ, solution).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
     return ReachPlan(motion: PlannedMotion(trajectory: trajectory, planningTime: elapsed, pathLength: path, iterations: 0),
                      link: link, estimatedCenter: estimate, trueCenter: truePose,
-                     trueTarget: truePose + Vector3(0, 0, trueHalfHeight + spec.heightAbove),
                      objectIndex: index, trueHalfHeight: trueHalfHeight, heightAbove: spec.heightAbove,
                      replanner: replanner, camera: camera)
 }

@@ -25,9 +25,7 @@ public func recordChannels(jointNames: [String], objectNames: [String], estimate
     for prefix in ["q", "qd", "tau_cmd", "tau"] { c += jointNames.map { "\(prefix).\($0)" } }
     c += ["x", "y", "z", "qx", "qy", "qz", "qw"].map { "base.\($0)" }
     c += ["vx", "vy", "vz", "wx", "wy", "wz"].map { "base.\($0)" }
-    for o in objectNames {
-        c += ["x", "y", "z", "qx", "qy", "qz", "qw", "vx", "vy", "vz", "wx", "wy", "wz"].map { "\(o).\($0)" }
-    }
+    for o in objectNames { c += objectChannelSuffixes.map { "\(o).\($0)" } }
     if estimated {  // what the controller saw, next to the truth above
         for prefix in ["est.q", "est.qd"] { c += jointNames.map { "\(prefix).\($0)" } }
         c += ["qx", "qy", "qz", "qw"].map { "est.base.\($0)" }
@@ -35,6 +33,9 @@ public func recordChannels(jointNames: [String], objectNames: [String], estimate
     c += sensors  // force/torque, contact, camera and lidar channels (SensorSuite.channelNames)
     return c
 }
+
+/// An object's channels after its name: pose (position, quaternion), then twist.
+let objectChannelSuffixes = ["x", "y", "z", "qx", "qy", "qz", "qw", "vx", "vy", "vz", "wx", "wy", "wz"]
 
 /// The 64-bit FNV-1a hash of a text, as 16 hex digits; identifies a scenario's exact text.
 public func textHash(_ text: String) -> String {

@@ -107,14 +107,23 @@ public enum Replay {
         return VerifyReport(recordsChecked: checked, divergence: nil, truncatedTail: reader.truncatedTail)
     }
 
-    /// The state hash of a log's last record, computed as `World.stateHash()` computes it.
+    /// The state hash of a log's last record, computed as `World.stateHash()` computes it: over q, q̇, the base
+    /// pose and twist, then each object's pose and twist. Commanded and applied τ, and the estimate and sensor
+    /// channels after the objects, are not part of the world's state.
     public static func stateHash(of record: LogRecord, header: LogHeader, dof: Int) -> String {
+        let channels = header.channels, v = record.values
+        var end = 4 * dof + 13
+        while end + 13 <= channels.count && isObjectBlock(channels, at: end) { end += 13 }
         var h = StateHasher()
-        let v = record.values
-        // q, q̇, base pose and twist, then each object's pose and twist; commanded and applied τ are skipped.
-        let robotPart = Array(v[0..<(2 * dof)]) + Array(v[(4 * dof)..<(4 * dof + 13)])
-        let objects = Array(v[(4 * dof + 13)...])
-        for x in robotPart + objects { h.combine(x) }
+        for i in 0..<(2 * dof) { h.combine(v[i]) }
+        for i in (4 * dof)..<end { h.combine(v[i]) }
         return hex(h.value)
+    }
+
+    /// Whether the 13 channels from `start` are one object's pose and twist, as `recordChannels` names them.
+    private static func isObjectBlock(_ channels: [String], at start: Int) -> Bool {
+        guard channels[start].hasSuffix(".x") else { return false }
+        let name = channels[start].dropLast(2)
+        return zip(objectChannelSuffixes, channels[start...]).allSatisfy { $1 == "\(name).\($0)" }
     }
 }

@@ -235,7 +235,8 @@ public final class Simulation {
         metricReference = Reference(dof: n)
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
-        let suite = try SensorSuite(scenario: scenario, robot: robot, world: world, dt: physics.dt)
+        let suite = try SensorSuite(scenario: scenario, robot: robot, world: world, dt: physics.dt,
+                                    disturbances: scheduled)
         sensors = suite
         metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {

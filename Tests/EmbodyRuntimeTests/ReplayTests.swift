@@ -23,6 +23,23 @@ struct ReplayTests {
         #expect((report?["records_checked"] as? Int ?? 0) == ticks + 1)
     }
 
+    /// `replay` recomputes the run's state hash from the log, also when estimate and sensor channels follow the
+    /// world's state in each record.
+    @Test(arguments: ["arm-hold", "humanoid-sensors"])
+    func replayReportsTheRunsStateHash(name: String) throws {
+        let log = temporaryPath("emblog")
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let run = try embody(["run", name, "--json", "--record", log, "--set", "duration=0.05"])
+        #expect([0, 2].contains(run.status), "\(run.stderr)")
+        let replay = try embody(["replay", log, "--json"])
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        let ran = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let replayed = try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any]
+        let hash = ran?["state_hash"] as? String
+        #expect(hash != nil)
+        #expect(replayed?["state_hash"] as? String == hash)
+    }
+
     /// Changing one byte of a recorded state never passes: the record's checksum catches it (exit 1, the damaged
     /// record named), and a re-checksummed change is caught by re-simulation (exit 2, the tick and variable named).
     @Test func changedStateByteFailsVerify() throws {
