@@ -205,6 +205,15 @@ enum ChildProcess {
         var wallTime: Double
     }
 
+    /// The grader's environment as a trial sees it: quiet crashes, and neither the salt nor where to read it.
+    static func childEnvironment(_ parent: [String: String]) -> [String: String] {
+        var environment = parent
+        environment["SWIFT_BACKTRACE"] = "enable=no"   // a crash should end fast and quietly
+        environment.removeValue(forKey: SeedPlan.saltVariable)
+        environment.removeValue(forKey: SeedPlan.saltFileVariable)
+        return environment
+    }
+
     static func run(_ path: String, arguments: [String], timeLimit: Double) -> Result {
         let dir = FileManager.default.temporaryDirectory.path
         let tag = UUID().uuidString
@@ -216,10 +225,7 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"   // a crash should end fast and quietly
-        environment.removeValue(forKey: SeedPlan.saltVariable)  // the child never needs the salt,
-        environment.removeValue(forKey: SeedPlan.saltFileVariable)  // nor where to read it
+        let environment = childEnvironment(ProcessInfo.processInfo.environment)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
