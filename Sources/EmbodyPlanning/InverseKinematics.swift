@@ -209,11 +209,13 @@ public final class IKSolver {
                 computeStep(e: e, lambda2: lambda2, wp: wp, wo: wo)
                 var newlyLocked = false
                 for i in 0..<dof where !locked[i] {
-                    if (q[i] + dq[i] > upper[i] && dq[i] > 0) || (q[i] + dq[i] < lower[i] && dq[i] < 0) {
-                        if q[i] >= upper[i] - 1e-12 || q[i] <= lower[i] + 1e-12 {
-                            locked[i] = true
-                            newlyLocked = true
-                        }
+                    // Lock a joint that already sits on the limit the step pushes it past; a step past the far
+                    // limit is cut by the step-size limit and the clamp below instead.
+                    let pastUpper = dq[i] > 0 && q[i] + dq[i] > upper[i] && q[i] >= upper[i] - 1e-12
+                    let pastLower = dq[i] < 0 && q[i] + dq[i] < lower[i] && q[i] <= lower[i] + 1e-12
+                    if pastUpper || pastLower {
+                        locked[i] = true
+                        newlyLocked = true
                     }
                 }
                 pass += 1
