@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test setup build release clean bench bench-check bench-baseline bench-suite bench-mallocs bench-peers
+.PHONY: demo test setup build release install clean bench bench-check bench-baseline bench-suite bench-mallocs bench-peers
 
 ## Install what is missing, build in release mode and run the default scenario headlessly.
 demo: setup release
@@ -12,6 +12,7 @@ demo: setup release
 test: setup
 	$(SWIFT) test
 	bash scripts/determinism-across-builds.sh
+	bash scripts/install-test.sh
 
 setup:
 	@bash scripts/setup.sh
@@ -21,6 +22,15 @@ build: setup
 
 release: setup
 	$(SWIFT) build -c release --product embody
+
+## Install under PREFIX (default /usr/local; DESTDIR is honoured): bin/embody and bin/embody-exercise, the bundled
+## scenarios, robots and exercises under share/embody, shell completions, and the C library and header once
+## they exist (scripts/install.sh). The installed binary finds share/embody relative to itself.
+PREFIX ?= /usr/local
+install: setup
+	$(SWIFT) build -c release --product embody
+	$(SWIFT) build -c release --product embody-exercise
+	bash scripts/install.sh "$(DESTDIR)$(PREFIX)"
 
 clean:
 	rm -rf .build

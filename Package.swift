@@ -1,5 +1,10 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+/// The instructor's edition holds the reference solutions (Exercises/Reference) and the grader's tests, which
+/// run them; a student handout (`embody exercise handout DIR`) has neither, and builds without them.
+let instructorEdition = FileManager.default.fileExists(atPath: Context.packageDirectory + "/Exercises/Reference/main.swift")
 
 let package = Package(
     name: "Embody",
@@ -15,8 +20,7 @@ let package = Package(
         .library(name: "EmbodyExercises", targets: ["EmbodyExercises"]),
         .executable(name: "embody-exercise", targets: ["embody-exercise"]),
         .executable(name: "embody-exercise-runner", targets: ["embody-exercise-runner"]),
-        .executable(name: "embody-exercise-reference", targets: ["embody-exercise-reference"]),
-    ],
+    ] + (instructorEdition ? [.executable(name: "embody-exercise-reference", targets: ["embody-exercise-reference"])] : []),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -84,7 +88,7 @@ let package = Package(
                 dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "EmbodyModel"]),
         // `embody-exercise`: list, show, check and report; `embody exercise …` forwards to it.
         .executableTarget(name: "embody-exercise",
-                          dependencies: ["EmbodyExercises", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["EmbodyExercises", "EmbodyRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/embody-exercise"),
         // The students' code: runs one trial per process for the grader.
         .executableTarget(name: "embody-exercise-runner", dependencies: ["EmbodyExercises"], path: "Exercises",
@@ -102,13 +106,16 @@ let package = Package(
                                     "04-computed-torque/ComputedTorque.swift", "05-dls-ik/DampedLeastSquaresIK.swift",
                                     "06-cartpole-lqr/CartPoleLQR.swift", "07-imu-tilt/ComplementaryFilter.swift",
                                     "08-humanoid-balance/BalanceController.swift"]),
-        // The instructor's reference solutions (remove Exercises/Reference and this target to hide them).
+    ] + (instructorEdition ? [
+        // The instructor's reference solutions and the grader's tests (left out of a student handout).
         .executableTarget(name: "embody-exercise-reference", dependencies: ["EmbodyExercises"],
-                          path: "Exercises/Reference", exclude: ["README.md", "01-pd-tuning-gains.yaml"]),
+                          path: "Exercises/Reference",
+                          exclude: ["README.md", "01-pd-tuning-gains.yaml", "01-pd-tuning-gains-saturating.yaml",
+                                    "01-pd-tuning-gains-underdamped.yaml"]),
         .testTarget(name: "EmbodyExercisesTests",
                     dependencies: ["EmbodyExercises", "EmbodyPhysics", "EmbodyModel", "embody-exercise", "embody-exercise-runner",
                                    "embody-exercise-reference"]),
-    ],
+    ] : []),
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
 )

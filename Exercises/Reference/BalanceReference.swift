@@ -25,7 +25,7 @@ final class BalanceController: StudentController {
     /// Capture-point feedback gain k_ξ (dimensionless) and hip-strategy gain k_h (dimensionless).
     let kXi = 1.0, kHip = 3.0
     /// The centre of pressure's range behind and in front of the ankles in m (the sole runs from −0.07 to +0.15).
-    let heel = -0.06, toe = 0.14
+    var heel = -0.06, toe = 0.14
     /// The pelvis-roll feedback at each ankle: N·m/rad and N·m·s/rad.
     let kRoll = 400.0, dRoll = 20.0
     let leftAnklePitch = 4, rightAnklePitch = 10, leftHipPitch = 2, rightHipPitch = 8

@@ -20,3 +20,13 @@ final class LoopingPD: StudentController {
         return []
     }
 }
+
+/// A controller that reads past the end of an array, as a student's off-by-one would: the grader quotes the
+/// runtime's "Fatal error: Index out of range" and this file and line (the tests look for the marker below).
+final class IndexCrashPD: StudentController {
+    init(model: RobotModelView) {}
+    func torques(_ state: JointState) -> [Double] {
+        let past = state.q[state.dof]   // grader-test: index out of range
+        return Array(repeating: past, count: state.dof)
+    }
+}

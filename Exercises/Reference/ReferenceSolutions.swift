@@ -175,9 +175,11 @@ final class CartPoleLQR: StudentController {
 final class ComplementaryFilter: StudentTiltEstimator {
     var roll = 0.0, pitch = 0.0
     var started = false
-    let timeConstant = 0.2   // s
+    /// The crossover time constant in s.
+    let timeConstant: Double
 
-    init() {}
+    init() { timeConstant = 0.2 }
+    init(timeConstant: Double) { self.timeConstant = timeConstant }
 
     func update(gyro: [Double], accel: [Double], dt: Double) -> (roll: Double, pitch: Double) {
         let rollAcc = atan2(accel[1], accel[2])

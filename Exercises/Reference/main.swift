@@ -16,5 +16,24 @@ var crashing = reference
 crashing.jointPD = CrashingPD.self
 var looping = reference
 looping.jointPD = LoopingPD.self
+var indexCrash = reference
+indexCrash.jointPD = IndexCrashPD.self
 
-ExerciseRunnerMain.main(solutions: reference, variants: ["crashing": crashing, "looping": looping])
+/// The reference with one part replaced: the near misses of NearMisses.swift.
+@MainActor func with(_ change: (inout SolutionSet) -> Void) -> SolutionSet {
+    var set = reference
+    change(&set)
+    return set
+}
+
+ExerciseRunnerMain.main(solutions: reference, variants: [
+    "crashing": crashing, "looping": looping, "index-crash": indexCrash,
+    "weak-joint-pd": with { $0.jointPD = WeakJointPD.self },
+    "half-gravity": with { $0.gravityCompensation = HalfGravityCompensation.self },
+    "unscaled-quintic": with { $0.quintic = UnscaledQuintic.self },
+    "biasless-computed-torque": with { $0.computedTorque = BiaslessComputedTorque.self },
+    "sign-flipped-ik": with { $0.inverseKinematics = SignFlippedIK.self },
+    "unweighted-cart-lqr": with { $0.cartPole = UnweightedCartLQR.self },
+    "slow-filter": with { $0.tiltEstimator = SlowFilter.self },
+    "centred-sole-balance": with { $0.balance = CentredSoleBalance.self },
+])

@@ -50,6 +50,10 @@ public struct Exercise: Sendable {
     /// The wall-clock limit in s for one trial (one seed, every check) in the child process.
     public var timeLimit: Double = 20
 
+    /// Whether grading builds Swift: the student edits a `.swift` file. Exercise 1 is a YAML file of gains,
+    /// graded without building anything.
+    public var needsSwift: Bool { studentFile.hasSuffix(".swift") }
+
     /// The most points the exercise can give.
     public var maxScore: Double { checks.reduce(0) { $0 + $1.points } }
 }

@@ -76,6 +76,11 @@ public struct GraderOptions: Sendable {
     public var variant: String?
     /// Multiplies every exercise's time limit (e.g. for slow machines).
     public var timeScale: Double = 1
+    /// Arguments put before the trial's own, e.g. `["trial"]` when the runner is the grading tool itself.
+    public var runnerArguments: [String] = []
+    /// For exercises graded from a parameter file: that file, relative to the Exercises directory
+    /// (`--gains`); nil for the runner's own choice (its solution set's file).
+    public var gains: String?
 
     /// Creates options.
     public init(runner: String, exercisesDirectory: String, salt: String? = nil, variant: String? = nil) {
@@ -129,8 +134,9 @@ public enum Grader {
 
     /// Runs one trial in a child process with the exercise's time limit; never throws, never traps.
     public static func runTrial(_ exercise: Exercise, seed: TrialSeed, options: GraderOptions) -> TrialReport {
-        var arguments = ["--exercise", "\(exercise.number)", "--seed", "\(seed.value)",
-                         "--exercises", options.exercisesDirectory]
+        var arguments = options.runnerArguments + ["--exercise", "\(exercise.number)", "--seed", "\(seed.value)",
+                                                   "--exercises", options.exercisesDirectory]
+        if !exercise.needsSwift, let gains = options.gains { arguments += ["--gains", gains] }
         if let v = options.variant { arguments += ["--variant", v] }
         let limit = exercise.timeLimit * options.timeScale
         let run = ChildProcess.run(options.runner, arguments: arguments, timeLimit: limit)
@@ -141,14 +147,17 @@ public enum Grader {
         case .timedOut:
             report.message = "stopped after the \(format(limit)) s time limit (an endless loop, or far too slow)"
         case .signaled(let signal):
-            report.message = "your code crashed (\(signalName(signal)))" + detail(run.stderr)
+            report.message = "your code crashed (\(signalName(signal)))"
+                + detail(run.stderr, exercisesDirectory: options.exercisesDirectory)
         case .exited(let code) where code != 0:
-            report.message = "your code stopped with exit code \(code)" + detail(run.stderr)
+            report.message = "your code stopped with exit code \(code)"
+                + detail(run.stderr, exercisesDirectory: options.exercisesDirectory)
         case .exited:
             guard let line = run.stdout.split(separator: "\n").last,
                   let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let metrics = object["metrics"] as? [String: Any] else {
-                report.message = "the trial printed no result" + detail(run.stderr)
+                report.message = "the trial printed no result"
+                    + detail(run.stderr, exercisesDirectory: options.exercisesDirectory)
                 return report
             }
             var values: [String: Double] = [:]
@@ -159,16 +168,43 @@ public enum Grader {
         return report
     }
 
-    /// The first useful line of a child's stderr (a "Fatal error" line when there is one), never a stack trace.
-    static func detail(_ stderr: String) -> String {
+    /// What a child's stderr says about its end, for people: where the student's code crashed
+    /// (" at 02-joint-pd/JointPD.swift:14", from the runtime's backtrace, when the runner has debug
+    /// information), then the `Fatal error:` line, or else the first line before any backtrace. Never the
+    /// backtrace itself.
+    static func detail(_ stderr: String, exercisesDirectory: String? = nil) -> String {
         let lines = stderr.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        if let fatal = lines.first(where: { $0.contains("Fatal error") || $0.contains("Precondition failed") }) {
-            return ": " + String(fatal.prefix(300))
+        var text = ""
+        if let directory = exercisesDirectory, let location = crashLocation(lines, exercisesDirectory: directory) {
+            text += " at \(location)"
         }
-        if let first = lines.first(where: { !$0.isEmpty && !$0.hasPrefix("💣") && !$0.hasPrefix("*** ") }) {
-            return ": " + String(first.prefix(300))
+        let failure = ["Fatal error", "Precondition failed", "Assertion failed"]
+        let separator = text.isEmpty ? ": " : "; "
+        if let fatal = lines.first(where: { line in failure.contains { line.contains($0) } }) {
+            return text + separator + String(fatal.prefix(300))
         }
-        return ""
+        let beforeBacktrace = lines.prefix { !$0.hasPrefix("*** ") && !$0.hasPrefix("💣") }
+        if let first = beforeBacktrace.first(where: { !$0.isEmpty }) {
+            return text + separator + String(first.prefix(300))
+        }
+        return text
+    }
+
+    /// The innermost backtrace frame in a file under `exercisesDirectory`, as "folder/File.swift:line"
+    /// relative to it. Frames read "N [ra] 0x… symbol + k in image at /path/File.swift:line:column".
+    static func crashLocation(_ lines: [String], exercisesDirectory: String) -> String? {
+        let url = URL(fileURLWithPath: exercisesDirectory)
+        let roots = Set([url.standardizedFileURL.path, url.resolvingSymlinksInPath().path]).map { $0 + "/" }
+        for line in lines {
+            guard let first = line.first, first.isNumber, let at = line.range(of: " at /", options: .backwards) else { continue }
+            let location = line[line.index(before: at.upperBound)...]   // "/path:line:column"
+            let parts = location.split(separator: ":")
+            guard parts.count >= 2, let lineNumber = Int(parts[parts.count == 2 ? 1 : parts.count - 2]) else { continue }
+            let path = parts.count == 2 ? String(parts[0]) : parts.dropLast(2).joined(separator: ":")
+            guard let root = roots.first(where: { path.hasPrefix($0) }) else { continue }
+            return "\(path.dropFirst(root.count)):\(lineNumber)"
+        }
+        return nil
     }
 
     static func signalName(_ s: Int32) -> String {
@@ -205,10 +241,15 @@ enum ChildProcess {
         var wallTime: Double
     }
 
-    /// The grader's environment as a trial sees it: quiet crashes, and neither the salt nor where to read it.
+    /// The runtime's crash report as the grader asks for it: a short, non-interactive backtrace of the
+    /// crashed thread on stderr (about 0.15 s), from which the grader takes the crash's file and line.
+    static let backtraceSetting = "enable=yes,interactive=no,color=no,threads=crashed,registers=none,images=none,output-to=stderr"
+
+    /// The grader's environment as a trial sees it: crashes report where they happened, and neither the salt
+    /// nor where to read it is passed on.
     static func childEnvironment(_ parent: [String: String]) -> [String: String] {
         var environment = parent
-        environment["SWIFT_BACKTRACE"] = "enable=no"   // a crash should end fast and quietly
+        environment["SWIFT_BACKTRACE"] = backtraceSetting
         environment.removeValue(forKey: SeedPlan.saltVariable)
         environment.removeValue(forKey: SeedPlan.saltFileVariable)
         return environment

@@ -88,6 +88,20 @@ public enum Trials {
         }
     }
 
+    /// Runs one trial of an exercise graded from a parameter file alone (exercise 1: `gains`, relative to
+    /// `exercisesDirectory`); it needs no student Swift, so the grader runs it without building anything.
+    public static func parameterTrial(exercise number: Int, seed: UInt64, exercisesDirectory: String,
+                                      gains: String) throws -> TrialOutcome {
+        guard let exercise = Catalog.find(String(number)) else { throw TrialError("there is no exercise \(number)") }
+        guard !exercise.needsSwift else {
+            throw TrialError("exercise \(number) is graded from Swift code (\(exercise.studentFile)), not from a parameter file")
+        }
+        let folder = (exercisesDirectory as NSString).appendingPathComponent(exercise.folder)
+        let scenario = (folder as NSString).appendingPathComponent("scenario.yaml")
+        var random = ExerciseRandom(seed: seed)
+        return try pdTuning(scenario, gains: (exercisesDirectory as NSString).appendingPathComponent(gains), &random)
+    }
+
     // MARK: - Helpers
 
     /// Loads a scenario with overrides, with errors for people.
@@ -265,19 +279,22 @@ public enum Trials {
         for (name, v) in startValues { if let i = model0.coordinateIndex(ofJoint: name) { start[i] = v } }
         var goal = start
         for i in 0..<min(7, goal.count) { goal[i] += r.uniform(-0.5, 0.5) }
-        // The quintic itself, against the exact one, at 21 times including both ends.
+        // The quintic itself, against the exact one, at 21 times including both ends, for the tracked duration
+        // and a longer one (with T = 1 alone, a q̇ or q̈ without the chain rule's 1/T or 1/T² would pass).
         var quinticError = 0.0
-        for k in 0...20 {
-            let t = T * Double(k) / 20
-            let mine = quintic(start: start, goal: goal, duration: T, t: t)
-            let theirs = trajectory.sample(start: start, goal: goal, duration: T, t: t)
-            guard theirs.q.count == start.count, theirs.qd.count == start.count, theirs.qdd.count == start.count else {
-                quinticError = .infinity
-                break
-            }
-            for i in 0..<start.count {
-                let e = max(abs(mine.q[i] - theirs.q[i]), abs(mine.qd[i] - theirs.qd[i]), abs(mine.qdd[i] - theirs.qdd[i]))
-                quinticError = max(quinticError, e.isNaN ? .infinity : e)
+        samples: for duration in [T, 1.6] {
+            for k in 0...20 {
+                let t = duration * Double(k) / 20
+                let mine = quintic(start: start, goal: goal, duration: duration, t: t)
+                let theirs = trajectory.sample(start: start, goal: goal, duration: duration, t: t)
+                guard theirs.q.count == start.count, theirs.qd.count == start.count, theirs.qdd.count == start.count else {
+                    quinticError = .infinity
+                    break samples
+                }
+                for i in 0..<start.count {
+                    let e = max(abs(mine.q[i] - theirs.q[i]), abs(mine.qd[i] - theirs.qd[i]), abs(mine.qdd[i] - theirs.qdd[i]))
+                    quinticError = max(quinticError, e.isNaN ? .infinity : e)
+                }
             }
         }
         // Tracking: the controller follows the student's trajectory; the error is against the exact one.

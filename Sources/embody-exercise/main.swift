@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import EmbodyExercises
+import EmbodyRuntime
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -27,10 +28,10 @@ struct GradingOptions: ParsableArguments {
     @Flag(help: "Grade the instructor's reference solutions (Exercises/Reference) instead of yours.")
     var reference = false
 
-    @Option(help: ArgumentHelp("The runner executable to grade (default: built next to this tool).", valueName: "path"))
+    @Option(help: ArgumentHelp("The runner executable to grade (default: the one built from the package that holds the Exercises directory). It must have been built from those sources.", valueName: "path"))
     var runner: String?
 
-    @Flag(help: "Do not run `swift build` first; grade the runner as it is.")
+    @Flag(help: "Do not run `swift build` first; grade the runner as it is (refused when it is older than your files).")
     var noBuild = false
 
     @Option(help: ArgumentHelp("A file holding the secret seed salt (or set EMBODY_SECRET_SALT).", valueName: "file"))
@@ -41,18 +42,58 @@ struct GradingOptions: ParsableArguments {
 
     @Option(help: .hidden) var variant: String?
 
-    /// Builds (unless told not to) and returns the grader options.
-    func graderOptions(exercises: String) throws -> GraderOptions {
-        let product = reference ? "embody-exercise-reference" : "embody-exercise-runner"
-        let path = runner ?? (toolDirectory() as NSString).appendingPathComponent(product)
-        if runner == nil && !noBuild { try build(product: product, packageRoot: (exercises as NSString).deletingLastPathComponent) }
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ExerciseCLIError(status: 1, description: "no runner at \(path); build it with `swift build --product \(product)`")
+    /// The grader options for `exercises`: exercises graded from a parameter file run in this tool's own child
+    /// processes (nothing is built); Swift exercises run in the runner built from the sources being graded,
+    /// which is built first (unless told not to) and checked to hold exactly those sources.
+    func graderOptions(exercisesDirectory: String, for selected: [Exercise]) throws -> (GraderOptions, String) {
+        guard timeScale.isFinite, timeScale >= 0.01, timeScale <= 100 else {
+            throw ExerciseCLIError(status: 1, description: "--time-scale must be between 0.01 and 100, got \(timeScale)")
         }
-        var options = GraderOptions(runner: path, exercisesDirectory: exercises,
-                                    salt: SeedPlan.salt(file: saltFile), variant: variant)
-        options.timeScale = max(0.01, timeScale)
-        return options
+        let salt = SeedPlan.salt(file: saltFile)
+        if let saltFile, salt == nil {
+            throw ExerciseCLIError(status: 1, description: "cannot read a salt from \(saltFile) (missing or empty)")
+        }
+        if let e = selected.first, selected.count == 1, !e.needsSwift {
+            // The file of numbers is read by a child process of this tool; `--variant` names another file in Reference/.
+            let file = variant.map { "Reference/\($0)" }
+                ?? (reference ? "Reference/\(e.folder)-\(e.studentFile)" : "\(e.folder)/\(e.studentFile)")
+            let tool = ResourceFolder.runningExecutable()?.path ?? CommandLine.arguments[0]
+            var options = GraderOptions(runner: tool, exercisesDirectory: exercisesDirectory, salt: salt, variant: nil)
+            options.runnerArguments = ["trial"]
+            options.gains = file
+            options.timeScale = timeScale
+            return (options, "\((exercisesDirectory as NSString).appendingPathComponent(file)) (a file of numbers: nothing to build)")
+        }
+        let product = reference ? "embody-exercise-reference" : "embody-exercise-runner"
+        let path: String
+        var justBuilt = false
+        if let runner {
+            path = (runner as NSString).standardizingPath
+        } else {
+            let packageRoot = (exercisesDirectory as NSString).deletingLastPathComponent
+            guard FileManager.default.fileExists(atPath: (packageRoot as NSString).appendingPathComponent("Package.swift")) else {
+                throw ExerciseCLIError(status: 1, description: BuildDiagnosis.noPackage(exercisesDirectory: exercisesDirectory,
+                                                                                         packageRoot: packageRoot))
+            }
+            let configuration = buildConfiguration()
+            path = "\(packageRoot)/.build/\(configuration)/\(product)"
+            if !noBuild {
+                try build(product: product, packageRoot: packageRoot, configuration: configuration,
+                          exercisesDirectory: exercisesDirectory)
+                justBuilt = true
+            } else if !FileManager.default.isExecutableFile(atPath: path) {
+                throw ExerciseCLIError(status: 1, description: "no runner at \(path); grade without --no-build to build it")
+            }
+        }
+        do {
+            _ = try RunnerCheck.verify(runner: path, exercisesDirectory: exercisesDirectory, reference: reference,
+                                       justBuilt: justBuilt)
+        } catch let refusal as GradingRefusal {
+            throw ExerciseCLIError(status: 1, description: refusal.description)
+        }
+        var options = GraderOptions(runner: path, exercisesDirectory: exercisesDirectory, salt: salt, variant: variant)
+        options.timeScale = timeScale
+        return (options, "the runner \(path), built from \(exercisesDirectory)")
     }
 
     /// Writes the JSON and Gradescope outputs as asked.
@@ -75,50 +116,70 @@ struct GradingOptions: ParsableArguments {
 
 /// The directory of this executable.
 func toolDirectory() -> String {
-    let url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    if CommandLine.arguments[0].contains("/") { return url.deletingLastPathComponent().path }
-    if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-        return (p as NSString).deletingLastPathComponent
-    }
-    return FileManager.default.currentDirectoryPath
+    (ResourceFolder.runningExecutable() ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+        .resolvingSymlinksInPath().deletingLastPathComponent().path
 }
 
-/// Finds the Exercises directory: the option, EMBODY_EXERCISES, then upwards from here and from this tool.
+/// The configuration runners are built in: this tool's own (`.build/debug` or `.build/release`), else release.
+func buildConfiguration() -> String {
+    (toolDirectory() as NSString).lastPathComponent == "debug" ? "debug" : "release"
+}
+
+/// Finds the Exercises directory: the option, else as `ResourceFolder.exercises` describes.
 func exercisesDirectory(_ option: String?) throws -> String {
-    if let option { return (option as NSString).standardizingPath }
-    if let env = ProcessInfo.processInfo.environment["EMBODY_EXERCISES"] { return env }
-    for start in [FileManager.default.currentDirectoryPath, toolDirectory()] {
-        var dir = URL(fileURLWithPath: start)
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("Exercises")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Runner").path) { return candidate.path }
-            dir = dir.deletingLastPathComponent()
+    if let option {
+        let path = URL(fileURLWithPath: option).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ExerciseCLIError(status: 1, description: "--exercises \(option): no such directory")
         }
+        return path
     }
-    throw ExerciseCLIError(status: 1, description: "cannot find the Exercises directory; run from the repository or pass --exercises DIR")
+    if let found = ResourceFolder.exercises.locate() {
+        return URL(fileURLWithPath: found).standardizedFileURL.path
+    }
+    throw ExerciseCLIError(status: 1, description: "cannot find the Exercises directory; looked for: "
+                           + ResourceFolder.exercises.lookupDescription + ". Pass --exercises DIR")
 }
 
-/// Runs `swift build --product` so the runner holds the student's latest code; compiler errors go to stderr.
-func build(product: String, packageRoot: String) throws {
-    let configuration = (toolDirectory() as NSString).lastPathComponent == "release" ? "release" : "debug"
-    let swift = FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/swift") ? "/opt/swift/usr/bin/swift" : "/usr/bin/env"
+/// The Swift toolchain's `swift`: on PATH, else /opt/swift/usr/bin/swift.
+func swiftExecutable() -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    for dir in path.split(separator: ":") + ["/opt/swift/usr/bin"] {
+        let candidate = "\(dir)/swift"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// Runs `swift build --product` in the package that holds the exercises, so the runner holds the student's
+/// latest code; a failure says whether it is the student's compile error or something else.
+func build(product: String, packageRoot: String, configuration: String, exercisesDirectory: String) throws {
+    guard let swift = swiftExecutable() else {
+        throw ExerciseCLIError(status: 1, description: "cannot build your code: no Swift toolchain (`swift`) on PATH or in /opt/swift/usr/bin")
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: swift)
-    process.arguments = (swift.hasSuffix("env") ? ["swift"] : []) + ["build", "-c", configuration, "--product", product]
+    process.arguments = ["build", "-c", configuration, "--product", product]
     process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    FileHandle.standardError.write(Data("building \(product) (\(configuration))…\n".utf8))
-    do { try process.run() } catch {
-        throw ExerciseCLIError(status: 1, description: "cannot run swift build: \(error.localizedDescription); build the runner yourself and pass --no-build")
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent("embody-build-\(UUID().uuidString).log")
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: log) }
+    guard let handle = try? FileHandle(forWritingTo: log) else {
+        throw ExerciseCLIError(status: 3, description: "cannot write the build log \(log.path)")
     }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.standardOutput = handle
+    process.standardError = handle
+    FileHandle.standardError.write(Data("building \(product) (\(configuration)) in \(packageRoot)…\n".utf8))
+    do { try process.run() } catch {
+        throw ExerciseCLIError(status: 1, description: "cannot run \(swift) build: \(error.localizedDescription)")
+    }
     process.waitUntilExit()
+    try? handle.close()
     guard process.terminationStatus == 0 else {
-        let text = String(decoding: data, as: UTF8.self).split(separator: "\n")
-            .filter { $0.contains("error:") || $0.contains("warning:") && $0.contains("Exercises/") }.joined(separator: "\n")
-        throw ExerciseCLIError(status: 1, description: "your code does not compile:\n\(text)")
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw ExerciseCLIError(status: 1, description: BuildDiagnosis.explain(output: output, packageRoot: packageRoot,
+                                                                              exercisesDirectory: exercisesDirectory))
     }
 }
 
@@ -136,7 +197,7 @@ struct ExerciseTool: ParsableCommand {
         commandName: "embody exercise",
         abstract: "Control exercises with an autograder.",
         discussion: "Exit codes: 0 full marks, 1 invalid input or code that does not compile, 2 below full marks, 3 internal error.",
-        subcommands: [ListExercises.self, Show.self, CheckExercise.self, Report.self])
+        subcommands: [ListExercises.self, Show.self, CheckExercise.self, Report.self, HandoutCommand.self, Trial.self])
 }
 
 struct ListExercises: ParsableCommand {
@@ -145,6 +206,7 @@ struct ListExercises: ParsableCommand {
         for e in Catalog.exercises {
             print("\(e.number). \(e.title)  [Exercises/\(e.folder)/\(e.studentFile), \(String(format: "%.0f", e.maxScore)) points]")
         }
+        if let directory = try? exercisesDirectory(nil) { print("(exercises in \(directory))") }
     }
 }
 
@@ -169,9 +231,11 @@ struct CheckExercise: ParsableCommand {
     @OptionGroup var grading: GradingOptions
     func run() throws {
         let e = try findExercise(self.exercise)
-        let options = try grading.graderOptions(exercises: try exercisesDirectory(exercises))
+        let (options, graded) = try grading.graderOptions(exercisesDirectory: try exercisesDirectory(exercises), for: [e])
         let result = Grader.grade(e, options: options)
-        try grading.emit([result], text: Scorecard.text(result), json: Scorecard.jsonObject(result))
+        var object = Scorecard.jsonObject(result)
+        object["graded"] = graded
+        try grading.emit([result], text: "graded: \(graded)\n" + Scorecard.text(result), json: object)
         if result.score < result.maxScore { throw ExitCode(2) }
     }
 }
@@ -181,14 +245,60 @@ struct Report: ParsableCommand {
     @Option(help: "The Exercises directory.") var exercises: String?
     @OptionGroup var grading: GradingOptions
     func run() throws {
-        let options = try grading.graderOptions(exercises: try exercisesDirectory(exercises))
-        let results = Catalog.exercises.map { Grader.grade($0, options: options) }
-        let text = results.map(Scorecard.text).joined(separator: "\n\n") + "\n\n" + Scorecard.report(results)
+        let directory = try exercisesDirectory(exercises)
+        // Parameter exercises are graded by this tool, the others by the runner built from the sources.
+        let parameters = Catalog.exercises.filter { !$0.needsSwift }, code = Catalog.exercises.filter(\.needsSwift)
+        var graded: [String] = []
+        var results: [ExerciseResult] = []
+        for e in parameters {
+            let (options, what) = try grading.graderOptions(exercisesDirectory: directory, for: [e])
+            graded.append(what)
+            results.append(Grader.grade(e, options: options))
+        }
+        let (options, what) = try grading.graderOptions(exercisesDirectory: directory, for: code)
+        graded.append(what)
+        results += code.map { Grader.grade($0, options: options) }
+        results.sort { $0.exercise.number < $1.exercise.number }
+        let text = "graded: " + graded.joined(separator: "; ") + "\n"
+            + results.map(Scorecard.text).joined(separator: "\n\n") + "\n\n" + Scorecard.report(results)
         let object: [String: Any] = ["exercises": results.map(Scorecard.jsonObject),
                                      "embody_index": Scorecard.embodyIndex(results),
-                                     "secret_seeds": options.salt != nil]
+                                     "secret_seeds": options.salt != nil, "graded": graded]
         try grading.emit(results, text: text, json: object)
         if results.contains(where: { $0.score < $0.maxScore }) { throw ExitCode(2) }
+    }
+}
+
+struct HandoutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handout",
+        abstract: "Write the student version of the course to DIR: without Exercises/Reference and the grader's tests.",
+        discussion: """
+        Copies the package that holds the Exercises directory (briefs, starters, scenarios, robots, sources, docs and         build files) so that students can build and grade their code there; the reference solutions and the         grader's own tests stay out, and the copy's Package.swift builds without them. Grade submissions as         before, in the instructor's copy, with the secret salt.
+        """)
+    @Argument(help: "The directory to write (new, or empty; outside the package).") var directory: String
+    @Option(help: "The Exercises directory of the package to copy.") var exercises: String?
+    func run() throws {
+        let source = (try exercisesDirectory(exercises) as NSString).deletingLastPathComponent
+        do {
+            let summary = try Handout.write(packageRoot: source, to: directory)
+            print("wrote the student handout to \(directory): \(summary.files) files from \(summary.source), "
+                  + "without \(Handout.instructorOnly.joined(separator: " and "))")
+        } catch let refusal as GradingRefusal {
+            throw ExerciseCLIError(status: 1, description: refusal.description)
+        }
+    }
+}
+
+/// One trial of an exercise graded from a parameter file, run by the grader in a child process of this tool.
+struct Trial: ParsableCommand {
+    static let configuration = CommandConfiguration(shouldDisplay: false)
+    @Option var exercise: Int
+    @Option var seed: UInt64
+    @Option var exercises: String
+    @Option var gains: String
+    func run() throws {
+        ExerciseRunnerMain.parameterTrial(exercise: exercise, seed: seed, exercisesDirectory: exercises, gains: gains)
     }
 }
 

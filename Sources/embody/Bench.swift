@@ -47,7 +47,7 @@ struct Bench: ParsableCommand {
         if names.isEmpty {
             names = BundledScenarios.all()
             if names.isEmpty {
-                throw CLIError(.invalidInput, "no bundled scenarios found (set EMBODY_SCENARIOS to the Scenarios folder)")
+                throw CLIError(.invalidInput, BundledScenarios.notFoundMessage)
             }
         }
         // Resolve every argument first, so a typo fails before minutes of measuring.

@@ -16,7 +16,7 @@ func resolveScenarioPath(_ argument: String) throws -> String {
     guard let path = BundledScenarios.resolve(argument) else {
         let known = BundledScenarios.all().map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
         throw CLIError(.invalidInput, "no scenario file or bundled scenario named '\(argument)'"
-                       + (known.isEmpty ? "" : "; bundled: \(known.joined(separator: ", "))"))
+                       + (known.isEmpty ? " (\(BundledScenarios.notFoundMessage))" : "; bundled: \(known.joined(separator: ", "))"))
     }
     return path
 }
@@ -346,7 +346,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let files = BundledScenarios.all()
-        if files.isEmpty { throw CLIError(.invalidInput, "no bundled scenarios found (set EMBODY_SCENARIOS to the Scenarios folder)") }
+        if files.isEmpty { throw CLIError(.invalidInput, BundledScenarios.notFoundMessage) }
         for file in files {
             let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             do {

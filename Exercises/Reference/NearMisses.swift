@@ -1,0 +1,110 @@
+// Almost-right solutions for the grader's own tests (instructors only): each is a reference solution with
+// one defect a student could make. The tests check that the check meant to catch the defect loses its
+// points and that every other check keeps them. Selected with `--variant NAME` (see main.swift).
+
+import EmbodyExercises
+import Foundation
+
+// MARK: - 2. Joint PD: gains a factor 10 too small
+
+/// τ = (Kp/10)(q* − q) − Kd q̇: settles and stays under the limits, but sags by g(q)/(Kp/10).
+final class WeakJointPD: StudentController {
+    let reference: JointPD
+    init(model: RobotModelView) { reference = JointPD(model: model) }
+    func torques(_ s: JointState) -> [Double] {
+        (0..<s.dof).map { i -> Double in
+            let kp: Double = reference.kp[i] / 10
+            return kp * (s.qDesired[i] - s.q[i]) - reference.kd[i] * s.qd[i]
+        }
+    }
+}
+
+// MARK: - 3. Gravity compensation: half of g(q)
+
+/// τ = Kp (q* − q) − Kd q̇ + ½ g(q): a missing factor of 2 on the gravity term; the other half sags.
+final class HalfGravityCompensation: StudentController {
+    let reference: GravityCompensation
+    let model: RobotModelView
+    init(model: RobotModelView) { self.model = model; reference = GravityCompensation(model: model) }
+    func torques(_ s: JointState) -> [Double] {
+        zip(reference.torques(s), model.gravity(s.q)).map { $0 - 0.5 * $1 }
+    }
+}
+
+// MARK: - 4. Quintic without the chain rule; computed torque without h(q, q̇)
+
+/// The quintic with q̇ = d·ds/dτ and q̈ = d·d²s/dτ² (the 1/T and 1/T² of the chain rule forgotten).
+enum UnscaledQuintic: StudentTrajectory {
+    static func sample(start: [Double], goal: [Double], duration: Double, t: Double)
+        -> (q: [Double], qd: [Double], qdd: [Double]) {
+        let right = Quintic.sample(start: start, goal: goal, duration: duration, t: t)
+        return (right.q, right.qd.map { $0 * duration }, right.qdd.map { $0 * duration * duration })
+    }
+}
+
+// MARK: - 5. DLS IK with the error's sign flipped
+
+/// The reference iteration with e = p(q) − p* (a sign error): it walks away from the target, clamped to the limits.
+enum SignFlippedIK: StudentIKSolver {
+    static func solve(target: [Double], initial: [Double], model: RobotModelView) -> [Double] {
+        var q = initial
+        let lambda = 0.05
+        for _ in 0..<500 {
+            let p = model.endEffectorPosition(q)
+            let e = (0..<3).map { p[$0] - target[$0] }
+            let j = model.positionJacobian(q)
+            let jt = Mat.transpose(j)
+            guard let inv = Mat.inverse(Mat.add(Mat.mul(j, jt), Mat.identity(3), scale: lambda * lambda)) else { break }
+            let dq = Mat.mul(jt, Mat.mul(inv, e))
+            for i in 0..<q.count { q[i] = min(max(q[i] + dq[i], model.lowerLimits[i]), model.upperLimits[i]) }
+        }
+        return q
+    }
+}
+
+// MARK: - 6. LQR with no weight on the cart's position
+
+/// The reference LQR with Q = diag(0, 100, 1, 1): the pole balances, the cart is not brought home.
+final class UnweightedCartLQR: StudentController {
+    let reference: CartPoleLQR
+    init(model: RobotModelView) {
+        reference = CartPoleLQR(model: model)
+        let (a, b) = reference.linearize()
+        reference.gains = CartPoleLQR.lqr(a: a, b: b, q: [0, 100, 1, 1], r: 0.1, dt: 0.002)
+    }
+    func torques(_ s: JointState) -> [Double] { reference.torques(s) }
+}
+
+/// τ = M(q)(q̈* + Kp e + Kd ė): the bias h(q, q̇) left out, so only the feedback holds the arm up against gravity.
+final class BiaslessComputedTorque: StudentController {
+    let model: RobotModelView
+    let kp = 400.0, kd = 40.0
+    init(model: RobotModelView) { self.model = model }
+    func torques(_ s: JointState) -> [Double] {
+        let a = (0..<s.dof).map { i in s.qddDesired[i] + kp * (s.qDesired[i] - s.q[i]) + kd * (s.qdDesired[i] - s.qd[i]) }
+        return Mat.mul(model.massMatrix(s.q), a)
+    }
+}
+
+// MARK: - 7. Complementary filter five times too slow
+
+/// The reference filter with a crossover time constant of 1 s instead of 0.2 s (a factor 5 off): the gyro
+/// bias is trusted for too long, so the error stays near a degree throughout without ever spiking.
+final class SlowFilter: StudentTiltEstimator {
+    let reference = ComplementaryFilter(timeConstant: 1.0)
+    init() {}
+    func update(gyro: [Double], accel: [Double], dt: Double) -> (roll: Double, pitch: Double) {
+        reference.update(gyro: gyro, accel: accel, dt: dt)
+    }
+}
+
+// MARK: - 8. Balance with the sole in the wrong frame
+
+/// The reference balance controller with the centre of pressure confined to ±6 cm about the ankle, as if the
+/// sole were centred on it (it runs from 7 cm behind to 15 cm in front): the shoves from behind need the toes,
+/// so the robot falls at the larger ones. Its torques stay within the limits.
+final class CentredSoleBalance: StudentController {
+    let reference: BalanceController
+    init(model: RobotModelView) { reference = BalanceController(model: model); reference.toe = 0.06 }
+    func torques(_ s: JointState) -> [Double] { reference.torques(s) }
+}
