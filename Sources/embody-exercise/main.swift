@@ -55,7 +55,7 @@ struct GradingOptions: ParsableArguments {
         }
         if let e = selected.first, selected.count == 1, !e.needsSwift {
             // The file of numbers is read by a child process of this tool; `--variant` names another file in Reference/.
-            let file = variant.map { "Reference/\($0)" }
+            let file = variant.flatMap { $0.hasSuffix(".yaml") ? "Reference/\($0)" : nil }
                 ?? (reference ? "Reference/\(e.folder)-\(e.studentFile)" : "\(e.folder)/\(e.studentFile)")
             let tool = ResourceFolder.runningExecutable()?.path ?? CommandLine.arguments[0]
             var options = GraderOptions(runner: tool, exercisesDirectory: exercisesDirectory, salt: salt, variant: nil)

@@ -12,13 +12,13 @@ import Glibc
 
 struct Exercise: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Control exercises with an autograder: list, show N, check N [--json] [--gradescope FILE], report.",
+        abstract: "Control exercises with an autograder: list, show N, check N [--json] [--gradescope FILE], report, handout DIR.",
         discussion: """
         Forwards to the embody-exercise tool built next to embody. See `embody exercise --help` and docs/teaching.md.
         Exit codes: 0 full marks, 1 invalid input or code that does not compile, 2 below full marks, 3 internal error.
         """)
 
-    @Argument(parsing: .captureForPassthrough, help: "list | show N | check N [options] | report [options]")
+    @Argument(parsing: .captureForPassthrough, help: "list | show N | check N [options] | report [options] | handout DIR")
     var arguments: [String] = []
 
     func run() throws {
