@@ -26,3 +26,6 @@ if [ "${EMBODY_SKIP_PYTHON:-0}" != 1 ] && ! python3 -c "import pybullet" >/dev/n
   echo "setup: installing pybullet 3.2.7 from PyPI (used by the parity tests)" >&2
   python3 -m pip install --quiet --disable-pip-version-check pybullet==3.2.7
 fi
+
+# The MJCF test corpus (MuJoCo, Gymnasium, dm_control suite models): scripts/mjcf-corpus.sh.
+bash "$(dirname "$0")/mjcf-corpus.sh"

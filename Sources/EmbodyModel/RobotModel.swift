@@ -107,6 +107,16 @@ public struct Geometry: Equatable, Sendable {
     }
 }
 
+/// What a link stands for in the source model.
+public enum LinkRole: String, Equatable, Sendable {
+    /// A rigid body of the source model: a URDF link, an MJCF body, or MJCF's world body.
+    case body
+    /// A massless frame between two joints of one MJCF body (a body with several joints, or a ball joint).
+    case jointFrame
+    /// A named frame fixed to a body (an MJCF site): a massless link without geometry.
+    case site
+}
+
 /// A rigid body of the robot.
 public struct Link: Equatable, Sendable {
     /// The unique link name.
@@ -119,12 +129,14 @@ public struct Link: Equatable, Sendable {
     public var visuals: [Geometry]
     /// Where the link is declared.
     public var location: SourceLocation
+    /// What the link stands for (a body unless an MJCF loader added it as a joint frame or a site).
+    public var role: LinkRole
 
     /// Creates a link.
     public init(name: String, inertial: Inertial = .massless, collisions: [Geometry] = [],
-                visuals: [Geometry] = [], location: SourceLocation) {
+                visuals: [Geometry] = [], location: SourceLocation, role: LinkRole = .body) {
         self.name = name; self.inertial = inertial; self.collisions = collisions
-        self.visuals = visuals; self.location = location
+        self.visuals = visuals; self.location = location; self.role = role
     }
 }
 
@@ -189,14 +201,34 @@ public struct Joint: Equatable, Sendable {
     public var friction: Double
     /// Where the joint is declared.
     public var location: SourceLocation
+    /// Rotor inertia reflected through the joint (MJCF `armature`), kg·m² or kg; recorded, not simulated
+    /// (Bullet's multibody has no armature term).
+    public var armature: Double
 
     /// Creates a joint.
     public init(name: String, type: JointType, parent: Int, child: Int, origin: Transform = .identity,
                 axis: Vector3 = Vector3(1, 0, 0), limit: JointLimit? = nil, damping: Double = 0,
-                friction: Double = 0, location: SourceLocation) {
+                friction: Double = 0, location: SourceLocation, armature: Double = 0) {
         self.name = name; self.type = type; self.parent = parent; self.child = child
         self.origin = origin; self.axis = axis; self.limit = limit
-        self.damping = damping; self.friction = friction; self.location = location
+        self.damping = damping; self.friction = friction; self.location = location; self.armature = armature
+    }
+}
+
+/// Simulation settings a model file suggests (MJCF's `<option>`), used where a scenario does not set its own.
+public struct PhysicsDefaults: Equatable, Sendable {
+    /// The integration step in s.
+    public var timestep: Double
+    /// The gravity vector in m/s², world frame.
+    public var gravity: Vector3
+    /// Substeps per time step that keep the model's joint damping stable, which Embody applies explicitly
+    /// (−d·q̇ each substep, stable while h·d/I < 2): the smallest n with (timestep/n)·d/I ≤ 1 for every
+    /// joint, I the joint's own body's inertia about its axis plus armature.
+    public var substeps: Int
+
+    /// Creates defaults; `timestep` in s, `gravity` in m/s².
+    public init(timestep: Double, gravity: Vector3, substeps: Int = 1) {
+        self.timestep = timestep; self.gravity = gravity; self.substeps = substeps
     }
 }
 
@@ -214,12 +246,14 @@ public struct RobotModel: Equatable, Sendable {
     public var sourcePath: String
     /// Elements that were ignored or adjusted while loading.
     public var warnings: [ModelWarning]
+    /// The time step and gravity the model file suggests (MJCF `<option>`); nil for URDF.
+    public var physicsDefaults: PhysicsDefaults?
 
     /// Creates a model; `joints` must be in topological order.
     public init(name: String, links: [Link], joints: [Joint], root: Int, sourcePath: String,
-                warnings: [ModelWarning] = []) {
+                warnings: [ModelWarning] = [], physicsDefaults: PhysicsDefaults? = nil) {
         self.name = name; self.links = links; self.joints = joints; self.root = root
-        self.sourcePath = sourcePath; self.warnings = warnings
+        self.sourcePath = sourcePath; self.warnings = warnings; self.physicsDefaults = physicsDefaults
     }
 
     /// The joints that add a coordinate to q, in q order.

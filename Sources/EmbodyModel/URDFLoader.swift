@@ -37,6 +37,8 @@ public enum URDFLoader {
     /// Parses URDF text said to come from `path`, which names the file in messages and anchors relative mesh paths.
     public static func parse(xml: String, path: String) throws(ModelError) -> RobotModel {
         let root = try XMLTree.parse(xml, path: path)
+        // A MuJoCo model given where a URDF is expected (robot.urdf, `embody inspect`) loads as MJCF.
+        if root.name == "mujoco" { return try MJCFLoader.interpret(root, path: path) }
         var interpreter = URDFInterpreter(path: path)
         return try interpreter.robot(from: root)
     }

@@ -236,6 +236,8 @@ struct RobotPlan {
             baseOffset = j.origin
         } else {
             baseOffset = .identity
+            // A massless root that stays the base (an MJCF world body with hinge or slide joints) cannot float.
+            urdfFixed = rootLink.inertial.mass == 0
         }
         if model.joints.contains(where: { $0.type == .floating }) && skippedJoint.map({ model.joints[$0].type != .floating }) ?? true {
             throw PhysicsError("\(model.sourcePath): a floating joint is only supported from a massless root link to the base")
@@ -265,6 +267,15 @@ struct RobotPlan {
             d.inertial_pose = link.inertial.origin.tuple
             let inr = link.inertial
             d.inertia = (inr.ixx, inr.iyy, inr.izz, inr.ixy, inr.ixz, inr.iyz)
+            if let j = joints[i], j.armature > 0, j.type == .revolute || j.type == .continuous {
+                // Armature (rotor inertia, MJCF) as a rotor spinning with the child about the joint axis:
+                // armature·a·aᵀ added to the link's inertia, a in the inertial frame. MuJoCo's armature weighs
+                // the joint rate q̇ alone; this weighs the child's whole angular velocity along a (docs/mjcf.md).
+                let a = link.inertial.origin.rotation.inverseRotate(j.axis)
+                let m = j.armature
+                d.inertia.0 += m * a.x * a.x; d.inertia.1 += m * a.y * a.y; d.inertia.2 += m * a.z * a.z
+                d.inertia.3 += m * a.x * a.y; d.inertia.4 += m * a.x * a.z; d.inertia.5 += m * a.y * a.z
+            }
             if let j = joints[i] {
                 d.joint_pose = j.origin.tuple
                 d.axis = (j.axis.x, j.axis.y, j.axis.z)
@@ -273,7 +284,7 @@ struct RobotPlan {
                 case .prismatic: d.joint_type = EMB_JOINT_PRISMATIC
                 case .fixed, .floating: d.joint_type = EMB_JOINT_FIXED
                 }
-                if j.type != .continuous, let l = j.limit, j.type.dof == 1 {
+                if j.type != .continuous, let l = j.limit, j.type.dof == 1, l.lower.isFinite, l.upper.isFinite {
                     d.has_position_limits = 1
                     d.lower = l.lower
                     d.upper = l.upper
