@@ -14,10 +14,12 @@ cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
 prefix=${1:?usage: scripts/install.sh PREFIX}
 
-# The C ABI (a dynamic library product and its header): list them here when they exist. Each library is
-# installed into lib/ and each header into include/; a name that is not built yet is skipped with a note.
-c_libraries=(libEmbodyC.so)
-c_headers=(include/embody.h)
+# The C ABI (issue 17: a dynamic library product and its header) goes here once the package builds it: add
+# the library's file name as SwiftPM writes it into the bin path (e.g. libEmbodyC.so) and the header's path in
+# the repository (e.g. include/embody.h). Libraries are installed into lib/, headers into include/; a listed
+# library that is not built is an error, so that an install never silently lacks it.
+c_libraries=()
+c_headers=()
 
 bin=$(swift build -c release --show-bin-path)
 for tool in embody embody-exercise; do
@@ -33,12 +35,13 @@ cp -R Scenarios "$share/Scenarios"
 cp -R Exercises "$share/Exercises"
 rm -rf "$share/Exercises/Reference"      # the instructor's solutions stay in the checkout
 
-for lib in "${c_libraries[@]}"; do
-  if [ -f "$bin/$lib" ]; then mkdir -p "$prefix/lib" && install -m 755 "$bin/$lib" "$prefix/lib/"
-  else echo "install: no $lib built (the C ABI is not part of this build); skipped" >&2; fi
+for lib in ${c_libraries[@]+"${c_libraries[@]}"}; do
+  [ -f "$bin/$lib" ] || { echo "install: $bin/$lib is not built (build its product before installing)" >&2; exit 1; }
+  mkdir -p "$prefix/lib" && install -m 755 "$bin/$lib" "$prefix/lib/"
 done
-for header in "${c_headers[@]}"; do
-  if [ -f "$header" ]; then mkdir -p "$prefix/include" && install -m 644 "$header" "$prefix/include/"; fi
+for header in ${c_headers[@]+"${c_headers[@]}"}; do
+  [ -f "$header" ] || { echo "install: the header $header does not exist" >&2; exit 1; }
+  mkdir -p "$prefix/include" && install -m 644 "$header" "$prefix/include/"
 done
 
 mkdir -p "$prefix/share/bash-completion/completions" "$prefix/share/zsh/site-functions" \

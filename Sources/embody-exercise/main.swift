@@ -49,6 +49,10 @@ struct GradingOptions: ParsableArguments {
         guard timeScale.isFinite, timeScale >= 0.01, timeScale <= 100 else {
             throw ExerciseCLIError(status: 1, description: "--time-scale must be between 0.01 and 100, got \(timeScale)")
         }
+        if reference && !FileManager.default.fileExists(atPath: (exercisesDirectory as NSString).appendingPathComponent("Reference")) {
+            throw ExerciseCLIError(status: 1, description: "--reference: \(exercisesDirectory) has no Reference folder "
+                                   + "(a student handout leaves the reference solutions out)")
+        }
         let salt = SeedPlan.salt(file: saltFile)
         if let saltFile, salt == nil {
             throw ExerciseCLIError(status: 1, description: "cannot read a salt from \(saltFile) (missing or empty)")

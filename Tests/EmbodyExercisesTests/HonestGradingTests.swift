@@ -192,3 +192,69 @@ struct HonestGradingTests {
         _ = try RunnerCheck.verify(runner: copy.path, exercisesDirectory: exercisesDirectory, reference: false, justBuilt: true)
     }
 }
+
+// MARK: - Build failures of a real (tiny) package
+
+/// Runs a program in a directory; returns its exit status.
+@discardableResult
+func run(_ program: String, _ arguments: [String], in directory: URL) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+@Suite("Build failures say what they are")
+struct BuildFailureTests {
+    /// A package with a runner target of the real name whose sources are Exercises/Runner/main.swift and a
+    /// student file: small enough to build in seconds.
+    func tinyPackage(at root: URL, studentCode: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: root.appendingPathComponent("Exercises/Runner"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: root.appendingPathComponent("Exercises/02-joint-pd"), withIntermediateDirectories: true)
+        try """
+            // swift-tools-version:6.1
+            import PackageDescription
+            let package = Package(name: "Tiny", targets: [
+                .executableTarget(name: "embody-exercise-runner", path: "Exercises",
+                                  sources: ["Runner/main.swift", "02-joint-pd/JointPD.swift"]),
+            ])
+            """.write(to: root.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
+        try "print(answer())\n".write(to: root.appendingPathComponent("Exercises/Runner/main.swift"), atomically: true, encoding: .utf8)
+        try studentCode.write(to: root.appendingPathComponent("Exercises/02-joint-pd/JointPD.swift"), atomically: true, encoding: .utf8)
+    }
+
+    @Test func aCompileErrorIsTheStudentsAndAStaleCacheIsNot() throws {
+        let swift = try #require(["/opt/swift/usr/bin/swift", "/usr/bin/swift"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        let parent = try temporaryDirectory("tiny")
+        defer { try? FileManager.default.removeItem(at: parent) }
+
+        // The student's own compile error: quoted with its file and line.
+        let broken = parent.appendingPathComponent("broken")
+        try tinyPackage(at: broken, studentCode: "func answer() -> Int { return kq }\n")
+        let compile = try runTool("embody-exercise", ["check", "2", "--exercises", broken.appendingPathComponent("Exercises").path])
+        #expect(compile.status == 1)
+        #expect(compile.stderr.contains("your code does not compile:"), "\(compile.stderr)")
+        #expect(compile.stderr.contains("Exercises/02-joint-pd/JointPD.swift:1:"), "\(compile.stderr)")
+        #expect(compile.stderr.contains("cannot find 'kq' in scope"), "\(compile.stderr)")
+
+        // A package built in one place and copied with its .build folder: the module cache is stale.
+        let first = parent.appendingPathComponent("first")
+        try tinyPackage(at: first, studentCode: "func answer() -> Int { 42 }\n")
+        #expect(try run(swift, ["build", "--product", "embody-exercise-runner"], in: first) == 0)
+        let copy = parent.appendingPathComponent("copy")
+        #expect(try run("/bin/cp", ["-a", first.path, copy.path], in: parent) == 0)
+        try "func answer() -> Int { 43 }\n".write(to: copy.appendingPathComponent("Exercises/02-joint-pd/JointPD.swift"),
+                                                atomically: true, encoding: .utf8)
+        let stale = try runTool("embody-exercise", ["check", "2", "--exercises", copy.appendingPathComponent("Exercises").path])
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("the build failed in the build cache, not in your code"), "\(stale.stderr)")
+        #expect(stale.stderr.contains("rm -rf \(copy.path)/.build"), "\(stale.stderr)")
+        #expect(!stale.stderr.contains("does not compile"))
+    }
+}
