@@ -48,7 +48,7 @@ enum Keys {
     static let initial = MapShape(fields: [("q", .map(jointValues))])
     static let groups = MapShape(fields: [], other: .vector)
     static let robot = MapShape(fields: [
-        ("urdf", .leaf), ("base", .map(base)), ("initial", .map(initial)), ("self_collision", .leaf),
+        ("urdf", .leaf), ("mjcf", .leaf), ("base", .map(base)), ("initial", .map(initial)), ("self_collision", .leaf),
         ("groups", .map(groups)),
     ])
 

@@ -48,29 +48,47 @@ public enum ScenarioLoader {
         // MARK: Sections
         var reader = Reader()
         var draft = reader.readScenario(root, file: path)
-        log.append(contentsOf: ScenarioErrors(reader.log.items))
-        draft.scenario.sourcePath = absolutePath(path)
-        draft.scenario.sourceText = text
-        draft.scenario.overrides = overrides
+        var readerLog = reader.log.items
 
         // MARK: Robot model
         var model: RobotModel?
         if let urdfLocation = draft.urdfLocation {
             let urdf = draft.scenario.robot.urdf
+            let key = draft.robotKey
             switch resolveURDF(urdf, scenarioPath: path) {
             case .found(let resolved):
                 draft.scenario.robot.urdfPath = resolved
                 do {
-                    model = try URDFLoader.load(path: resolved)
+                    // robot.mjcf insists on MuJoCo's format; robot.urdf also takes a <mujoco> file.
+                    model = key == "mjcf" ? try MJCFLoader.load(path: resolved) : try URDFLoader.load(path: resolved)
                 } catch {
-                    log.error(urdfLocation, "robot.urdf '\(urdf)' failed to load: \(error.description)")
+                    log.error(urdfLocation, "robot.\(key) '\(urdf)' failed to load: \(error.description)")
                 }
             case .missing(let tried):
                 draft.scenario.robot.urdfPath = tried.first ?? urdf
                 let also = tried.dropFirst().map { " (also looked for \($0))" }.joined()
-                log.error(urdfLocation, "robot.urdf: the file \(tried.first ?? urdf) does not exist\(also)")
+                log.error(urdfLocation, "robot.\(key): the file \(tried.first ?? urdf) does not exist\(also)")
             }
         }
+        // An MJCF model's <option> timestep and gravity (and the substeps its joint damping needs) stand in
+        // for physics keys the scenario leaves out; the sections are read again so rates and sensors see them.
+        if let defaults = model?.physicsDefaults {
+            let injected = physicsDefaultOverrides(defaults, document: root)
+            if !injected.isEmpty {
+                for raw in injected {
+                    if let override = Overrides.parse(raw, log: &log) { Overrides.apply(override, to: &root, log: &log) }
+                }
+                let urdfPath = draft.scenario.robot.urdfPath
+                var again = Reader()
+                draft = again.readScenario(root, file: path)
+                draft.scenario.robot.urdfPath = urdfPath
+                readerLog = again.log.items
+            }
+        }
+        log.append(contentsOf: ScenarioErrors(readerLog))
+        draft.scenario.sourcePath = absolutePath(path)
+        draft.scenario.sourceText = text
+        draft.scenario.overrides = overrides
         if let model {
             var checks = ModelChecks(model: model)
             checks.run(&draft)
@@ -83,6 +101,40 @@ public enum ScenarioLoader {
         }
         guard log.isEmpty else { throw ScenarioErrors(log.items) }
         return (draft.scenario, model)
+    }
+
+    // MARK: - Model physics defaults
+
+    /// `physics.KEY=VALUE` overrides for the keys of a model's physics defaults that the document does not
+    /// set: gravity and substeps; dt only when 1/timestep is a whole number of Hz (Embody's rule) that every
+    /// rate the document gives divides, else the scenario keeps its default step.
+    static func physicsDefaultOverrides(_ defaults: PhysicsDefaults, document: DocNode) -> [String] {
+        guard case .map(let top) = document else { return [] }
+        var physics: DocMap?
+        if let entry = top["physics"] {
+            guard case .map(let map) = entry.value else { return [] }  // already an error of its own
+            physics = map
+        }
+        var out: [String] = []
+        if physics?["dt"] == nil, let rate = PhysicsSpec.rate(forTimeStep: defaults.timestep) {
+            var ratesDivide = true
+            if let entry = top["rates"], case .map(let rates) = entry.value {
+                for item in rates.entries {
+                    guard case .scalar(let scalar) = item.value, let hz = Int(scalar.text), hz > 0, rate % hz == 0 else {
+                        ratesDivide = false; continue
+                    }
+                }
+            }
+            if ratesDivide { out.append("physics.dt=\(defaults.timestep)") }
+        }
+        if physics?["gravity"] == nil {
+            let g = defaults.gravity
+            out.append("physics.gravity=[\(g.x), \(g.y), \(g.z)]")
+        }
+        if physics?["substeps"] == nil, defaults.substeps > 1 {
+            out.append("physics.substeps=\(defaults.substeps)")
+        }
+        return out
     }
 
     // MARK: - Paths

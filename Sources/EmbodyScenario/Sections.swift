@@ -17,8 +17,10 @@ struct GroupDraft {
 /// What the readers found: a scenario with defaults filled in, and what the model checks need.
 struct Draft {
     var scenario: Scenario
-    /// Where robot.urdf's value is written, when it is.
+    /// Where robot.urdf's (or robot.mjcf's) value is written, when it is.
     var urdfLocation: SourceLocation?
+    /// Which key names the robot model: "urdf" or "mjcf" (a MuJoCo model).
+    var robotKey = "urdf"
     /// Groups defined in the file, before the built-in ones are merged under them.
     var explicitGroups: [GroupDraft] = []
     /// Where each disturbance's link name is written, parallel to `scenario.disturbances`.
@@ -59,6 +61,7 @@ extension Reader {
         let robot = readRobot(require(top, "robot", example: "robot: { urdf: robots/arm7.urdf }"), anchor: top.anchor)
         scenario.robot = robot.spec
         draft.urdfLocation = robot.urdfLocation
+        draft.robotKey = robot.key
         draft.explicitGroups = robot.groups
         scenario.world = readWorld(top.field("world"))
         scenario.rates = readRates(top.field("rates"), physicsRate: scenario.physics.physicsRate)
@@ -140,13 +143,19 @@ extension Reader {
     // MARK: - Robot
 
     mutating func readRobot(_ field: Field?, anchor: SourceLocation)
-        -> (spec: RobotSpec, urdfLocation: SourceLocation?, groups: [GroupDraft]) {
+        -> (spec: RobotSpec, urdfLocation: SourceLocation?, key: String, groups: [GroupDraft]) {
         var spec = RobotSpec(urdf: "", urdfPath: "")
         guard let field, let view = map(field, shape: Keys.robot, example: "{ urdf: robots/arm7.urdf }") else {
-            return (spec, nil, [])
+            return (spec, nil, "urdf", [])
         }
         var urdfLocation: SourceLocation?
-        if let urdfField = require(view, "urdf", example: "urdf: robots/arm7.urdf"), let urdf = string(urdfField) {
+        // The model is a URDF (robot.urdf) or a MuJoCo MJCF file (robot.mjcf), exactly one of them.
+        let key = view.field("mjcf") != nil && view.field("urdf") == nil ? "mjcf" : "urdf"
+        if key == "urdf", let mjcfField = view.field("mjcf") {
+            log.error(mjcfField.location, "robot.mjcf and robot.urdf are both given; name the robot model with one of them")
+        }
+        if let urdfField = require(view, key, example: "urdf: robots/arm7.urdf (or mjcf: robots/walker.xml)"),
+           let urdf = string(urdfField) {
             spec.urdf = urdf
             urdfLocation = urdfField.location
         }
@@ -179,7 +188,7 @@ extension Reader {
                 groups.append(GroupDraft(name: entry.key, nameLocation: entry.keyLocation, members: members))
             }
         }
-        return (spec, urdfLocation, groups)
+        return (spec, urdfLocation, key, groups)
     }
 
     // MARK: - World
