@@ -154,7 +154,7 @@ extension Reader {
         if key == "urdf", let mjcfField = view.field("mjcf") {
             log.error(mjcfField.location, "robot.mjcf and robot.urdf are both given; name the robot model with one of them")
         }
-        if let urdfField = require(view, key, example: "urdf: robots/arm7.urdf (or mjcf: robots/walker.xml)"),
+        if let urdfField = require(view, key, example: "urdf: robots/arm7.urdf"),
            let urdf = string(urdfField) {
             spec.urdf = urdf
             urdfLocation = urdfField.location
