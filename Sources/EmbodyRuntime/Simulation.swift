@@ -158,7 +158,7 @@ public final class Simulation {
             var bodies: [RigidBody] = []
             for o in scenario.world.objects {
                 // A random placement draws from the object's own stream of the scenario seed.
-                var random = RandomStream(seed: RandomStreams.seed(scenario: scenario.seed, consumer: "object.\(o.name)"))
+                var random = RandomStream(seed: RandomStreams.seed(scenario: scenario.seed, consumer: RandomConsumer.object(o.name)))
                 let dx = o.randomXY[0] > 0 ? random.uniform(-o.randomXY[0], o.randomXY[0]) : 0
                 let dy = o.randomXY[1] > 0 ? random.uniform(-o.randomXY[1], o.randomXY[1]) : 0
                 var d = BodyDescription(shape: o.shape.shape, mass: o.mass,
@@ -180,7 +180,7 @@ public final class Simulation {
         robot.setQ(initialQ)
 
         effortLimits = robot.effortLimits
-        if makeController != nil || ControllerFactory.needsDynamics(scenario.controller.type) {
+        if makeController != nil || scenario.controller.kind.needsDynamics {
             do { dynamics = try robot.makeDynamics() } catch {
                 throw RuntimeError("\(scenario.sourcePath): cannot build the dynamics terms: \(error.message)", invalidInput: false)
             }
@@ -193,24 +193,12 @@ public final class Simulation {
             controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups,
                                                     linkNames: robot.linkNames, effortLimits: effortLimits, dynamics: dynamics)
         }
-        switch scenario.task.type {
-        case "move_to":
-            motion = try planMoveTo(scenario.task, scenario: scenario, model: model, world: world, robot: robot,
-                                    initialQ: initialQ)
-            reach = nil
-        case "reach_object":
-            let plan = try planReach(scenario.task, scenario: scenario, world: world, robot: robot, objects: objects,
-                                     dynamics: dynamics, initialQ: initialQ, dt: dt)
-            motion = plan.motion
-            reach = plan
-        default:
-            motion = nil
-            reach = nil
-        }
-        let online = try makeOnlinePlanner(scenario.task, scenario: scenario, robot: robot, initialQ: initialQ, dt: dt,
-                                           reach: reach)
-        task = try TaskPlan(scenario.task, model: model, linkNames: robot.linkNames, initialQ: initialQ, dt: dt,
-                            planned: motion?.trajectory, online: online)
+        let setup = try TaskFactory.make(TaskContext(scenario: scenario, location: scenario.task.location, model: model,
+                                                     world: world, robot: robot, objects: objects, dynamics: dynamics,
+                                                     initialQ: initialQ, dt: dt))
+        motion = setup.motion
+        reach = setup.reach
+        task = TaskPlan(kind: setup.reference, dt: dt, initialQ: initialQ)
         eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, dt: physics.dt) }
         let ticks = durationTicks
         stepRecorder = task.holdTarget.flatMap {

@@ -69,6 +69,8 @@ enum Keys {
     static let gainValues = MapShape(fields: [("kp", .leaf), ("kd", .leaf), ("ki", .leaf)])
     static let gains = MapShape(fields: gainValues.fields, other: .map(gainValues))
     static let parameters = MapShape(fields: [], other: .leaf)
+    /// Any keys: a mapping whose keys its reader checks itself (a sensor's or a task's, against its kind).
+    static let anyKeys = MapShape(fields: [], other: .leaf)
     static let controller = MapShape(fields: [
         ("type", .leaf), ("gains", .map(gains)), ("torque_limit_scale", .leaf), ("parameters", .map(parameters)),
         ("ee_link", .leaf),
@@ -80,12 +82,9 @@ enum Keys {
     static let camera = MapShape(fields: [("position", .vector), ("target", .vector), ("width", .leaf), ("height", .leaf),
                                           ("fov", .leaf), ("sensor", .leaf)])
     static let tolerance = MapShape(fields: [("position", .leaf), ("orientation", .leaf)])
-    static let task = MapShape(fields: [
-        ("type", .leaf), ("q", .map(jointValues)), ("waypoints", .list(.map(waypoint))),
-        ("amplitude", .map(jointValues)), ("frequency", .leaf), ("link", .leaf), ("targets", .list(.map(eeTarget))),
-        ("tolerance", .map(tolerance)), ("goal", .map(jointValues)), ("planner", .map(planner)),
-        ("object", .leaf), ("camera", .map(camera)), ("above", .leaf), ("solver", .leaf), ("replan", .leaf),
-    ])
+    /// A task's keys: `type`, then every task kind's own (each once), for override paths; the reader then
+    /// checks a task's keys against its own kind.
+    static let task = MapShape(fields: [("type", KeyShape.leaf)] + union(TaskKind.Name.allCases.map(\.shape)))
 
     static let disturbance = MapShape(fields: [("at", .leaf), ("duration", .leaf), ("link", .leaf), ("force", .vector)])
     static let termination = MapShape(fields: [("base_height_below", .leaf)])
@@ -93,15 +92,10 @@ enum Keys {
 
     static let sensorMount = MapShape(fields: [("xyz", .vector), ("rpy", .vector), ("eye", .vector), ("target", .vector),
                                                ("up", .vector)])
-    static let sensor = MapShape(fields: [
-        ("name", .leaf), ("type", .leaf), ("link", .leaf), ("rate", .leaf), ("latency", .leaf), ("noise", .leaf),
-        ("resolution", .leaf), ("gyro_noise", .leaf), ("accel_bias", .vector), ("gyro_bias", .vector),
-        ("joint", .leaf), ("force_noise", .leaf), ("torque_noise", .leaf), ("force_bias", .vector), ("torque_bias", .vector),
-        ("cop_noise", .leaf), ("threshold", .leaf), ("mount", .map(sensorMount)), ("width", .leaf), ("height", .leaf),
-        ("fov", .leaf), ("fx", .leaf), ("fy", .leaf), ("cx", .leaf), ("cy", .leaf), ("near", .leaf), ("far", .leaf),
-        ("noise_quadratic", .leaf), ("ignore_robot", .leaf), ("channels", .leaf), ("samples", .leaf),
-        ("vertical", .vector), ("horizontal_fov", .leaf), ("horizontal_start", .leaf), ("range", .vector),
-    ])
+    /// A sensor's keys: the common ones, then every sensor kind's own (each once), for override paths; the
+    /// reader then checks a sensor's keys against its own kind.
+    static let sensor = MapShape(fields: Reader.commonSensorKeys.map { ($0, KeyShape.leaf) }
+                                 + union(SensorKind.Name.allCases.map(\.shape)))
     static let estimation = MapShape(fields: [("use_ground_truth", .leaf), ("velocity_filter_hz", .leaf)])
 
     static let top = MapShape(fields: [
@@ -111,4 +105,17 @@ enum Keys {
         ("termination", .map(termination)), ("success", .list(.map(criterion))),
         ("sensors", .list(.map(sensor))), ("estimation", .map(estimation)),
     ])
+
+    /// The fields of several shapes, each key once, in first-seen order.
+    static func union(_ shapes: [MapShape]) -> [(key: String, shape: KeyShape)] {
+        var seen: Set<String> = []
+        var fields: [(key: String, shape: KeyShape)] = []
+        for shape in shapes {
+            for field in shape.fields where !seen.contains(field.key) {
+                seen.insert(field.key)
+                fields.append(field)
+            }
+        }
+        return fields
+    }
 }

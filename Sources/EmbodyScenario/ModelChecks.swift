@@ -19,22 +19,27 @@ struct ModelChecks {
         scenario.robot.groups = groups(draft.explicitGroups)
 
         checkPositions(scenario.robot.initialQ, path: "robot.initial.q")
-        if scenario.task.type == "hold" { checkPositions(scenario.task.q, path: "task.q") }
-        if scenario.task.type == "move_to" { checkPositions(scenario.task.goal, path: "task.goal") }
-        for (i, waypoint) in scenario.task.waypoints.enumerated() {
-            checkPositions(waypoint.q, path: "task.waypoints[\(i)].q")
-        }
-        if scenario.task.type == "joint_sine" {
-            for value in scenario.task.amplitude where model.coordinateIndex(ofJoint: value.name) == nil {
+        switch scenario.task.kind {
+        case .hold(let p):
+            checkPositions(p.q, path: "task.q")
+        case .jointWaypoints(let p), .jointTrajectory(let p):
+            for (i, waypoint) in p.waypoints.enumerated() { checkPositions(waypoint.q, path: "task.waypoints[\(i)].q") }
+        case .jointSine(let p):
+            for value in p.amplitude where model.coordinateIndex(ofJoint: value.name) == nil {
                 log.error(value.location, "task.amplitude: " + unknownJoint(value.name))
             }
+        case .eeTargets(let p):
+            checkLink(p.link.isEmpty ? nil : p.link, path: "task.link", at: p.linkLocation)
+        case .moveTo(let p):
+            checkPositions(p.goal, path: "task.goal")
+        case .reachObject(let p):
+            checkLink(p.link.isEmpty ? nil : p.link, path: "task.link", at: p.linkLocation)
         }
-        checkLink(scenario.task.link, path: "task.link", at: scenario.task.location)
         for (i, sensor) in scenario.sensors.enumerated() {
-            checkLink(sensor.link, path: "sensors[\(i)].link", at: sensor.linkLocation ?? sensor.location)
-            if let joint = sensor.joint, !model.joints.contains(where: { $0.name == joint }) {
-                log.error(sensor.jointLocation ?? sensor.location, "sensors[\(i)].joint: the robot '\(model.name)' has no joint '\(joint)'"
-                          + Suggest.hint(for: joint, in: model.joints.map(\.name), what: "joints"))
+            if let link = sensor.kind.link { checkLink(link.name, path: "sensors[\(i)].link", at: link.location) }
+            if case .forceTorque(let p) = sensor.kind, !p.joint.isEmpty, !model.joints.contains(where: { $0.name == p.joint }) {
+                log.error(p.jointLocation, "sensors[\(i)].joint: the robot '\(model.name)' has no joint '\(p.joint)'"
+                          + Suggest.hint(for: p.joint, in: model.joints.map(\.name), what: "joints"))
             }
         }
         checkLink(scenario.controller.eeLink, path: "controller.ee_link", at: scenario.controller.location)
@@ -43,6 +48,16 @@ struct ModelChecks {
             let location = i < draft.disturbanceLinkLocations.count ? draft.disturbanceLinkLocations[i] : disturbance.location
             log.error(location, "disturbances[\(i)].link: the robot '\(model.name)' has no link '\(disturbance.link)'"
                       + Suggest.hint(for: disturbance.link, in: links, what: "links"))
+        }
+        if case .hold = scenario.task.kind {
+            // Step metrics need a step: some joint's hold target must differ from its initial position.
+            let initial = scenario.robot.initialPositions(jointNames: model.jointNames)
+            let target = scenario.task.targets(at: 0, jointNames: model.jointNames, initialQ: initial)
+            if !zip(initial, target).contains(where: { abs($0 - $1) > 1e-9 }) {
+                for (i, criterion) in scenario.success.enumerated() where TaskMetrics.step.contains(criterion.metric) {
+                    log.error(criterion.location, "success[\(i)].metric \(criterion.metric) measures a step, but task.q holds every joint at its initial position, so there is no step to measure; give task.q a target that differs from robot.initial.q")
+                }
+            }
         }
         checkController(scenario.controller, hasController: draft.hasController, gainsHadProblems: draft.gainsHadProblems,
                         groups: scenario.robot.groups, at: draft.rootLocation)

@@ -225,31 +225,35 @@ public struct JointGains: Equatable, Sendable {
     }
 }
 
-/// The joint controller: its type, gains and extra parameters.
+/// The joint controller: its kind (type and parameters), gains and torque limits.
 public struct ControllerSpec: Equatable, Sendable {
-    /// The controller type, one of `ScenarioSchema.controllerTypes` (default "pd").
-    public var type: String
+    /// The controller kind with its parameters (default `pd`).
+    public var kind: ControllerKind
     /// Gain entries in file order; see `resolveGains(jointNames:groups:)` for how they combine.
     public var gains: [GainEntry]
     /// A factor applied to every URDF effort limit, dimensionless (default 1.0).
     public var torqueLimitScale: Double
-    /// Extra numeric parameters from `controller.parameters`, for later controller types (units per parameter).
-    public var parameters: [String: Double]
     /// Where the controller section is (the `controller` key).
     public var location: SourceLocation
     /// Where the gains are (the `gains` key, or the controller section when there are none).
     public var gainsLocation: SourceLocation
-    /// For "osc": the end-effector link's name.
-    public var eeLink: String?
 
     /// Creates a controller description; `torqueLimitScale` is dimensionless.
-    public init(type: String = "pd", gains: [GainEntry] = [], torqueLimitScale: Double = 1.0,
-                parameters: [String: Double] = [:],
+    public init(kind: ControllerKind = .pd(PIDParameters()), gains: [GainEntry] = [], torqueLimitScale: Double = 1.0,
                 location: SourceLocation = SourceLocation(file: "", line: 0),
                 gainsLocation: SourceLocation? = nil) {
-        self.type = type; self.gains = gains; self.torqueLimitScale = torqueLimitScale
-        self.parameters = parameters; self.location = location
+        self.kind = kind; self.gains = gains; self.torqueLimitScale = torqueLimitScale
+        self.location = location
         self.gainsLocation = gainsLocation ?? location
+    }
+
+    /// The controller type as written, such as "pd".
+    public var type: String { kind.name.rawValue }
+
+    /// For "osc": the end-effector link's name.
+    public var eeLink: String? {
+        if case .osc(let p) = kind { return p.eeLink }
+        return nil
     }
 }
 
@@ -287,64 +291,26 @@ public struct EndEffectorTarget: Equatable, Sendable {
     }
 }
 
-/// What the robot is asked to do.
+/// What the robot is asked to do: the task's kind with its own parameters.
 public struct TaskSpec: Equatable, Sendable {
-    /// The task type, one of `ScenarioSchema.taskTypes` (default "hold").
-    public var type: String
-    /// For "hold": targets by joint name in rad or m; joints not named hold their initial q.
-    public var q: [NamedValue]
-    /// For "joint_waypoints": targets that switch at strictly increasing times (s); the first may be at 0.
-    /// For "joint_trajectory": points a C²-continuous cubic spline passes through at those times.
-    public var waypoints: [Waypoint]
-    /// For "joint_sine": amplitudes by joint name in rad or m, about each joint's initial q.
-    public var amplitude: [NamedValue] = []
-    /// For "joint_sine": the frequency in Hz.
-    public var frequency: Double = 1
-    /// For "ee_targets": the end-effector link whose pose is controlled.
-    public var link: String?
-    /// For "ee_targets": the poses to reach, each held for its `hold` time, in order.
-    public var targets: [EndEffectorTarget] = []
-    /// For "move_to": the goal configuration by joint name (rad or m); unnamed joints keep their initial q.
-    public var goal: [NamedValue] = []
-    /// For "reach_object": the object to reach (its true pose is used only to score the run).
-    public var object: String?
-    /// For "reach_object": the depth camera's eye position in m, world frame.
-    public var cameraPosition: [Double] = [0.2, -0.6, 1.3]
-    /// For "reach_object": the point in m the camera looks at, world frame.
-    public var cameraTarget: [Double] = [0.55, 0, 0.4]
-    /// For "reach_object": the image size in pixels and horizontal field of view in rad.
-    public var cameraWidth = 160, cameraHeight = 120, cameraFieldOfView = 1.0
-    /// For "reach_object": the declared depth_camera sensor to localize with (`task.camera: <name>`) instead of
-    /// the task's own camera fields, or nil to use those.
-    public var cameraSensor: String?
-    /// For "reach_object": where `task.camera` names the sensor, for errors.
-    public var cameraSensorLocation: SourceLocation?
-    /// For "reach_object": how far above the object's top the end effector goes, m (default 0.05).
-    public var heightAbove: Double = 0.05
-    /// For "move_to": the clearance in m a planned configuration keeps from obstacles (default 0.02).
-    public var plannerMargin: Double = 0.02
-    /// For "ee_targets": how the targets are followed: "osc" hands them to the controller as Cartesian targets
-    /// (the default), "ik" solves each by inverse kinematics and hands a joint trajectory to a joint controller.
-    public var solver: String = "osc"
-    /// For "ee_targets" with solver "ik" and for "reach_object": replan at every planning tick (rates.planning).
-    public var replan: Bool = false
-    /// For "ee_targets": a target counts as reached within this distance in m (default 0.005).
-    public var positionTolerance: Double = 0.005
-    /// For "ee_targets": and within this angle in rad (default 2° = 0.0349).
-    public var orientationTolerance: Double = 2 * Double.pi / 180
+    /// The task kind and its parameters (default: hold the initial posture).
+    public var kind: TaskKind
     /// Where the task section is (the `task` key).
     public var location: SourceLocation
 
-    /// Creates a task; `q` in rad or m.
-    public init(type: String = "hold", q: [NamedValue] = [], waypoints: [Waypoint] = [],
-                location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.type = type; self.q = q; self.waypoints = waypoints; self.location = location
+    /// Creates a task.
+    public init(kind: TaskKind = .hold(HoldTask()), location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.kind = kind; self.location = location
     }
+
+    /// The task type as written, such as "hold".
+    public var type: String { kind.name.rawValue }
 
     /// The joint targets at `time` s in the order of `jointNames` (rad or m), starting from `initialQ`.
     ///
-    /// "hold" gives the initial q overridden by `q`. "joint_waypoints" (and "joint_trajectory", whose spline passes through these postures) starts from the initial q and
-    /// applies every waypoint whose time is at or before `time` (with a 1e-9 s tolerance), in order.
+    /// "hold" gives the initial q overridden by `q`. "joint_waypoints" (and "joint_trajectory", whose spline
+    /// passes through these postures) starts from the initial q and applies every waypoint whose time is at or
+    /// before `time` (with a 1e-9 s tolerance), in order. Other tasks give the initial q.
     public func targets(at time: Double, jointNames: [String], initialQ: [Double]) -> [Double] {
         var target = jointNames.indices.map { $0 < initialQ.count ? initialQ[$0] : 0 }
         var index: [String: Int] = [:]
@@ -352,11 +318,13 @@ public struct TaskSpec: Equatable, Sendable {
         func apply(_ values: [NamedValue]) {
             for value in values { if let i = index[value.name] { target[i] = value.value } }
         }
-        switch type {
-        case "joint_waypoints", "joint_trajectory":
-            for waypoint in waypoints where waypoint.at <= time + 1e-9 { apply(waypoint.q) }
-        default:
-            apply(q)
+        switch kind {
+        case .hold(let p):
+            apply(p.q)
+        case .jointWaypoints(let p), .jointTrajectory(let p):
+            for waypoint in p.waypoints where waypoint.at <= time + 1e-9 { apply(waypoint.q) }
+        case .jointSine, .eeTargets, .moveTo, .reachObject:
+            break
         }
         return target
     }
@@ -386,67 +354,27 @@ public struct DisturbanceSpec: Equatable, Sendable {
 
 // MARK: - Sensors and estimation
 
-/// A sensor declared by the scenario.
+/// A sensor declared by the scenario: the keys every sensor has, and its kind with the kind's own keys.
 public struct SensorSpec: Equatable, Sendable {
     /// A unique name; it also names the sensor's random stream.
     public var name: String
-    /// One of `ScenarioSchema.sensorTypes`.
-    public var type: String
-    /// For "imu": the link it is mounted on (at the link frame).
-    public var link: String?
+    /// The sensor's kind and its own parameters.
+    public var kind: SensorKind
     /// The sample rate in Hz; it must divide the physics rate (default: the physics rate).
     public var rate: Int?
     /// How many physics ticks late each reading arrives (default 0).
     public var latency: Int
-    /// "joint_encoders": position noise σ in rad or m; "imu": accelerometer noise σ in m/s².
-    public var noise: Double
-    /// "joint_encoders": quantization step in rad or m (0 = none).
-    public var resolution: Double
-    /// "imu": gyroscope noise σ in rad/s.
-    public var gyroNoise: Double
-    /// "imu": constant accelerometer bias in m/s², sensor frame.
-    public var accelBias: [Double]
-    /// "imu": constant gyroscope bias in rad/s, sensor frame.
-    public var gyroBias: [Double]
-    /// "force_torque": the joint (movable or fixed) across which the wrench on its child side is measured.
-    public var joint: String?
-    /// "depth_camera", "lidar": the sensor frame in its link's frame, or in the world when `link` is nil.
-    public var mount = SensorMountSpec()
-    /// "depth_camera": image size, intrinsics and range.
-    public var camera: DepthCameraSpec?
-    /// "lidar": beams and range.
-    public var lidar: LidarSpec?
-    /// "depth_camera": the quadratic depth-noise coefficient in 1/m (σ(z) = noise + noiseQuadratic·z²).
-    public var noiseQuadratic: Double = 0
-    /// "depth_camera", "lidar": whether rays pass through the robot (default false: the robot is seen).
-    public var ignoreRobot = false
-    /// "force_torque": force noise σ in N; "contact": normal-force noise σ in N.
-    public var forceNoise: Double = 0
-    /// "force_torque": torque noise σ in N·m.
-    public var torqueNoise: Double = 0
-    /// "force_torque": constant force bias in N, sensor frame.
-    public var forceBias: [Double] = [0, 0, 0]
-    /// "force_torque": constant torque bias in N·m, sensor frame.
-    public var torqueBias: [Double] = [0, 0, 0]
-    /// "contact": centre-of-pressure noise σ in m, along the link's x and y axes.
-    public var copNoise: Double = 0
-    /// "contact": the normal force in N above which the link reads as in contact (default 1).
-    public var threshold: Double = 1
     /// Where the sensor is written.
     public var location: SourceLocation
-    /// Where `link` is written, when it is.
-    public var linkLocation: SourceLocation?
-    /// Where `joint` is written, when it is.
-    public var jointLocation: SourceLocation?
 
-    /// Creates a sensor description with no noise.
-    public init(name: String, type: String, link: String? = nil, rate: Int? = nil, latency: Int = 0, noise: Double = 0,
-                resolution: Double = 0, gyroNoise: Double = 0, accelBias: [Double] = [0, 0, 0],
-                gyroBias: [Double] = [0, 0, 0], location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.name = name; self.type = type; self.link = link; self.rate = rate; self.latency = latency
-        self.noise = noise; self.resolution = resolution; self.gyroNoise = gyroNoise
-        self.accelBias = accelBias; self.gyroBias = gyroBias; self.location = location
+    /// Creates a sensor description.
+    public init(name: String, kind: SensorKind, rate: Int? = nil, latency: Int = 0,
+                location: SourceLocation = SourceLocation(file: "", line: 0)) {
+        self.name = name; self.kind = kind; self.rate = rate; self.latency = latency; self.location = location
     }
+
+    /// The sensor type as written, such as "imu".
+    public var type: String { kind.name.rawValue }
 }
 
 /// Where a depth camera or lidar sits: `xyz`/`rpy`, or `eye`/`target`/`up` (look-at), in its link's frame or the world.
@@ -619,6 +547,21 @@ public struct Scenario: Equatable, Sendable {
         return steps.isFinite && steps >= 0 && steps < Double(Int.max) ? Int(steps) : 0
     }
 
+    /// The metrics a run of this scenario produces: the run's own, its task's and its sensors' (an estimate of
+    /// joint positions only when the estimate is used; none are the controller's so far).
+    public var producedMetrics: [String] {
+        var names = ScenarioSchema.runMetrics + task.kind.metrics
+        for sensor in sensors {
+            switch sensor.kind {
+            case .jointEncoders:
+                if !estimation.useGroundTruth { names += sensor.kind.name.description.metrics }
+            case .imu, .forceTorque, .contact, .depthCamera, .lidar:
+                names += sensor.kind.name.description.metrics
+            }
+        }
+        return names
+    }
+
     /// A copy with the source path, source text, overrides and every source location cleared, for comparing content.
     public func withoutSourceInfo() -> Scenario {
         let none = SourceLocation(file: "", line: 0)
@@ -629,16 +572,33 @@ public struct Scenario: Equatable, Sendable {
         copy.controller.location = none; copy.controller.gainsLocation = none
         for i in copy.controller.gains.indices { copy.controller.gains[i].location = none }
         copy.task.location = none
-        copy.task.q = copy.task.q.map { NamedValue(name: $0.name, value: $0.value, location: none) }
-        for i in copy.task.waypoints.indices {
-            copy.task.waypoints[i].location = none
-            copy.task.waypoints[i].q = copy.task.waypoints[i].q.map {
-                NamedValue(name: $0.name, value: $0.value, location: none)
-            }
+        func clear(_ values: [NamedValue]) -> [NamedValue] { values.map { NamedValue(name: $0.name, value: $0.value, location: none) } }
+        func clear(_ waypoints: [Waypoint]) -> [Waypoint] {
+            waypoints.map { Waypoint(at: $0.at, q: clear($0.q), location: none) }
+        }
+        switch copy.task.kind {
+        case .hold(var p): p.q = clear(p.q); copy.task.kind = .hold(p)
+        case .jointWaypoints(var p): p.waypoints = clear(p.waypoints); copy.task.kind = .jointWaypoints(p)
+        case .jointTrajectory(var p): p.waypoints = clear(p.waypoints); copy.task.kind = .jointTrajectory(p)
+        case .jointSine(var p): p.amplitude = clear(p.amplitude); copy.task.kind = .jointSine(p)
+        case .eeTargets(var p):
+            p.linkLocation = none; p.solverLocation = nil; p.replanLocation = nil
+            for i in p.targets.indices { p.targets[i].location = none }
+            copy.task.kind = .eeTargets(p)
+        case .moveTo(var p): p.goal = clear(p.goal); copy.task.kind = .moveTo(p)
+        case .reachObject(var p): p.linkLocation = none; p.cameraSensorLocation = nil; copy.task.kind = .reachObject(p)
         }
         for i in copy.disturbances.indices { copy.disturbances[i].location = none }
         for i in copy.sensors.indices {
-            copy.sensors[i].location = none; copy.sensors[i].linkLocation = nil; copy.sensors[i].jointLocation = nil
+            copy.sensors[i].location = none
+            switch copy.sensors[i].kind {
+            case .jointEncoders: break
+            case .imu(var p): p.linkLocation = none; copy.sensors[i].kind = .imu(p)
+            case .forceTorque(var p): p.jointLocation = none; copy.sensors[i].kind = .forceTorque(p)
+            case .contact(var p): p.linkLocation = none; copy.sensors[i].kind = .contact(p)
+            case .depthCamera(var p): p.linkLocation = none; copy.sensors[i].kind = .depthCamera(p)
+            case .lidar(var p): p.linkLocation = none; copy.sensors[i].kind = .lidar(p)
+            }
         }
         for i in copy.success.indices { copy.success[i].location = none }
         return copy
@@ -649,28 +609,33 @@ public struct Scenario: Equatable, Sendable {
 
 /// The names the schema accepts for types and metrics.
 public enum ScenarioSchema {
-    /// Controller types `controller.type` accepts.
-    public static let controllerTypes: [String] = ["pd", "pid", "pd_gravity", "computed_torque", "stable_pd", "osc"]
-    /// Task types `task.type` accepts.
-    public static let taskTypes: [String] = ["hold", "joint_waypoints", "joint_trajectory", "joint_sine", "ee_targets",
-                                             "move_to", "reach_object"]
-    /// Sensor types `sensors[].type` accepts.
-    public static let sensorTypes: [String] = ["joint_encoders", "imu", "force_torque", "contact", "depth_camera", "lidar"]
+    /// Controller types `controller.type` accepts (`ControllerKind.Name`).
+    public static var controllerTypes: [String] { ControllerKind.Name.allCases.map(\.rawValue) }
+    /// Task types `task.type` accepts (`TaskKind.Name`).
+    public static var taskTypes: [String] { TaskKind.Name.allCases.map(\.rawValue) }
+    /// Sensor types `sensors[].type` accepts (`SensorKind.Name`).
+    public static var sensorTypes: [String] { SensorKind.Name.allCases.map(\.rawValue) }
     /// The most pixels a depth camera may have, and rays a lidar scan may cast: 1920 × 1080.
     public static let maxSensorRays = 1920 * 1080
     /// Integrators `physics.integrator` accepts.
     public static let integrators: [String] = ["euler", "rk4"]
     /// Shape kinds a world object's `shape` accepts.
     public static let shapes: [String] = ["box", "sphere", "cylinder", "capsule"]
-    /// Metric names success criteria may use (see docs/scenarios.md for their units).
-    public static let metrics: [String] = [
+    /// The metrics every run produces, whatever its controller, task and sensors (the base heights only for a
+    /// floating base).
+    public static let runMetrics: [String] = [
         "final_joint_error_max", "final_joint_error_rms", "tracking_error_rms", "tracking_error_max",
-        "base_height_min", "base_height_final", "torque_saturation_fraction", "control_effort",
-        "mechanical_work", "rise_time", "overshoot", "settling_time", "steady_state_error",
-        "ee_position_error", "ee_orientation_error", "ee_position_error_max", "ee_orientation_error_max",
-        "ee_reach_time_max", "ee_targets_reached", "base_orientation_error", "base_orientation_error_max",
-        "joint_position_estimate_error_rms", "force_error_rms", "torque_error_rms", "contact_force_error_rms",
-        "cop_error_rms", "depth_error_rms", "depth_valid_fraction", "lidar_range_error_rms", "planning_time", "path_length", "planner_iterations", "collisions", "reach_error", "object_position_error",
-        "replans", "replan_updates", "replan_time_total", "replan_time_max",
+        "base_height_min", "base_height_final", "torque_saturation_fraction", "control_effort", "mechanical_work",
     ]
+
+    /// Metric names success criteria may use: the run's own, then every kind's (see docs/scenarios.md for units).
+    public static var metrics: [String] {
+        var names = runMetrics
+        for family in KindFamily.allCases {
+            for kind in kinds(family) {
+                for metric in kind.metrics where !names.contains(metric) { names.append(metric) }
+            }
+        }
+        return names
+    }
 }

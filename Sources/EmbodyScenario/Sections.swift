@@ -72,7 +72,8 @@ extension Reader {
         } else {
             scenario.controller = ControllerSpec(location: start)
         }
-        scenario.task = readTask(top.field("task"), duration: duration, start: start, controllerType: scenario.controller.type)
+        scenario.task = readTask(top.field("task"), duration: duration, start: start,
+                                 controller: controllerName)
         let disturbances = readDisturbances(top.field("disturbances"), duration: duration)
         scenario.disturbances = disturbances.specs
         draft.disturbanceLinkLocations = disturbances.linkLocations
@@ -85,13 +86,31 @@ extension Reader {
             if let truth = view.field("use_ground_truth"), let b = bool(truth) { scenario.estimation.useGroundTruth = b }
             if let f = number(view.field("velocity_filter_hz"), unit: "Hz", .positive) { scenario.estimation.velocityFilterHz = f }
         }
+        checkCriteriaMetrics(scenario)
         draft.scenario = scenario
         return draft
     }
 
+    /// Every success criterion must use a metric this scenario's task and sensors produce: a run would
+    /// otherwise measure NaN and fail for a reason the file could have been told about.
+    private mutating func checkCriteriaMetrics(_ scenario: Scenario) {
+        let produced = scenario.producedMetrics
+        for (i, criterion) in scenario.success.enumerated() where !produced.contains(criterion.metric) {
+            var sources: [String] = []
+            for kind in ScenarioSchema.kinds(.tasks) where kind.metrics.contains(criterion.metric) { sources.append("task type \(kind.name)") }
+            for kind in ScenarioSchema.kinds(.sensors) where kind.metrics.contains(criterion.metric) { sources.append("a \(kind.name) sensor") }
+            for kind in ScenarioSchema.kinds(.controllers) where kind.metrics.contains(criterion.metric) { sources.append("controller type \(kind.name)") }
+            let from = sources.isEmpty ? "" : " (it comes from \(sources.joined(separator: " or ")))"
+            let have = "with task type \(scenario.task.type)" + (scenario.sensors.isEmpty ? "" : " and these sensors")
+            log.error(criterion.location, "success[\(i)].metric \(criterion.metric) is not produced by this scenario\(from); \(have) the metrics are \(Suggest.list(produced, limit: 40))")
+        }
+    }
+
     /// `task.camera: <name>` must name a declared depth_camera sensor.
     private mutating func checkTaskCamera(_ task: TaskSpec, sensors: [SensorSpec]) {
-        guard let name = task.cameraSensor, let at = task.cameraSensorLocation else { return }
+        guard case .reachObject(let reach) = task.kind, let name = reach.cameraSensor, let at = reach.cameraSensorLocation else {
+            return
+        }
         if let sensor = sensors.first(where: { $0.name == name }) {
             if sensor.type != "depth_camera" {
                 log.error(at, "task.camera: the sensor '\(name)' (line \(sensor.location.line)) is a \(sensor.type) sensor, not a depth_camera")
@@ -301,126 +320,114 @@ extension Reader {
         guard let view = map(field, shape: Keys.controller, example: "{ type: pd, gains: { kp: 300, kd: 20 } }") else {
             return spec
         }
-        if let type = choice(require(view, "type", example: "type: pd"), among: ScenarioSchema.controllerTypes,
-                             what: "controller type") {
-            spec.type = type
-        }
+        let name = choice(require(view, "type", example: "type: pd"), among: ScenarioSchema.controllerTypes,
+                          what: "controller type").flatMap(ControllerKind.Name.init(rawValue:))
+        controllerName = name
+        if let name { spec.kind = ControllerKind(defaultsFor: name) }
         if let gainsField = view.field("gains") {
             spec.gains = readGains(gainsField)
             spec.gainsLocation = gainsField.keyLocation
         }
         if let scale = number(view.field("torque_limit_scale"), .positive) { spec.torqueLimitScale = scale }
-        let eeField = spec.type == "osc" ? require(view, "ee_link", example: "ee_link: ee_link") : view.field("ee_link")
+        let eeField = name == .osc ? require(view, "ee_link", example: "ee_link: ee_link") : view.field("ee_link")
         if let eeField, let link = string(eeField) {
-            spec.eeLink = link
-            if spec.type != "osc" { log.error(eeField.keyLocation, "controller.ee_link is only used by controller type osc") }
-        }
-        if let parametersField = view.field("parameters"),
-           let parameters = map(parametersField, shape: Keys.parameters, example: "{ horizon: 20 }") {
-            for entry in parameters.otherEntries(Keys.parameters) {
-                if let value = number(entry) { spec.parameters[entry.key] = value }
+            if case .osc(var p) = spec.kind {
+                p.eeLink = link
+                spec.kind = .osc(p)
+            } else if name != nil {
+                log.error(eeField.keyLocation, "controller.ee_link is only used by controller type osc")
             }
+        }
+        let parametersField = view.field("parameters")
+        guard let name, let parametersField,
+              let parameters = map(parametersField, shape: Keys.parameters, example: "{ velocity_filter_hz: 50 }") else {
+            return spec
+        }
+        checkKindKeys(parameters, common: [], usedBy: "controller type \(name.rawValue)",
+                      keys: name.description.keyNames,
+                      allKinds: ControllerKind.Name.allCases.map { ($0.rawValue, $0.description.keyNames) })
+        switch spec.kind {
+        case .pd(var p): read(PIDParameters.self, from: parameters, into: &p); spec.kind = .pd(p)
+        case .pid(var p): read(PIDParameters.self, from: parameters, into: &p); spec.kind = .pid(p)
+        case .pdGravity(var p): read(PDGravityParameters.self, from: parameters, into: &p); spec.kind = .pdGravity(p)
+        case .computedTorque(var p): read(ComputedTorqueParameters.self, from: parameters, into: &p); spec.kind = .computedTorque(p)
+        case .stablePD(var p): read(StablePDParameters.self, from: parameters, into: &p); spec.kind = .stablePD(p)
+        case .osc(var p): read(OperationalSpaceParameters.self, from: parameters, into: &p); spec.kind = .osc(p)
         }
         return spec
     }
 
     // MARK: - Task
 
-    mutating func readTask(_ field: Field?, duration: Double?, start: SourceLocation, controllerType: String = "pd") -> TaskSpec {
+    mutating func readTask(_ field: Field?, duration: Double?, start: SourceLocation, controller: ControllerKind.Name? = .pd) -> TaskSpec {
         guard let field else { return TaskSpec(location: start) }
         var spec = TaskSpec(location: field.keyLocation)
-        guard let view = map(field, shape: Keys.task, example: "{ type: hold }") else { return spec }
-        let type = choice(require(view, "type", example: "type: hold"), among: ScenarioSchema.taskTypes, what: "task type")
-        if let type { spec.type = type }
-        // Which keys each task type uses; a key given to another type is an error, not silently ignored.
-        let uses: [String: Set<String>] = [
-            "hold": ["q"], "joint_waypoints": ["waypoints"], "joint_trajectory": ["waypoints"],
-            "joint_sine": ["amplitude", "frequency"], "ee_targets": ["link", "targets", "tolerance", "solver", "replan"],
-            "move_to": ["goal", "planner"], "reach_object": ["object", "camera", "above", "link", "replan"],
-        ]
-        if let type, let used = uses[type] {
-            for key in ["q", "waypoints", "amplitude", "frequency", "link", "targets", "tolerance", "goal", "planner",
-                        "object", "camera", "above", "solver", "replan"]
-            where !used.contains(key) {
-                if let f = view.field(key) {
-                    let owners = uses.filter { $0.value.contains(key) }.map(\.key).sorted().joined(separator: ", ")
-                    log.error(f.keyLocation, "task.\(key) is not used by task type \(type) (it belongs to \(owners))")
+        // Keys are checked against the task's own kind below (against every kind's when the type is unknown).
+        guard let view = map(field, shape: Keys.anyKeys, example: "{ type: hold }") else { return spec }
+        guard let type = choice(require(view, "type", example: "type: hold"), among: ScenarioSchema.taskTypes, what: "task type")
+            .flatMap(TaskKind.Name.init(rawValue:)) else {
+            checkKindKeys(view, common: Keys.task.keys, usedBy: "tasks", keys: [], allKinds: [])
+            return spec
+        }
+        checkKindKeys(view, common: ["type"], usedBy: "task type \(type.rawValue)", keys: type.description.keyNames,
+                      allKinds: TaskKind.Name.allCases.map { ($0.rawValue, $0.description.keyNames) })
+        scenarioDuration = duration
+        switch TaskKind(defaultsFor: type) {
+        case .hold(var p): read(HoldTask.self, from: view, into: &p); spec.kind = .hold(p)
+        case .jointWaypoints(var p): read(WaypointsTask.self, from: view, into: &p); spec.kind = .jointWaypoints(p)
+        case .jointTrajectory(var p): read(WaypointsTask.self, from: view, into: &p); spec.kind = .jointTrajectory(p)
+        case .jointSine(var p): read(SineTask.self, from: view, into: &p); spec.kind = .jointSine(p)
+        case .eeTargets(var p):
+            read(EndEffectorTargetsTask.self, from: view, into: &p)
+            if let at = p.solverLocation, let controller {
+                if p.solver == .ik && controller == .osc {
+                    log.error(at, "task.solver ik hands a joint trajectory to the controller, but controller type osc takes Cartesian targets; use pd_gravity or computed_torque (or solver: osc)")
+                } else if p.solver == .osc && controller != .osc {
+                    log.error(at, "task.solver osc needs controller type osc, found \(controller.rawValue); use solver: ik for a joint-space controller")
                 }
             }
-        }
-        if let qField = view.field("q") { spec.q = namedValues(qField, unit: "rad or m") ?? [] }
-        let needsWaypoints = type == "joint_waypoints" || type == "joint_trajectory"
-        let waypointsField = needsWaypoints
-            ? require(view, "waypoints", example: "waypoints: [{ at: 0, q: { joint_1: 0.5 } }]")
-            : view.field("waypoints")
-        if let waypointsField { spec.waypoints = readWaypoints(waypointsField, duration: duration) }
-        if type == "joint_sine" {
-            spec.amplitude = namedValues(require(view, "amplitude", example: "amplitude: { joint_1: 0.5 }"), unit: "rad or m") ?? []
-            if let f = number(require(view, "frequency", example: "frequency: 1.0"), unit: "Hz", .positive) { spec.frequency = f }
-        }
-        if type == "move_to" {
-            spec.goal = namedValues(require(view, "goal", example: "goal: { joint_1: 0.5 }"), unit: "rad or m") ?? []
-            if let planner = view.field("planner"), let p = map(planner, shape: Keys.planner, example: "{ margin: 0.02 }") {
-                if let m = number(p.field("margin"), unit: "m", .nonNegative) { spec.plannerMargin = m }
+            let solverInvalid = view.field("solver") != nil && p.solverLocation == nil
+            if let at = p.replanLocation, p.replan, p.solver != .ik, !solverInvalid {
+                log.error(at, "task.replan needs task.solver: ik (with osc the controller follows the targets directly)")
             }
-        }
-        if type == "reach_object" {
-            if let link = string(require(view, "link", example: "link: ee_link")) { spec.link = link }
-            if let object = string(require(view, "object", example: "object: cube")) { spec.object = object }
-            if let a = number(view.field("above"), unit: "m", .nonNegative) { spec.heightAbove = a }
-            if let c = view.field("camera"), case .scalar = c.node {
-                // `camera: head_camera`: a declared depth_camera, checked against the sensors once they are read.
-                if let name = string(c) { spec.cameraSensor = name; spec.cameraSensorLocation = c.location }
-            } else if let c = view.field("camera"), let cv = map(c, shape: Keys.camera, example: "{ position: [0.2, -0.6, 1.3], target: [0.55, 0, 0.4] } or a depth_camera sensor's name") {
-                if let sensorField = cv.field("sensor"), let name = string(sensorField) {
-                    spec.cameraSensor = name
-                    spec.cameraSensorLocation = sensorField.location
-                    let own = ["position", "target", "width", "height", "fov"].compactMap { cv.field($0) }
-                    if !own.isEmpty {
-                        let lines = Set(own.map(\.keyLocation.line))
-                        let listed = lines.count == 1
-                            ? own.map(\.key).joined(separator: ", ") + " (line \(own[0].keyLocation.line))"
-                            : own.map { "\($0.key) (line \($0.keyLocation.line))" }.joined(separator: ", ")
-                        log.error(sensorField.keyLocation, "task.camera.sensor '\(name)' gives the task that sensor's mount, image and noise, so the task's own camera fields cannot be given with it: remove \(listed), or drop task.camera.sensor to keep the task's own camera")
-                    }
-                }
-                if let p = vector(cv.field("position"), count: 3, unit: "m") { spec.cameraPosition = p }
-                if let t = vector(cv.field("target"), count: 3, unit: "m") { spec.cameraTarget = t }
-                if let w = number(cv.field("width"), unit: "px", .positive) { spec.cameraWidth = Int(w) }
-                if let h = number(cv.field("height"), unit: "px", .positive) { spec.cameraHeight = Int(h) }
-                if let f = number(cv.field("fov"), unit: "rad", .positive) { spec.cameraFieldOfView = f }
-            }
-        }
-        var solverInvalid = false   // an unknown solver has its own error; replan's would only echo it
-        if type == "ee_targets" {
-            if let link = string(require(view, "link", example: "link: ee_link")) { spec.link = link }
-            spec.targets = readTargets(require(view, "targets", example: "targets: [{ position: [0.5, 0, 0.5], hold: 1.5 }]"))
-            if let tolerance = view.field("tolerance"), let t = map(tolerance, shape: Keys.tolerance, example: "{ position: 0.005, orientation: 0.035 }") {
-                if let p = number(t.field("position"), unit: "m", .positive) { spec.positionTolerance = p }
-                if let o = number(t.field("orientation"), unit: "rad", .positive) { spec.orientationTolerance = o }
-            }
-            let solverField = view.field("solver")
-            let solverChoice = choice(solverField, among: ["osc", "ik"], what: "ee_targets solver")
-            solverInvalid = solverField != nil && solverChoice == nil
-            if let f = solverField, let solver = solverChoice {
-                spec.solver = solver
-                if solver == "ik" && controllerType == "osc" {
-                    log.error(f.keyLocation, "task.solver ik hands a joint trajectory to the controller, but controller type osc takes Cartesian targets; use pd_gravity or computed_torque (or solver: osc)")
-                } else if solver == "osc" && controllerType != "osc" {
-                    log.error(f.keyLocation, "task.solver osc needs controller type osc, found \(controllerType); use solver: ik for a joint-space controller")
-                }
-            }
-        }
-        if type == "ee_targets" || type == "reach_object", let f = view.field("replan"), let replan = bool(f) {
-            spec.replan = replan
-            if replan && type == "ee_targets" && spec.solver != "ik" && !solverInvalid {
-                log.error(f.keyLocation, "task.replan needs task.solver: ik (with osc the controller follows the targets directly)")
-            }
+            spec.kind = .eeTargets(p)
+        case .moveTo(var p): read(MoveToTask.self, from: view, into: &p); spec.kind = .moveTo(p)
+        case .reachObject(var p): read(ReachObjectTask.self, from: view, into: &p); spec.kind = .reachObject(p)
         }
         return spec
     }
 
-    private mutating func readTargets(_ field: Field?) -> [EndEffectorTarget] {
+    /// `task.camera`: a declared depth_camera's name (`camera: name` or `camera: { sensor: name }`), or the task's
+    /// own camera's position, target, image size and field of view.
+    mutating func readTaskCamera(_ c: Field, into spec: inout ReachObjectTask) {
+        if case .scalar = c.node {
+            // `camera: head_camera`: a declared depth_camera, checked against the sensors once they are read.
+            if let name = string(c) { spec.cameraSensor = name; spec.cameraSensorLocation = c.location }
+            return
+        }
+        guard let cv = map(c, shape: Keys.camera, example: "{ position: [0.2, -0.6, 1.3], target: [0.55, 0, 0.4] } or a depth_camera sensor's name") else {
+            return
+        }
+        if let sensorField = cv.field("sensor"), let name = string(sensorField) {
+            spec.cameraSensor = name
+            spec.cameraSensorLocation = sensorField.location
+            let own = ["position", "target", "width", "height", "fov"].compactMap { cv.field($0) }
+            if !own.isEmpty {
+                let lines = Set(own.map(\.keyLocation.line))
+                let listed = lines.count == 1
+                    ? own.map(\.key).joined(separator: ", ") + " (line \(own[0].keyLocation.line))"
+                    : own.map { "\($0.key) (line \($0.keyLocation.line))" }.joined(separator: ", ")
+                log.error(sensorField.keyLocation, "task.camera.sensor '\(name)' gives the task that sensor's mount, image and noise, so the task's own camera fields cannot be given with it: remove \(listed), or drop task.camera.sensor to keep the task's own camera")
+            }
+        }
+        if let p = vector(cv.field("position"), count: 3, unit: "m") { spec.cameraPosition = p }
+        if let t = vector(cv.field("target"), count: 3, unit: "m") { spec.cameraTarget = t }
+        if let w = integer(cv.field("width"), unit: "px", .positive) { spec.cameraWidth = w }
+        if let h = integer(cv.field("height"), unit: "px", .positive) { spec.cameraHeight = h }
+        if let f = number(cv.field("fov"), unit: "rad", .positive) { spec.cameraFieldOfView = f }
+    }
+
+    mutating func readTargets(_ field: Field?) -> [EndEffectorTarget] {
         guard let field, let items = list(field, example: "[{ position: [0.5, 0, 0.5], hold: 1.5 }]") else { return [] }
         if items.isEmpty { log.error(field.location, "\(field.path) must hold at least one target") }
         var targets: [EndEffectorTarget] = []
@@ -435,7 +442,7 @@ extension Reader {
         return targets
     }
 
-    private mutating func readWaypoints(_ field: Field, duration: Double?) -> [Waypoint] {
+    mutating func readWaypoints(_ field: Field, duration: Double?) -> [Waypoint] {
         guard let items = list(field, example: "[{ at: 0, q: { joint_1: 0.5 } }]") else { return [] }
         if items.isEmpty { log.error(field.location, "\(field.path) must hold at least one waypoint") }
         var waypoints: [Waypoint] = []

@@ -16,10 +16,29 @@ enum Suggest {
             let isTypo = distance <= limit
             let isPart = min(lowered.count, other.count) >= 3 && (lowered.contains(other) || other.contains(lowered))
             guard isTypo || isPart else { continue }
-            if let current = best, current.distance <= distance { continue }
+            if let current = best {
+                // Equally near: a name that differs by a dropped or an added letter (one is a subsequence of
+                // the other) is the likelier typo ('rage' is 'range' with a letter dropped, not 'rate').
+                if current.distance < distance { continue }
+                if current.distance == distance && !(isSubsequence(lowered, of: other) || isSubsequence(other, of: lowered)) { continue }
+                if current.distance == distance {
+                    let kept = current.name.lowercased()
+                    if isSubsequence(lowered, of: kept) || isSubsequence(kept, of: lowered) { continue }
+                }
+            }
             best = (candidate, distance)
         }
         return best?.name
+    }
+
+    /// Whether every character of `a` appears in `b`, in order.
+    static func isSubsequence(_ a: String, of b: String) -> Bool {
+        var rest = Substring(b)
+        for character in a {
+            guard let i = rest.firstIndex(of: character) else { return false }
+            rest = rest[rest.index(after: i)...]
+        }
+        return true
     }
 
     /// The candidates that begin with `name` (at least 3 characters), in their order: the joints a shortened
@@ -33,6 +52,10 @@ enum Suggest {
     /// "; did you mean 'x'?" when a near name exists (or 'x' or 'y' when several names begin with it),
     /// otherwise "; valid … are a, b, c" (shortened when long).
     static func hint(for name: String, in candidates: [String], what: String) -> String {
+        // One letter off is a typo before it is a shortened name ('ee_p' is 'ee_kp', not 'ee_point_x').
+        if let near = nearest(to: name, in: candidates), editDistance(name.lowercased(), near.lowercased()) <= 1 {
+            return "; did you mean '\(near)'?"
+        }
         let longer = extensions(of: name, in: candidates)
         if (2...4).contains(longer.count) {
             return "; did you mean " + longer.map { "'\($0)'" }.dropLast().joined(separator: ", ")

@@ -70,6 +70,10 @@ struct Reader {
     var log = DiagnosticLog()
     /// Whether `controller.gains` had problems of its own (so a missing kp may only be their echo).
     var gainsHadProblems = false
+    /// The controller type read so far (pd without a controller section; nil when the type is invalid).
+    var controllerName: ControllerKind.Name? = .pd
+    /// The scenario's duration in s, once read (waypoints must come before it).
+    var scenarioDuration: Double?
 
     // MARK: - Paths and formatting
 
@@ -112,13 +116,13 @@ struct Reader {
     }
 
     /// Reports an unknown key with the nearest valid one.
-    mutating func unknownKey(_ key: String, at location: SourceLocation, path: String, valid: [String]) {
+    mutating func unknownKey(_ key: String, at location: SourceLocation, path: String, valid: [String], context: String = "") {
         if let colon = key.firstIndex(of: ":"), valid.contains(String(key[..<colon])) {
             let name = key[..<colon], value = key[key.index(after: colon)...]
             log.error(location, "unknown key '\(key)' \(Reader.place(path)); YAML needs a space after ':', as in '\(name): \(value)'")
             return
         }
-        log.error(location, "unknown key '\(key)' \(Reader.place(path))" + Suggest.hint(for: key, in: valid, what: "keys"))
+        log.error(location, "unknown key '\(key)' \(Reader.place(path))\(context)" + Suggest.hint(for: key, in: valid, what: "keys"))
     }
 
     /// The field for `key`, reporting it as missing when absent.

@@ -90,8 +90,9 @@ struct ControlTests {
     /// Computed torque tracks a 1 Hz, 0.5 rad sinusoid on all 7 arm joints with RMS error under 1e-3 rad.
     @Test func computedTorqueTracksSinusoids() throws {
         let (scenario, model) = try loadBundled("arm-track-sine")
-        #expect(scenario.task.amplitude.count == 7 && scenario.task.amplitude.allSatisfy { $0.value == 0.5 })
-        #expect(scenario.task.frequency == 1)
+        let sine = try #require(scenario.task.kind.sine)
+        #expect(sine.amplitude.count == 7 && sine.amplitude.allSatisfy { $0.value == 0.5 })
+        #expect(sine.frequency == 1)
         let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
         let rms = try #require(summary.metrics["tracking_error_rms"])
         #expect(rms < 1e-3, "RMS tracking error \(rms) rad")
@@ -135,9 +136,10 @@ struct ControlTests {
     /// OSC reaches each of the three targets within 5 mm and 2° in under 2 s.
     @Test func operationalSpaceControlReachesTargets() throws {
         let (scenario, model) = try loadBundled("arm-reach-cartesian")
-        #expect(scenario.task.targets.count == 3)
-        #expect(scenario.task.positionTolerance == 0.005)
-        #expect(abs(scenario.task.orientationTolerance - 2 * Double.pi / 180) < 1e-4)
+        let ee = try #require(scenario.task.kind.eeTargets)
+        #expect(ee.targets.count == 3)
+        #expect(ee.positionTolerance == 0.005)
+        #expect(abs(ee.orientationTolerance - 2 * Double.pi / 180) < 1e-4)
         let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
         #expect(summary.metrics["ee_targets_reached"] == 3)
         let slowest = try #require(summary.metrics["ee_reach_time_max"])

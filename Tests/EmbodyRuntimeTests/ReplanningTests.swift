@@ -15,10 +15,11 @@ struct ReplanningTests {
     /// trajectory tracked by computed torque, and the planner ran at every planning tick after the first.
     @Test func ikReachesTargets() throws {
         let (scenario, model) = try loadBundled("arm-reach-ik")
-        #expect(scenario.task.solver == "ik" && scenario.task.replan)
+        let ee = try #require(scenario.task.kind.eeTargets)
+        #expect(ee.solver == .ik && ee.replan)
         #expect(scenario.controller.type == "computed_torque")
-        #expect(scenario.task.positionTolerance == 0.005)
-        #expect(abs(scenario.task.orientationTolerance - 2 * Double.pi / 180) < 1e-4)
+        #expect(ee.positionTolerance == 0.005)
+        #expect(abs(ee.orientationTolerance - 2 * Double.pi / 180) < 1e-4)
         let sim = try Simulation(scenario: scenario, model: model)
         let planner = try #require(sim.task.online as? EndEffectorIKPlanner)
         #expect(planner.goals.count == 3)

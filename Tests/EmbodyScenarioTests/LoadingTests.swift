@@ -29,7 +29,7 @@ struct LoadingTests {
         #expect(scenario.controller.type == "pd")
         #expect(scenario.controller.torqueLimitScale == 1.0)
         #expect(scenario.task.type == "hold")
-        #expect(scenario.task.q.isEmpty)
+        #expect(scenario.task.kind.hold?.q.isEmpty == true)
         #expect(scenario.disturbances.isEmpty)
         #expect(scenario.termination == TerminationSpec(baseHeightBelow: nil))
         #expect(scenario.success.isEmpty)
@@ -76,7 +76,7 @@ struct LoadingTests {
 
         let (waypoints, _) = try ScenarioLoader.load(path: scenariosDir + "/arm-joint-waypoints.yaml")
         #expect(waypoints.task.type == "joint_waypoints")
-        #expect((3...4).contains(waypoints.task.waypoints.count))
+        #expect((3...4).contains(waypoints.task.kind.waypoints?.waypoints.count ?? 0))
         #expect(waypoints.duration == 6)
     }
 
@@ -167,12 +167,16 @@ struct LoadingTests {
     func taskTargets() {
         let names = ["a", "b", "c"]
         let initial = [0.1, 0.2, 0.3]
-        let hold = TaskSpec(type: "hold", q: [NamedValue(name: "b", value: 1)])
+        var holdTask = HoldTask()
+        holdTask.q = [NamedValue(name: "b", value: 1)]
+        let hold = TaskSpec(kind: .hold(holdTask))
         #expect(hold.targets(at: 0, jointNames: names, initialQ: initial) == [0.1, 1, 0.3])
-        let moves = TaskSpec(type: "joint_waypoints", waypoints: [
+        var movesTask = WaypointsTask()
+        movesTask.waypoints = [
             Waypoint(at: 1, q: [NamedValue(name: "a", value: 5)]),
             Waypoint(at: 2, q: [NamedValue(name: "c", value: 7)]),
-        ])
+        ]
+        let moves = TaskSpec(kind: .jointWaypoints(movesTask))
         #expect(moves.targets(at: 0.5, jointNames: names, initialQ: initial) == [0.1, 0.2, 0.3])
         #expect(moves.targets(at: 1, jointNames: names, initialQ: initial) == [5, 0.2, 0.3])
         #expect(moves.targets(at: 2000 * 0.001, jointNames: names, initialQ: initial) == [5, 0.2, 7])

@@ -28,19 +28,22 @@ struct SensorValidationTests {
         """
         let scenario = try #require(loaded(text))
         #expect(scenario.sensors.map(\.type) == ["contact", "contact", "force_torque", "depth_camera", "depth_camera", "lidar"])
-        let lf = scenario.sensors[0], rf = scenario.sensors[1], ft = scenario.sensors[2]
+        let lf = try #require(scenario.sensors[0].kind.contact), rf = try #require(scenario.sensors[1].kind.contact)
+        let ft = try #require(scenario.sensors[2].kind.forceTorque)
         #expect(lf.link == "left_foot" && lf.forceNoise == 2 && lf.copNoise == 0.002 && lf.threshold == 10)
         #expect(rf.threshold == 1 && rf.forceNoise == 0)
-        #expect(ft.joint == "left_ankle_roll" && ft.rate == 500 && ft.latency == 2 && ft.forceBias == [0, 0, 1])
-        let cam = try #require(scenario.sensors[3].camera)
+        #expect(ft.joint == "left_ankle_roll" && scenario.sensors[2].rate == 500 && scenario.sensors[2].latency == 2 && ft.forceBias == [0, 0, 1])
+        let camera = try #require(scenario.sensors[3].kind.depthCamera)
+        let cam = camera.image
         #expect(cam.fov == nil && cam.fx == 50 && cam.cy == 23.5 && cam.near == 0.1 && cam.far == 10)
-        #expect(scenario.sensors[3].mount.target == [1, 0, -1] && scenario.sensors[3].mount.xyz == [0.1, 0, 0.1])
-        #expect(scenario.sensors[3].noiseQuadratic == 0.002)
-        #expect(scenario.sensors[4].link == nil && scenario.sensors[4].camera?.fov == 1.0)
-        let lidar = try #require(scenario.sensors[5].lidar)
+        #expect(camera.mount.target == [1, 0, -1] && camera.mount.xyz == [0.1, 0, 0.1])
+        #expect(camera.noiseQuadratic == 0.002)
+        #expect(scenario.sensors[4].kind.depthCamera?.link == nil && scenario.sensors[4].kind.depthCamera?.image.fov == 1.0)
+        let lidarSensor = try #require(scenario.sensors[5].kind.lidar)
+        let lidar = lidarSensor.beams
         #expect(lidar.channels == 4 && lidar.samples == 90 && lidar.vertical == [-0.3, 0.1] && lidar.range == [0.1, 8])
-        #expect(lidar.horizontalFov == 2 * Double.pi && scenario.sensors[5].ignoreRobot)
-        #expect(scenario.sensors[5].mount.rpy == [0, 0, 0.5] && scenario.sensors[5].mount.target == nil)
+        #expect(lidar.horizontalFov == 2 * Double.pi && lidarSensor.ignoreRobot)
+        #expect(lidarSensor.mount.rpy == [0, 0, 0.5] && lidarSensor.mount.target == nil)
     }
 
     @Test("an unknown link is reported at the link with the nearest name")
@@ -66,7 +69,7 @@ struct SensorValidationTests {
         let d = try #require(onlyDiagnostic(text))
         #expect(d.message.hasPrefix("sensors[0].joint: the robot 'arm7' has no joint 'joint_77'; did you mean"))
         #expect(d.location.column == column(of: "joint_77", in: text))
-        #expect(loaded(arm("{ name: wrist, type: force_torque, joint: hand_joint }"))?.sensors.first?.joint == "hand_joint")
+        #expect(loaded(arm("{ name: wrist, type: force_torque, joint: hand_joint }"))?.sensors.first?.kind.forceTorque?.joint == "hand_joint")
     }
 
     @Test("required keys per type: a joint for force_torque, a link for contact, a size for cameras")

@@ -31,13 +31,13 @@ struct TaskCameraValidationTests {
     @Test("a declared depth camera's name loads, by itself or as camera.sensor")
     func sensorNameLoads() throws {
         let text = reach(camera: "camera: table_camera")
-        let task = try #require(loaded(text)).task
+        let task = try #require(loaded(text)?.task.kind.reachObject)
         #expect(task.cameraSensor == "table_camera")
         let at = try #require(task.cameraSensorLocation)
         #expect(at.line == line(of: "camera: table_camera", in: text) && at.column == column(of: "camera: table_camera", in: text) + 8)
-        #expect(try #require(loaded(reach(camera: "camera: { sensor: table_camera }"))).task.cameraSensor == "table_camera")
+        #expect(try #require(loaded(reach(camera: "camera: { sensor: table_camera }"))).task.kind.reachObject?.cameraSensor == "table_camera")
         // The task's own camera keeps working and names no sensor.
-        let own = try #require(loaded(reach(camera: "camera: { position: [0.2, -0.6, 1.3], width: 64 }"))).task
+        let own = try #require(loaded(reach(camera: "camera: { position: [0.2, -0.6, 1.3], width: 64 }"))?.task.kind.reachObject)
         #expect(own.cameraSensor == nil && own.cameraWidth == 64 && own.cameraPosition == [0.2, -0.6, 1.3])
     }
 
@@ -76,6 +76,6 @@ struct TaskCameraValidationTests {
         #expect(set.location.file == "<--set task.camera.sensor=table_camera>")
         #expect(set.message.contains("remove position, target (line \(line(of: "camera: {", in: own)))"))
         // Replacing the whole mapping with the name is the way to switch.
-        #expect(try #require(loaded(own, overrides: ["task.camera=table_camera"])).task.cameraSensor == "table_camera")
+        #expect(try #require(loaded(own, overrides: ["task.camera=table_camera"])).task.kind.reachObject?.cameraSensor == "table_camera")
     }
 }

@@ -155,13 +155,14 @@ final class ObstacleQuery {
         var q = [Double](repeating: 0, count: robot.dof)
         robot.getQ(&q)
         start = q
-        for v in scenario.task.goal {
+        guard case .moveTo(let task) = scenario.task.kind else { throw BenchError("arm-obstacle: not a move_to task") }
+        for v in task.goal {
             guard let i = model.coordinateIndex(ofJoint: v.name) else { throw BenchError("no joint \(v.name)") }
             q[i] = v.value
         }
         goal = q
         var collision = CollisionCheckOptions()
-        collision.margin = scenario.task.plannerMargin
+        collision.margin = task.plannerMargin
         checker = RobotCollisionChecker(world: sim.world, robot: robot, options: collision,
                                         referenceQ: [Double](repeating: 0, count: robot.dof))
         var options = RRTConnectOptions()

@@ -1,0 +1,196 @@
+// MARK: - Controller kinds
+//
+// `controller.type` picks a case of `ControllerKind`; the case carries that controller's parameters,
+// read from `controller.parameters`. Each parameter struct lists its keys once (see KindKeys.swift). The
+// runtime builds each kind in its own file under Sources/EmbodyRuntime/Controllers/.
+
+import EmbodyModel
+
+/// The joint controller a scenario asks for, with its own parameters.
+public enum ControllerKind: Equatable, Sendable {
+    /// τ = kp (q* − q) − kd q̇; with any ki > 0 it is the `pid` law.
+    case pd(PIDParameters)
+    /// τ = kp e + ki ∫e dt − kd q̇, with the integral clamped and anti-windup.
+    case pid(PIDParameters)
+    /// τ = kp (q* − q) − kd q̇ + g(q).
+    case pdGravity(PDGravityParameters)
+    /// τ = M(q)(q̈* + kp e + kd ė) + h(q, q̇).
+    case computedTorque(ComputedTorqueParameters)
+    /// Tan, Liu & Turk (2011): PD on the next step's state with q̈ solved implicitly.
+    case stablePD(StablePDParameters)
+    /// Operational-space control of an end-effector link, with the joint gains as the null-space posture task.
+    case osc(OperationalSpaceParameters)
+
+    /// The controller types `controller.type` accepts, as written.
+    public enum Name: String, CaseIterable, Sendable {
+        case pd, pid
+        case pdGravity = "pd_gravity"
+        case computedTorque = "computed_torque"
+        case stablePD = "stable_pd"
+        case osc
+    }
+
+    /// This kind's name.
+    public var name: Name {
+        switch self {
+        case .pd: .pd
+        case .pid: .pid
+        case .pdGravity: .pdGravity
+        case .computedTorque: .computedTorque
+        case .stablePD: .stablePD
+        case .osc: .osc
+        }
+    }
+
+    /// The kind named `name` with every default parameter.
+    public init(defaultsFor name: Name) {
+        switch name {
+        case .pd: self = .pd(PIDParameters())
+        case .pid: self = .pid(PIDParameters())
+        case .pdGravity: self = .pdGravity(PDGravityParameters())
+        case .computedTorque: self = .computedTorque(ComputedTorqueParameters())
+        case .stablePD: self = .stablePD(StablePDParameters())
+        case .osc: self = .osc(OperationalSpaceParameters())
+        }
+    }
+
+    /// Whether the runtime builds the robot's dynamics terms (M, h, g, Jacobians) for this kind.
+    public var needsDynamics: Bool {
+        switch self {
+        case .pd, .pid: false
+        case .pdGravity, .computedTorque, .stablePD, .osc: true
+        }
+    }
+}
+
+extension ControllerKind.Name {
+    /// The documentation of this controller type: its law, its `controller.parameters` keys, its metrics.
+    public var description: KindDescription {
+        switch self {
+        case .pd: KindDescription(name: rawValue, summary: "τ = kp (q* − q) − kd q̇ (the `pid` law when any ki > 0)",
+                                  keys: PIDParameters.keyDescriptions, metrics: [])
+        case .pid: KindDescription(name: rawValue, summary: "τ = kp e + ki ∫e dt − kd q̇, e = q* − q, with anti-windup",
+                                   keys: PIDParameters.keyDescriptions, metrics: [])
+        case .pdGravity: KindDescription(name: rawValue, summary: "τ = kp (q* − q) − kd q̇ + g(q)",
+                                         keys: PDGravityParameters.keyDescriptions, metrics: [])
+        case .computedTorque: KindDescription(name: rawValue, summary: "τ = M(q)(q̈* + kp e + kd ė) + h(q, q̇); gains in 1/s² and 1/s",
+                                              keys: ComputedTorqueParameters.keyDescriptions, metrics: [])
+        case .stablePD: KindDescription(name: rawValue, summary: "Tan, Liu & Turk (2011): PD on the next step's state, q̈ solved implicitly",
+                                        keys: StablePDParameters.keyDescriptions, metrics: [])
+        case .osc: KindDescription(name: rawValue,
+                                   summary: "τ = Jᵀ Λ (ẍ* + Kp eₓ + Kd ėₓ) + h + (I − Jᵀ J̄ᵀ)(kp (q* − q) − kd q̇); needs `controller.ee_link`",
+                                   keys: OperationalSpaceParameters.keyDescriptions, metrics: [])
+        }
+    }
+
+    /// The key tree of this type's `controller.parameters`.
+    var parameterShape: MapShape {
+        switch self {
+        case .pd, .pid: PIDParameters.mapShape
+        case .pdGravity: PDGravityParameters.mapShape
+        case .computedTorque: ComputedTorqueParameters.mapShape
+        case .stablePD: StablePDParameters.mapShape
+        case .osc: OperationalSpaceParameters.mapShape
+        }
+    }
+}
+
+// MARK: - Parameters of each kind
+
+/// `pd` and `pid`: the velocity filter, the integral bound and anti-windup (these two apply once some ki > 0).
+public struct PIDParameters: Equatable, Sendable, KindParameters {
+    /// The cutoff in Hz of a first-order low-pass filter on q̇, or nil for the measured q̇.
+    public var velocityFilterHz: Double?
+    /// The bound on |∫e dt| per joint, rad·s (m·s for prismatic joints).
+    public var iLimit = Double.infinity
+    /// Whether the integral stops growing while the torque is saturated.
+    public var antiWindup = true
+
+    /// The defaults: no filter, no integral bound, anti-windup on.
+    public init() {}
+
+    static var keys: [KindKey<Self>] {
+        let d = Self()
+        return [
+            .optionalNumber("velocity_filter_hz", \.velocityFilterHz, unit: "Hz", .positive, "Cutoff of a first-order low-pass filter on q̇."),
+            .custom("i_limit", type: "number ≥ 0", unit: "rad·s", defaultValue: "none", "Bound on the magnitude of each joint's ∫e dt (m·s for prismatic joints).") { reader, field, p in
+                if let v = reader.number(field, unit: "rad·s", .nonNegative) { p.iLimit = v }
+            },
+            .flag("anti_windup", \.antiWindup, "Stop integrating while the torque is saturated.", defaults: d),
+        ]
+    }
+}
+
+/// `pd_gravity`: the velocity filter.
+public struct PDGravityParameters: Equatable, Sendable, KindParameters {
+    /// The cutoff in Hz of a first-order low-pass filter on q̇, or nil for the measured q̇.
+    public var velocityFilterHz: Double?
+
+    /// The defaults: no filter.
+    public init() {}
+
+    static var keys: [KindKey<Self>] {
+        [.optionalNumber("velocity_filter_hz", \.velocityFilterHz, unit: "Hz", .positive, "Cutoff of a first-order low-pass filter on q̇.")]
+    }
+}
+
+/// `computed_torque`: no parameters besides the gains.
+public struct ComputedTorqueParameters: Equatable, Sendable, KindParameters {
+    /// No parameters.
+    public init() {}
+    static var keys: [KindKey<Self>] { [] }
+}
+
+/// `stable_pd`: no parameters besides the gains.
+public struct StablePDParameters: Equatable, Sendable, KindParameters {
+    /// No parameters.
+    public init() {}
+    static var keys: [KindKey<Self>] { [] }
+}
+
+/// `osc`: the end-effector task's gains, point and options (the joint gains are the null-space posture task's).
+public struct OperationalSpaceParameters: Equatable, Sendable, KindParameters {
+    /// The controlled link (`controller.ee_link`, required).
+    public var eeLink = ""
+    /// Position stiffness Kp in 1/s² (the task-space law is mass-normalized by Λ).
+    public var eeKp = 400.0
+    /// Position damping Kd in 1/s.
+    public var eeKd = 40.0
+    /// Orientation stiffness in 1/s².
+    public var eeRotKp = 400.0
+    /// Orientation damping in 1/s.
+    public var eeRotKd = 40.0
+    /// Whether orientation is controlled too (false: position only).
+    public var eeOrientation = true
+    /// The controlled point in the link frame, m.
+    public var eePoint: [Double] = [0, 0, 0]
+    /// λ² of the damped inverse of J M⁻¹ Jᵀ, dimensionless.
+    public var eeDamping = 1e-4
+    /// Whether J̇ q̇ is compensated.
+    public var eeJdot = true
+
+    /// The defaults of docs/scenarios.md.
+    public init() {}
+
+    static var keys: [KindKey<Self>] {
+        let d = Self()
+        return [
+            .number("ee_kp", \.eeKp, unit: "1/s²", .nonNegative, "Position stiffness of the end-effector task.", defaults: d),
+            .number("ee_kd", \.eeKd, unit: "1/s", .nonNegative, "Position damping of the end-effector task.", defaults: d),
+            .number("ee_rot_kp", \.eeRotKp, unit: "1/s²", .nonNegative, "Orientation stiffness.", defaults: d),
+            .number("ee_rot_kd", \.eeRotKd, unit: "1/s", .nonNegative, "Orientation damping.", defaults: d),
+            .flag("ee_orientation", \.eeOrientation, "Control orientation too (false: position only).", defaults: d),
+            .custom("ee_point_x", type: "number", unit: "m", defaultValue: "0", "The controlled point's x in the link frame.") { r, f, p in
+                if let v = r.number(f, unit: "m") { p.eePoint[0] = v }
+            },
+            .custom("ee_point_y", type: "number", unit: "m", defaultValue: "0", "The controlled point's y in the link frame.") { r, f, p in
+                if let v = r.number(f, unit: "m") { p.eePoint[1] = v }
+            },
+            .custom("ee_point_z", type: "number", unit: "m", defaultValue: "0", "The controlled point's z in the link frame.") { r, f, p in
+                if let v = r.number(f, unit: "m") { p.eePoint[2] = v }
+            },
+            .number("ee_damping", \.eeDamping, .positive, "λ² of the damped inverse of J M⁻¹ Jᵀ.", defaults: d),
+            .flag("ee_jdot", \.eeJdot, "Compensate J̇ q̇.", defaults: d),
+        ]
+    }
+}

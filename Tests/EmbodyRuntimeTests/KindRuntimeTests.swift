@@ -1,0 +1,60 @@
+// MARK: - Kinds in the runtime: random streams apart, and the bundled scenarios' final states pinned
+
+import EmbodyModel
+import EmbodyScenario
+import Foundation
+import Testing
+@testable import EmbodyRuntime
+
+@Suite("Kinds in the runtime")
+struct KindRuntimeTests {
+    /// arm-perceive-reach (the task's own camera) with a declared depth camera named `camera` added, which the
+    /// task may also localize with.
+    private func perceiveReach(taskCamera: String? = nil) throws -> Simulation {
+        var overrides = ["sensors=[{ name: camera, type: depth_camera, width: 16, height: 12, noise: 0.01, rate: 10 }]",
+                         "duration=0.01"]
+        if let taskCamera { overrides.append("task.camera=\(taskCamera)") }
+        let (scenario, model) = try loadBundled("arm-perceive-reach", overrides: overrides)
+        return try Simulation(scenario: scenario, model: model)
+    }
+
+    @Test("the task camera and a declared sensor named camera draw from different random streams")
+    func taskCameraStreamIsItsOwn() throws {
+        let sim = try perceiveReach()
+        let sensorSeed = try #require(sim.sensors.cameras.first).camera.configuration.seed
+        let taskSeed = try #require(sim.reach).camera.camera.configuration.seed
+        #expect(sensorSeed == RandomStreams.seed(scenario: sim.scenario.seed, consumer: "sensor.camera"))
+        #expect(taskSeed == RandomStreams.seed(scenario: sim.scenario.seed, consumer: "task.camera"))
+        #expect(taskSeed != sensorSeed)
+        // The task's copy of that sensor has a stream of its own too.
+        let copy = try perceiveReach(taskCamera: "camera")
+        let copySeed = try #require(copy.reach).camera.camera.configuration.seed
+        #expect(copySeed != sensorSeed && copySeed != taskSeed)
+    }
+
+    /// The final state hash of every bundled scenario, recorded from main before the kinds became types
+    /// (commit dbfd606). A change here changes what a bundled scenario computes: say why in the commit.
+    static let pinnedHashes: [String: String] = [
+        "arm-gravity-comp": "d0ee89698b47de9a", "arm-hold": "ee841dd36b765a3b", "arm-joint-waypoints": "9b031b9776b5bb97",
+        "arm-obstacle": "331da02f08c02099", "arm-perceive-reach": "15c72736fa50eda4", "arm-reach-cartesian": "4501755f355413e4",
+        "arm-reach-ik": "aede9e8bdce8007f", "arm-track-sine": "29d0f1acfb12f7f8", "humanoid-imu-stand": "8592d018de4eb8f0",
+        "humanoid-push": "8aa194cc0864bd9f", "humanoid-sensors": "f0fe4b028b664436", "humanoid-stand": "edbb57f672dcb26e",
+    ]
+
+    static var bundledNames: [String] {
+        BundledScenarios.all().map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
+    }
+
+    @Test("every bundled scenario has a pinned state hash")
+    func everyBundledScenarioIsPinned() {
+        #expect(!Self.bundledNames.isEmpty)
+        for name in Self.bundledNames { #expect(Self.pinnedHashes[name] != nil, "\(name) has no pinned state hash") }
+    }
+
+    @Test("each bundled scenario ends in its pinned state", arguments: KindRuntimeTests.pinnedHashes.keys.sorted())
+    func bundledStateHashes(_ name: String) throws {
+        let (scenario, model) = try loadBundled(name)
+        let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
+        #expect(summary.stateHash == Self.pinnedHashes[name], "\(name)")
+    }
+}
