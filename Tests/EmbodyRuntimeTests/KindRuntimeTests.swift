@@ -11,7 +11,7 @@ struct KindRuntimeTests {
     /// arm-perceive-reach (the task's own camera) with a declared depth camera named `camera` added, which the
     /// task may also localize with.
     private func perceiveReach(taskCamera: String? = nil) throws -> Simulation {
-        var overrides = ["sensors=[{ name: camera, type: depth_camera, width: 16, height: 12, noise: 0.01, rate: 10 }]",
+        var overrides = ["sensors=[{ name: camera, type: depth_camera, width: 80, height: 60, noise: 0.001, rate: 10, ignore_robot: true, mount: { eye: [0.25, -0.55, 1.25], target: [0.55, 0, 0.4] } }]",
                          "duration=0.01"]
         if let taskCamera { overrides.append("task.camera=\(taskCamera)") }
         let (scenario, model) = try loadBundled("arm-perceive-reach", overrides: overrides)
