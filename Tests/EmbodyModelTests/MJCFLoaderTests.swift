@@ -178,6 +178,19 @@ struct MJCFLoaderTests {
         #expect(h.type == .revolute && h.limit?.lower == -1 && h.limit?.upper == 1)
     }
 
+    /// Explicit damping is stable while h·d/I < 2: substeps n is the smallest with (dt/n)·d/I ≤ 1, I the
+    /// body's inertia about the hinge axis (a point-like 2 kg sphere 0.5 m from the axis: I ≈ 0.5 kg·m²).
+    @Test func substepsKeepExplicitDampingStable() throws {
+        let m = try mjcf("""
+            <body name="b"><joint name="h" axis="0 1 0" damping="1000" armature="0.1"/>
+              <geom type="sphere" size="0.01" pos="0.5 0 0" mass="2"/></body>
+            """, head: "<option timestep=\"0.01\"/>")
+        let inertia = 2 * 0.25 + 0.4 * 2 * 0.0001 + 0.1
+        let rate = 1000 / inertia
+        #expect(m.physicsDefaults?.substeps == Int((0.01 * rate).rounded(.up)))
+        #expect(m.physicsDefaults?.timestep == 0.01)
+    }
+
     @Test func setTotalMassScalesEveryBody() throws {
         let m = try mjcf("<body name=\"a\"><freejoint/><geom size=\".1\" mass=\"1\"/><body name=\"b\"><geom size=\".1\" mass=\"3\"/></body></body>",
                          head: "<compiler settotalmass=\"8\"/>")
