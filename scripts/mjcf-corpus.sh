@@ -19,7 +19,7 @@ if ! python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('
   "${pip[@]}" install --quiet gymnasium==1.4.0
 fi
 dest=.corpus/mjcf/dm_control-$DM_CONTROL
-if [ ! -f "$dest/dm_control/suite/humanoid.xml" ]; then
+if [ ! -f "$dest/dm_control/suite/humanoid.xml" ] || [ ! -f "$dest/dm_control/suite/dog_assets/skin_texture.png" ]; then
   echo "setup: downloading dm-control $DM_CONTROL's wheel from PyPI for its suite models" >&2
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
@@ -28,7 +28,7 @@ if [ ! -f "$dest/dm_control/suite/humanoid.xml" ]; then
 import sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(wheel) as z:
-    names = [n for n in z.namelist() if n.startswith("dm_control/suite/") and n.endswith(".xml")]
+    names = [n for n in z.namelist() if n.startswith("dm_control/suite/") and not n.endswith(".py")]
     if not any(n.endswith("suite/humanoid.xml") for n in names):
         sys.exit(f"{wheel} holds no dm_control/suite/humanoid.xml")
     z.extractall(dest, names)

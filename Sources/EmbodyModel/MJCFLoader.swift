@@ -927,7 +927,9 @@ struct MJCFBuilder {
                 var gain = 1.0
                 if node.name == "general" {
                     let bias = a["biastype"] ?? "none", dyn = a["dyntype"] ?? "none", gainType = a["gaintype"] ?? "fixed"
-                    isTorque = bias == "none" && dyn == "none" && gainType == "fixed"
+                    // A first-order filter keeps the activation within ctrlrange, so the force bound holds.
+                    isTorque = bias == "none" && ["none", "filter", "filterexact"].contains(dyn) && gainType == "fixed"
+                    if isTorque && dyn != "none" { note("actuator activation filter (the torque follows the control at once)") }
                     if isTorque, let g = a["gainprm"]?.split(whereSeparator: \.isWhitespace).first {
                         guard let v = Double(g), v.isFinite else { throw error(node, owner, "\(owner) gainprm '\(g)' is not a finite number") }
                         gain = v

@@ -159,12 +159,14 @@ enum PrimitiveSolid {
     }
 }
 
-/// Volume, centroid and inertia (per unit density) of a closed triangle mesh, in the mesh frame.
+/// Volume, centroid and inertia (per unit density) of a triangle mesh, the way MuJoCo's default mesh
+/// inertia ("legacy") measures them.
 ///
-/// Each triangle and the origin span a signed tetrahedron; the sums of their volumes and second moments
-/// are exact for a closed, consistently oriented surface. A mesh wound inside out (negative total
-/// volume) is flipped. MuJoCo's default ("legacy") takes the absolute volume of each face's pyramid from
-/// a central point instead, which agrees for closed convex meshes.
+/// The surface is cut into pyramids, one per triangle, with a common apex; each pyramid's volume is taken
+/// as positive. The volume and centre of mass come from pyramids with their apex at the area-weighted
+/// centre of the faces; the inertia (and the volume that the density multiplies) from pyramids with
+/// their apex at that centre of mass. For a closed convex mesh this is the exact solid; for a concave
+/// one (a bone) it is what MuJoCo computes, which is what the tests compare against.
 struct MeshSolid {
     /// Volume in m³ (positive).
     var volume: Double
@@ -173,41 +175,58 @@ struct MeshSolid {
     /// Inertia about the centroid for density 1 kg/m³, in kg·m² per (kg/m³), mesh axes.
     var unitInertia: Matrix3
 
-    /// Builds the solid from triangles given as consecutive vertex triples; nil when the volume is zero.
+    /// Builds the solid from triangles given as consecutive vertex triples; nil when it has no area or volume.
     init?(triangles t: [Vector3]) {
-        var volume = 0.0
-        var first = Vector3.zero
-        // Second moments ∫x_i x_j dV about the origin.
-        var p = zeroMatrix
+        struct Face { var a, b, c, center, normal: Vector3; var area: Double }
+        var faces: [Face] = []
+        faces.reserveCapacity(t.count / 3)
         var k = 0
+        var totalArea = 0.0, faceCenter = Vector3.zero
         while k + 2 < t.count {
             let a = t[k], b = t[k + 1], c = t[k + 2]
             k += 3
-            let v = dot(a, cross(b, c)) / 6
+            let n = cross(b - a, c - a)
+            let twiceArea = length(n)
+            let area = twiceArea / 2
+            let center = (a + b + c) / 3
+            faces.append(Face(a: a, b: b, c: c, center: center, normal: twiceArea > 0 ? n / twiceArea : .zero, area: area))
+            totalArea += area
+            faceCenter += area * center
+        }
+        guard totalArea > 1e-15 else { return nil }
+        faceCenter /= totalArea
+
+        // Volume and centre of mass: pyramids from the centre of the faces.
+        var volume = 0.0, com = Vector3.zero
+        for f in faces {
+            let v = abs(dot(f.center - faceCenter, f.normal) * f.area / 3)
             volume += v
-            first += v * (a + b + c) / 4
+            com += v * (0.75 * f.center + 0.25 * faceCenter)
+        }
+        guard volume > 1e-15 else { return nil }
+        com /= volume
+
+        // Second moments ∫x_i x_j dV about the centre of mass: pyramids from the centre of mass.
+        var p = zeroMatrix
+        var total = 0.0
+        for f in faces {
+            let d = f.a - com, e = f.b - com, g = f.c - com
+            let v = abs(dot(f.center - com, f.normal) * f.area / 3)
+            total += v
             for i in 0..<3 {
                 for j in 0..<3 {
-                    let s = 2 * (a[i] * a[j] + b[i] * b[j] + c[i] * c[j])
-                        + a[i] * b[j] + a[j] * b[i] + a[i] * c[j] + a[j] * c[i] + b[i] * c[j] + b[j] * c[i]
+                    let s = 2 * (d[i] * d[j] + e[i] * e[j] + g[i] * g[j])
+                        + d[i] * e[j] + d[j] * e[i] + d[i] * g[j] + d[j] * g[i] + e[i] * g[j] + e[j] * g[i]
                     p[i][j] += v * s / 20
                 }
             }
         }
-        guard abs(volume) > 1e-15 else { return nil }
-        if volume < 0 {
-            volume = -volume; first = -first
-            for i in 0..<3 { for j in 0..<3 { p[i][j] = -p[i][j] } }
-        }
-        let com = first / volume
-        // Inertia about the origin from the second moments, then moved to the centroid.
+        guard total > 1e-15 else { return nil }
         let trace = p[0][0] + p[1][1] + p[2][2]
-        var origin = zeroMatrix
-        for i in 0..<3 { for j in 0..<3 { origin[i][j] = (i == j ? trace : 0) - p[i][j] } }
-        let shift = parallelAxis(mass: volume, offset: com)
-        for i in 0..<3 { for j in 0..<3 { origin[i][j] -= shift[i][j] } }
-        self.volume = volume
+        var inertia = zeroMatrix
+        for i in 0..<3 { for j in 0..<3 { inertia[i][j] = (i == j ? trace : 0) - p[i][j] } }
+        self.volume = total
         self.centroid = com
-        self.unitInertia = origin
+        self.unitInertia = inertia
     }
 }

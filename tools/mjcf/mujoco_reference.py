@@ -37,9 +37,18 @@ def corpus():
     if spec is None or not spec.submodule_search_locations:
         fail("the gymnasium package is not installed; run `bash scripts/mjcf-corpus.sh` (make test does)")
     gym = os.path.join(list(spec.submodule_search_locations)[0], "envs", "mujoco", "assets")
+    # The models issue 12 names first, then every other model of both packages (lqr.xml is a template
+    # that dm_control fills in with code, so it holds no body).
     models = [(f"dm_control/{n}", os.path.join(suite, f"{n}.xml"))
               for n in ("humanoid", "walker", "cheetah", "hopper", "quadruped")]
     models += [(f"gymnasium/{n}", os.path.join(gym, f"{n}.xml")) for n in ("ant", "humanoid")]
+    models += [(f"dm_control/{n}", os.path.join(suite, f"{n}.xml"))
+               for n in ("acrobot", "ball_in_cup", "cartpole", "dog", "finger", "fish", "humanoid_CMU",
+                         "manipulator", "pendulum", "point_mass", "reacher", "stacker", "swimmer")]
+    models += [(f"gymnasium/{n}", os.path.join(gym, f"{n}.xml"))
+               for n in ("half_cheetah", "hopper", "humanoidstandup", "inverted_double_pendulum",
+                         "inverted_pendulum", "point", "pusher", "pusher_v5", "reacher", "swimmer",
+                         "walker2d", "walker2d_v5")]
     for label, path in models:
         if not os.path.isfile(path):
             fail(f"{label} is missing ({path})")
