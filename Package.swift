@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "EmbodyPerception", targets: ["EmbodyPerception"]),
         .library(name: "EmbodyPlanning", targets: ["EmbodyPlanning"]),
         .library(name: "EmbodyRuntime", targets: ["EmbodyRuntime"]),
+        .library(name: "EmbodyView", targets: ["EmbodyView"]),
         .library(name: "EmbodyExercises", targets: ["EmbodyExercises"]),
         .executable(name: "embody-exercise", targets: ["embody-exercise"]),
         .executable(name: "embody-exercise-runner", targets: ["embody-exercise-runner"]),
@@ -64,10 +65,14 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Seeing runs: the self-contained HTML viewer and the MCAP export (docs/viewer.md). The page's
+        // HTML, CSS and JS live in Resources/ and are embedded by scripts/embed-viewer-assets.py.
+        .target(name: "EmbodyView", dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyModel", "EmbodyPhysics"],
+                exclude: ["Resources"]),
         // The command-line interface: thin commands over EmbodyRuntime.
         .executableTarget(
             name: "embody",
-            dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyModel",
+            dependencies: ["EmbodyRuntime", "EmbodyView", "EmbodyScenario", "EmbodyModel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),

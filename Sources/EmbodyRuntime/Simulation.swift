@@ -121,6 +121,8 @@ public final class Simulation {
     let recorder: Recorder?
     /// Declared sensors and the estimators fed by them.
     let sensors: SensorSuite
+    /// The reference, frame and contact channels recorded last (PlotChannels.swift).
+    let plotChannels: PlotChannels
 
     /// Builds the world and everything the loop needs from a validated scenario; `makeController`, when given,
     /// replaces the scenario's controller with one built from the robot's dynamics terms (always built then).
@@ -205,6 +207,7 @@ public final class Simulation {
             StepRecorder(initial: initialQ, target: $0, ticks: ticks, dt: physics.dt)
         }
         linkPoses = [Double](repeating: 0, count: 7 * robot.linkCount)
+        plotChannels = PlotChannels(robot: robot)
         let linkNames = robot.linkNames, step = physics.dt
         var scheduled: [ScheduledDisturbance] = []
         for d in scenario.disturbances {
@@ -229,7 +232,7 @@ public final class Simulation {
         metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {
             let channels = recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
-                                          estimated: suite.estimates, sensors: suite.channelNames)
+                                          estimated: suite.estimates, sensors: suite.channelNames) + plotChannels.names
             recorder = try Recorder(path: path, scenario: scenario, channels: channels,
                                     every: options.recordEvery)
         } else {
@@ -363,7 +366,7 @@ public final class Simulation {
     /// The names of the values `recordValues` writes, in order.
     public var channelNames: [String] {
         recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
-                       estimated: sensors.estimates, sensors: sensors.channelNames)
+                       estimated: sensors.estimates, sensors: sensors.channelNames) + plotChannels.names
     }
 
     /// Writes the recorded values of the current tick (see `channelNames`) into `out`; allocates nothing.
@@ -391,6 +394,10 @@ public final class Simulation {
             k += 4
         }
         sensors.recordValues(into: &out, from: k)
+        robot.getLinkPoses(&linkPoses)
+        let contactCount = world.contacts(into: &contactBuffer)
+        plotChannels.write(into: &out, from: out.count - plotChannels.names.count, reference: reference,
+                           linkPoses: linkPoses, contacts: contactBuffer, contactCount: contactCount, robotID: robot.id)
     }
 
     func recordIfDue() throws(RuntimeError) {

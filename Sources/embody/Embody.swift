@@ -46,7 +46,7 @@ struct Embody: ParsableCommand {
           3  internal error
         """,
         version: EmbodyVersion.current,
-        subcommands: [Run.self, Validate.self, Replay.self, Export.self, List.self, Inspect.self, Bench.self, Exercise.self]
+        subcommands: [Run.self, Validate.self, Replay.self, Export.self, View.self, List.self, Inspect.self, Bench.self, Exercise.self]
     )
 
     /// Parses, runs, and maps every outcome to the documented exit codes; never prints a stack trace.
