@@ -35,13 +35,12 @@ public final class LoadedRun {
     public let truncatedTail: Bool
     /// Channel index by name.
     public let channelIndex: [String: Int]
-    /// The robot used for forward kinematics (in a world of its own).
-    let kinematics: Robot
-    private let world: World
+    /// Forward kinematics of the logged robot.
+    let kinematics: Kinematics
     /// The robot's link names in `Robot.linkNames` order (base first): the order of every link array here.
-    public var linkNames: [String] { kinematics.linkNames }
+    public var linkNames: [String] { kinematics.robot.linkNames }
     /// For each link (robot order), its index in `model.links`.
-    public var modelLinkIndex: [Int] { kinematics.modelLinkIndex }
+    public var modelLinkIndex: [Int] { kinematics.robot.modelLinkIndex }
 
     /// Reads the log at `path`, loads its embedded scenario and builds the kinematics robot.
     public init(path: String) throws(ViewError) {
@@ -72,18 +71,7 @@ public final class LoadedRun {
             throw ViewError("run log '\(path)' has no channel 'base.\(c)'")
         }
         _ = dof
-        var settings = WorldSettings()
-        settings.ground = false
-        do {
-            world = try World(settings: settings)
-            var options = RobotOptions()
-            options.fixedBase = scenario.robot.base.fixed
-            let p = scenario.robot.base.position, r = scenario.robot.base.rpy
-            options.basePose = Transform(xyz: Vector3(p[0], p[1], p[2]), rpy: Vector3(r[0], r[1], r[2]))
-            kinematics = try world.addRobot(model, options: options)
-        } catch {
-            throw ViewError("\(path): cannot build the robot for forward kinematics: \(error.message)")
-        }
+        kinematics = try Kinematics(scenario: scenario, model: model, channels: header.channels, logPath: path)
     }
 
     /// The value of channel `name` in record `r`, or nil when the log has no such channel.
@@ -108,15 +96,9 @@ public final class LoadedRun {
     }
 
     /// Every link frame's world pose at record `r` (7 values per link: x, y, z, qx, qy, qz, qw; `linkNames` order),
-    /// by forward kinematics from the recorded base pose and q. Non-finite states give the last finite pose.
+    /// by forward kinematics from the recorded base pose and q.
     public func linkPoses(_ r: Int, into poses: inout [Double]) {
-        let q = q(r), base = basePose(r)
-        if q.allSatisfy(\.isFinite) && [base.position.x, base.position.y, base.position.z].allSatisfy(\.isFinite) {
-            if !kinematics.fixedBase { kinematics.basePose = base }
-            kinematics.setQ(q)
-        }
-        if poses.count != 7 * linkNames.count { poses = [Double](repeating: 0, count: 7 * linkNames.count) }
-        kinematics.getLinkPoses(&poses)
+        kinematics.linkPoses(values: records[r].values, into: &poses)
     }
 
     /// The world pose of object `name` at record `r`, from its logged channels, or nil when not logged.
@@ -130,5 +112,61 @@ public final class LoadedRun {
     /// The name of an event's kind.
     public func kindName(_ e: LogEvent) -> String {
         Int(e.kind) < header.eventKinds.count ? header.eventKinds[Int(e.kind)] : "event \(e.kind)"
+    }
+}
+
+/// Forward kinematics from a record's values: a robot built in a world of its own (no ground, no objects),
+/// set to the record's base pose and q, read with `Robot.getLinkPoses`.
+final class Kinematics {
+    let robot: Robot
+    private let world: World
+    private let qStart: Int, baseStart: Int, dof: Int
+    private var q: [Double]
+
+    init(scenario: Scenario, model: RobotModel, channels: [String], logPath: String) throws(ViewError) {
+        guard let b = channels.firstIndex(of: "base.x"), b + 6 < channels.count else {
+            throw ViewError("run log '\(logPath)' has no base pose channels (base.x … base.qw)")
+        }
+        dof = model.dof
+        let first = model.jointNames.first.map { channels.firstIndex(of: "q.\($0)") } ?? 0
+        guard let first, first + dof <= channels.count,
+              model.jointNames.enumerated().allSatisfy({ channels[first + $0.offset] == "q.\($0.element)" }) else {
+            throw ViewError("run log '\(logPath)' does not hold the joint positions q.<joint> of the robot '\(model.name)' in order")
+        }
+        qStart = first
+        baseStart = b
+        q = [Double](repeating: 0, count: dof)
+        var settings = WorldSettings()
+        settings.ground = false
+        do {
+            world = try World(settings: settings)
+            var options = RobotOptions()
+            options.fixedBase = scenario.robot.base.fixed
+            let p = scenario.robot.base.position, r = scenario.robot.base.rpy
+            options.basePose = Transform(xyz: Vector3(p[0], p[1], p[2]), rpy: Vector3(r[0], r[1], r[2]))
+            robot = try world.addRobot(model, options: options)
+        } catch {
+            throw ViewError("\(logPath): cannot build the robot for forward kinematics: \(error.message)")
+        }
+    }
+
+    /// The link names, base first (`Robot.linkNames`).
+    var linkNames: [String] { robot.linkNames }
+
+    /// Writes every link frame's world pose (7 per link) for a record's `values` into `poses`. A record with a
+    /// non-finite q or base position keeps the previous record's poses (a diverged run has no pose to show).
+    func linkPoses(values v: [Double], into poses: inout [Double]) {
+        for i in 0..<dof { q[i] = v[qStart + i] }
+        let b = baseStart
+        let finite = q.allSatisfy(\.isFinite) && (b..<(b + 7)).allSatisfy { v[$0].isFinite }
+        if finite {
+            if !robot.fixedBase {
+                robot.basePose = Transform(position: Vector3(v[b], v[b + 1], v[b + 2]),
+                                           rotation: Quaternion(x: v[b + 3], y: v[b + 4], z: v[b + 5], w: v[b + 6]).normalizedOrIdentity)
+            }
+            robot.setQ(q)
+        }
+        if poses.count != 7 * robot.linkCount { poses = [Double](repeating: 0, count: 7 * robot.linkCount) }
+        robot.getLinkPoses(&poses)
     }
 }

@@ -244,7 +244,7 @@ public enum ViewerPage {
                         stateHash: Replay.stateHash(of: last, header: h, dof: model.dof), embodyVersion: h.embodyVersion,
                         scenarioHash: h.scenarioHash, dt: h.dt, recordEvery: h.recordEvery, records: n,
                         duration: run.time(n - 1), truncatedTail: run.truncatedTail, ground: scenario.world.ground,
-                        fixedBase: run.kinematics.fixedBase, metrics: metrics.filter { $0.value.isFinite },
+                        fixedBase: run.kinematics.robot.fixedBase, metrics: metrics.filter { $0.value.isFinite },
                         criteria: criteria, frameStride: stride, seriesSamples: seriesIndices.count)
         return PageData(meta: meta, links: links, objects: objects, joints: joints, groups: scenario.robot.groups,
                         frames: Frames(t: base64Float32(times), links: base64Float32(linkPoses),

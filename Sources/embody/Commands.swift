@@ -2,6 +2,7 @@ import ArgumentParser
 import EmbodyModel
 import EmbodyRuntime
 import EmbodyScenario
+import EmbodyView
 import Foundation
 
 /// `--set key.path=value`, shared by run, validate and bench.
@@ -312,26 +313,41 @@ struct Replay: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export a log as CSV or JSON Lines, one row per record with named columns.")
+        abstract: "Export a log as CSV or JSON Lines (one row per record, columns named with units), or as MCAP for Foxglove.",
+        discussion: "CSV and JSONL columns are named `channel [unit]` (docs/log-format.md); --no-units prints the bare channel names. MCAP: docs/viewer.md.")
 
     @Argument(help: "The log written by `embody run --record`.")
     var log: String
 
-    @Option(help: "csv or jsonl.")
+    @Option(help: "csv, jsonl or mcap.")
     var format: String = "csv"
 
-    @Option(name: .shortAndLong, help: "Write here instead of stdout.")
+    @Option(name: .shortAndLong, help: "Write here instead of stdout (required for mcap).")
     var output: String?
 
+    @Flag(inversion: .prefixedNo, help: "Name CSV and JSONL columns with their units, e.g. `q.hip [rad]`.")
+    var units = true
+
+    @Flag(help: "Add every link frame's world pose by forward kinematics (link.<name>.x … qw) to CSV and JSONL.")
+    var linkPoses = false
+
     func validate() throws {
-        guard LogExportFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be csv or jsonl, not '\(format)'")
+        guard format == "mcap" || LogExportFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be csv, jsonl or mcap, not '\(format)'")
         }
+        if format == "mcap" && output == nil { throw ValidationError("--format mcap needs an output file: -o run.mcap") }
+        if format == "mcap" && linkPoses { throw ValidationError("--link-poses is for csv and jsonl; MCAP always carries the link frames") }
     }
 
     func run() throws {
         do {
-            let rows = try LogExporter.export(path: log, format: LogExportFormat(rawValue: format)!, output: output)
+            if format == "mcap" {
+                let messages = try MCAPExport.write(logPath: log, outputPath: output!)
+                warn("embody: wrote \(output!) (\(messages) messages)")
+                return
+            }
+            let rows = try TextExport.export(logPath: log, format: LogExportFormat(rawValue: format)!, output: output,
+                                             units: units, linkPoses: linkPoses)
             warn("embody: exported \(rows) records")
         } catch {
             throw CLIError(.invalidInput, error.description)

@@ -22,7 +22,8 @@ class Browser:
                 "--remote-debugging-pipe", f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
                 "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--mute-audio",
-                "--force-device-scale-factor=1", "about:blank"]
+                "--force-device-scale-factor=1", "--disable-background-timer-throttling",
+                "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows", "about:blank"]
 
         def fds():
             os.dup2(to_child, 3)
@@ -94,10 +95,12 @@ class Page:
         self.b = browser
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        browser.send("Target.activateTarget", {"targetId": target})
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
 
     def send(self, method, params=None, timeout=60):
         return self.b.send(method, params, session=self.session, timeout=timeout)

@@ -3,7 +3,7 @@
 // Reflected polynomial 0xEDB88320, initial value 0xFFFFFFFF, final XOR 0xFFFFFFFF; the check value of
 // the ASCII bytes "123456789" is 0xCBF43926. Table-driven, one byte at a time; the table is built once.
 
-enum LogCRC32 {
+public enum LogCRC32 {
     /// The 256-entry lookup table, built on first use (Swift initialises static lets exactly once).
     static let table: [UInt32] = (0..<256).map { index -> UInt32 in
         var crc = UInt32(index)
@@ -32,7 +32,7 @@ enum LogCRC32 {
     }
 
     /// The CRC-32 of `bytes`.
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 }

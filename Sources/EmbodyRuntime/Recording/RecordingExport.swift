@@ -26,6 +26,25 @@ public enum LogExporter {
 
     /// Writes every remaining record of `reader` to `output` (nil for stdout) and returns the row count; afterwards `reader.truncatedTail` tells whether the log was cut off.
     public static func export(reader: LogReader, format: LogExportFormat, output: String?) throws(LogError) -> Int {
+        try export(reader: reader, format: format, output: output, columns: ColumnOptions())
+    }
+
+    /// Column options beyond the log's own channels: names with units, and computed columns.
+    public struct ColumnOptions {
+        /// Column names, in the order `tick`, `t`, then the channels and then `extraChannels`, as they should
+        /// be printed (e.g. with units, `ChannelUnits.label`); nil prints the names as they are.
+        public var names: [String]? = nil
+        /// Names of computed columns appended after the log's channels.
+        public var extraChannels: [String] = []
+        /// Computes the extra columns' values for a record (as many as `extraChannels`).
+        public var extraValues: ((LogRecord) -> [Double])? = nil
+        /// Creates options that print the log's channels as they are.
+        public init() {}
+    }
+
+    /// Writes every remaining record of `reader` with `columns` and returns the row count.
+    public static func export(reader: LogReader, format: LogExportFormat, output: String?,
+                              columns: ColumnOptions) throws(LogError) -> Int {
         let sink: LogByteSink
         if let output {
             if sameFile(output, reader.path) {
@@ -38,9 +57,12 @@ public enum LogExporter {
 
         var rows = 0
         do throws(LogError) {
-            var formatter = LogRowFormatter(header: reader.header, format: format)
+            var shown = reader.header
+            shown.channels += columns.extraChannels
+            var formatter = LogRowFormatter(header: shown, format: format, names: columns.names)
             if let headerRow = formatter.headerRow() { try sink.write(headerRow) }
-            while let record = try reader.next() {
+            while var record = try reader.next() {
+                if let extra = columns.extraValues { record.values += extra(record) }
                 try sink.write(formatter.row(record))
                 rows += 1
             }
@@ -74,10 +96,14 @@ struct LogRowFormatter {
     private let jsonKindNames: [[UInt8]]
     private var line: [UInt8] = []
 
-    init(header: LogHeader, format: LogExportFormat) {
+    /// The printed column names (`tick`, `t`, channels), when they differ from the channel names.
+    private let names: [String]?
+
+    init(header: LogHeader, format: LogExportFormat, names: [String]? = nil) {
         self.header = header
         self.format = format
-        let columns = ["tick", "t"] + header.channels
+        let columns = names ?? (["tick", "t"] + header.channels)
+        self.names = names
         jsonKeys = columns.map { Array((Self.jsonString($0) + ":").utf8) }
         jsonKindNames = header.eventKinds.map { Array(Self.jsonString($0).utf8) }
         line.reserveCapacity(32 * (columns.count + 1))
@@ -86,7 +112,7 @@ struct LogRowFormatter {
     /// The CSV header row `tick,t,<channels>`; nil for JSONL, which has no header line.
     func headerRow() -> [UInt8]? {
         guard format == .csv else { return nil }
-        let names = (["tick", "t"] + header.channels).map(Self.csvField)
+        let names = (self.names ?? (["tick", "t"] + header.channels)).map(Self.csvField)
         return Array((names.joined(separator: ",") + "\r\n").utf8)
     }
 
