@@ -240,6 +240,7 @@ public final class Simulation {
         }
         controller.reset()
         task.reference(atTick: 0, into: &metricReference)
+        for i in 0..<n { reference.q[i] = metricReference.q[i]; reference.qd[i] = metricReference.qd[i] }  // tick 0's record
         sense()
         sensors.start(truth: trueState, robot: robot)
         sensors.update(tick: 0, robot: robot, truth: trueState, estimate: &estimate)

@@ -48,8 +48,8 @@ enum ViewerAssets {
 </main>
 <footer id="transport">
   <button id="play" title="play / pause (space)">▶</button>
-  <button id="back" title="previous frame (←)">⏮</button>
-  <button id="fwd" title="next frame (→)">⏭</button>
+  <button id="back" title="previous frame (←)">|&lt;</button>
+  <button id="fwd" title="next frame (→)">&gt;|</button>
   <select id="speed" title="playback speed">
     <option value="0.1">0.1×</option><option value="0.25">0.25×</option><option value="0.5">0.5×</option>
     <option value="1" selected>1×</option><option value="2">2×</option><option value="4">4×</option>
@@ -92,8 +92,9 @@ main { flex: 1; display: flex; min-height: 0; }
 #side { flex: 1; overflow-y: auto; border-left: 1px solid #d5d9df; background: white; padding: 6px 10px; min-width: 0; }
 #plotControls { margin-bottom: 4px; }
 .plot { position: relative; height: 170px; margin-bottom: 6px; }
+.plot { cursor: crosshair; }
 .plot canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
-.plot .cursor { cursor: crosshair; }
+.plot .cursor { position: absolute; left: 0; top: 0; width: 2px; height: 0; background: #ff2d55; will-change: transform; pointer-events: none; }
 .note { color: #7a8491; font-style: italic; margin: 4px 0 10px; }
 #details h3 { font-size: 13px; margin: 10px 0 4px; }
 table { border-collapse: collapse; font-size: 12px; }
@@ -176,7 +177,7 @@ td.num { font-variant-numeric: tabular-nums; text-align: right; }
 
   // ---------- WebGL ----------
   const canvas = $('view');
-  const gl = canvas.getContext('webgl', { antialias: false, stencil: true, preserveDrawingBuffer: true });
+  const gl = canvas.getContext('webgl', { antialias: false, stencil: true, preserveDrawingBuffer: false });
   if (!gl) throw new Error('WebGL is not available in this browser');
 
   const VS = `
@@ -189,28 +190,32 @@ void main() {
   vNormal = mat3(uModel) * aNormal;
   gl_Position = uViewProj * w;
 }`;
-  const FS = `
+  // Three fragment shaders, so that each pixel runs only what it needs (SwiftShader renders on the CPU).
+  const FS_LIT = `
 precision mediump float;
-uniform vec4 uColor; uniform int uMode; uniform vec3 uLight;
+uniform vec4 uColor; uniform vec3 uLight;
 varying vec3 vNormal; varying vec3 vWorld;
 void main() {
-  if (uMode == 1) { gl_FragColor = uColor; return; }            // flat (shadows, markers)
-  if (uMode == 2) {                                              // ground with a 0.5 m grid
-    vec2 g = abs(fract(vWorld.xy * 2.0 - 0.5) - 0.5) / fwidthApprox(vWorld.xy);
-    float line = 1.0 - clamp(min(g.x, g.y), 0.0, 1.0);
-    float d = length(vWorld.xy);
-    vec3 base = mix(vec3(0.86, 0.88, 0.9), vec3(0.80, 0.82, 0.85), clamp(d / 12.0, 0.0, 1.0));
-    gl_FragColor = vec4(mix(base, vec3(0.62, 0.66, 0.71), line * 0.8), 1.0);
-    return;
-  }
   vec3 n = normalize(vNormal);
   float key = max(dot(n, uLight), 0.0);
   float sky = 0.5 + 0.5 * n.z;                                   // hemisphere ambient: lighter from above
-  vec3 c = uColor.rgb * (0.28 + 0.22 * sky + 0.6 * key);
-  gl_FragColor = vec4(c, uColor.a);
+  gl_FragColor = vec4(uColor.rgb * (0.28 + 0.22 * sky + 0.6 * key), uColor.a);
 }`;
-  // WebGL 1 has no fwidth without an extension; grid lines use a fixed width in world units instead.
-  const FS_SRC = FS.replace('fwidthApprox(vWorld.xy)', 'vec2(0.03)');
+  const FS_FLAT = `
+precision mediump float;
+uniform vec4 uColor;
+void main() { gl_FragColor = uColor; }`;
+  // Ground: grey that fades with distance, and a 0.5 m grid of 3 cm lines.
+  const FS_GROUND = `
+precision mediump float;
+varying vec3 vNormal; varying vec3 vWorld;
+void main() {
+  vec2 g = abs(fract(vWorld.xy * 2.0 - 0.5) - 0.5);
+  float line = step(min(g.x, g.y), 0.03);
+  float fade = clamp(length(vWorld.xy) / 12.0, 0.0, 1.0);
+  vec3 base = mix(vec3(0.86, 0.88, 0.9), vec3(0.80, 0.82, 0.85), fade);
+  gl_FragColor = vec4(mix(base, vec3(0.66, 0.7, 0.75), line * (1.0 - fade)), 1.0);
+}`;
 
   function compile(type, src) {
     const s = gl.createShader(type);
@@ -219,21 +224,29 @@ void main() {
     if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error('shader: ' + gl.getShaderInfoLog(s));
     return s;
   }
-  const prog = gl.createProgram();
-  gl.attachShader(prog, compile(gl.VERTEX_SHADER, VS));
-  gl.attachShader(prog, compile(gl.FRAGMENT_SHADER, FS_SRC));
-  gl.linkProgram(prog);
-  if (!gl.getProgramParameter(prog, gl.LINK_STATUS)) throw new Error('program: ' + gl.getProgramInfoLog(prog));
-  gl.useProgram(prog);
-  const loc = {
-    pos: gl.getAttribLocation(prog, 'aPos'), normal: gl.getAttribLocation(prog, 'aNormal'),
-    viewProj: gl.getUniformLocation(prog, 'uViewProj'), model: gl.getUniformLocation(prog, 'uModel'),
-    flatten: gl.getUniformLocation(prog, 'uFlatten'), color: gl.getUniformLocation(prog, 'uColor'),
-    mode: gl.getUniformLocation(prog, 'uMode'), light: gl.getUniformLocation(prog, 'uLight'),
-  };
+  const vertexShader = compile(gl.VERTEX_SHADER, VS);
+  function program(fs) {
+    const prog = gl.createProgram();
+    gl.attachShader(prog, vertexShader);
+    gl.attachShader(prog, compile(gl.FRAGMENT_SHADER, fs));
+    gl.bindAttribLocation(prog, 0, 'aPos');
+    gl.bindAttribLocation(prog, 1, 'aNormal');
+    gl.linkProgram(prog);
+    if (!gl.getProgramParameter(prog, gl.LINK_STATUS)) throw new Error('program: ' + gl.getProgramInfoLog(prog));
+    const u = (n) => gl.getUniformLocation(prog, n);
+    return { prog, viewProj: u('uViewProj'), model: u('uModel'), flatten: u('uFlatten'), color: u('uColor'), light: u('uLight') };
+  }
+  const programs = { lit: program(FS_LIT), flat: program(FS_FLAT), ground: program(FS_GROUND) };
+  const loc = { pos: 0, normal: 1 };
+  let current = null;
+  function use(p, viewProj) {
+    if (current !== p) { gl.useProgram(p.prog); current = p; }
+    if (viewProj) gl.uniformMatrix4fv(p.viewProj, false, viewProj);
+  }
   const light = [0.35, 0.25, 0.9];
   { const l = Math.hypot(...light); light[0] /= l; light[1] /= l; light[2] /= l; }
-  gl.uniform3fv(loc.light, light);
+  gl.useProgram(programs.lit.prog);
+  gl.uniform3fv(programs.lit.light, light);
   // Shadows: every vertex projected along the light onto z = 1 mm.
   const flatten = new Float32Array([1, 0, 0, 0, 0, 1, 0, 0,
     -light[0] / light[2], -light[1] / light[2], 0, 0, 0, 0, 0.001, 1]);
@@ -328,18 +341,17 @@ void main() {
     return upload(pos, flatNormals(pos));
   })();
 
-  function drawMesh(mesh, model, color, mode, flat) {
+  function drawMesh(mesh, model, color, p, flat) {
     gl.bindBuffer(gl.ARRAY_BUFFER, mesh.buffer);
-    gl.enableVertexAttribArray(loc.pos);
     gl.vertexAttribPointer(loc.pos, 3, gl.FLOAT, false, 24, 0);
-    gl.enableVertexAttribArray(loc.normal);
     gl.vertexAttribPointer(loc.normal, 3, gl.FLOAT, false, 24, 12);
-    gl.uniformMatrix4fv(loc.model, false, model);
-    gl.uniformMatrix4fv(loc.flatten, false, flat || IDENT);
-    gl.uniform4fv(loc.color, color);
-    gl.uniform1i(loc.mode, mode);
+    gl.uniformMatrix4fv(p.model, false, model);
+    gl.uniformMatrix4fv(p.flatten, false, flat || IDENT);
+    if (p.color) gl.uniform4fv(p.color, color);
     gl.drawArrays(gl.TRIANGLES, 0, mesh.count);
   }
+  gl.enableVertexAttribArray(0);
+  gl.enableVertexAttribArray(1);
   const IDENT = M.ident();
 
   // ---------- camera ----------
@@ -395,7 +407,7 @@ void main() {
     const e = eye();
     const view = M.lookAt(e, cam.target, [0, 0, 1]);
     const proj = M.perspective(cam.fovy, canvas.width / canvas.height, 0.02, 200);
-    gl.uniformMatrix4fv(loc.viewProj, false, M.mul(proj, view));
+    const viewProj = M.mul(proj, view);
 
     // World matrices of every drawable at this frame.
     const items = [];
@@ -417,7 +429,8 @@ void main() {
 
     if (D.meta.ground) {
       gl.disable(gl.CULL_FACE);
-      drawMesh(ground, IDENT, [1, 1, 1, 1], 2);
+      use(programs.ground, viewProj);
+      drawMesh(ground, IDENT, null, programs.ground);
       gl.enable(gl.CULL_FACE);
       if ($('showShadows').checked) {   // each shadow pixel darkened once (stencil)
         gl.enable(gl.STENCIL_TEST);
@@ -427,16 +440,18 @@ void main() {
         gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
         gl.depthMask(false);
         gl.disable(gl.CULL_FACE);
-        for (const [mesh, model] of items) drawMesh(mesh, model, [0.1, 0.12, 0.16, 0.28], 1, flatten);
+        use(programs.flat, viewProj);
+        for (const [mesh, model] of items) drawMesh(mesh, model, [0.1, 0.12, 0.16, 0.28], programs.flat, flatten);
         gl.enable(gl.CULL_FACE);
         gl.depthMask(true);
         gl.disable(gl.BLEND);
         gl.disable(gl.STENCIL_TEST);
       }
     }
-    for (const [mesh, model, color] of items) drawMesh(mesh, model, color, 0);
+    use(programs.lit, viewProj);
+    for (const [mesh, model, color] of items) drawMesh(mesh, model, color, programs.lit);
     gl.disable(gl.DEPTH_TEST);   // markers stay visible through the robot
-    for (const [mesh, model, color] of overlays) drawMesh(mesh, model, color, 0);
+    for (const [mesh, model, color] of overlays) drawMesh(mesh, model, color, programs.lit);
     gl.enable(gl.DEPTH_TEST);
   }
 
@@ -538,13 +553,14 @@ void main() {
     for (const spec of plotSpecs()) {
       if (spec.note) { const p = document.createElement('p'); p.className = 'note'; p.textContent = spec.note; box.appendChild(p); continue; }
       const div = document.createElement('div'); div.className = 'plot';
-      const base = document.createElement('canvas'), over = document.createElement('canvas');
-      over.className = 'cursor';
-      div.append(base, over);
+      // The cursor is a positioned element, so moving it repaints nothing but itself.
+      const base = document.createElement('canvas'), line = document.createElement('div');
+      line.className = 'cursor';
+      div.append(base, line);
       box.appendChild(div);
-      const plot = { spec, div, base, over };
-      over.addEventListener('mousedown', (ev) => {
-        const r = over.getBoundingClientRect();
+      const plot = { spec, div, base, line };
+      div.addEventListener('mousedown', (ev) => {
+        const r = div.getBoundingClientRect();
         const t = plot.t0 + (ev.clientX - r.left - plot.x0) / (plot.x1 - plot.x0) * (plot.t1 - plot.t0);
         seek(Math.min(Math.max(t, 0), tEnd));
       });
@@ -554,12 +570,12 @@ void main() {
   }
 
   function drawPlots() {
-    for (const p of plots) drawPlot(p);
+    for (const p of plots) { drawPlot(p); p.cursorX = null; }
     drawCursors();
   }
   function drawPlot(p) {
     const w = p.div.clientWidth, h = p.div.clientHeight, r = devicePixelRatio;
-    for (const c of [p.base, p.over]) { c.width = Math.round(w * r); c.height = Math.round(h * r); }
+    p.base.width = Math.round(w * r); p.base.height = Math.round(h * r);
     const g = p.base.getContext('2d');
     g.setTransform(r, 0, 0, r, 0, 0);
     g.fillStyle = 'white'; g.fillRect(0, 0, w, h);
@@ -636,13 +652,12 @@ void main() {
   }
   function drawCursors() {
     for (const p of plots) {
-      const g = p.over.getContext('2d'), r = devicePixelRatio;
-      g.setTransform(r, 0, 0, r, 0, 0);
-      g.clearRect(0, 0, p.over.width, p.over.height);
       const x = Math.round(p.x0 + (state.t - p.t0) / (p.t1 - p.t0) * (p.x1 - p.x0));
+      if (x === p.cursorX) continue;
       p.cursorX = x;
-      g.fillStyle = CURSOR;
-      g.fillRect(x - 1, p.y1, 2, p.y0 - p.y1);
+      p.line.style.top = p.y1 + 'px';
+      p.line.style.height = (p.y0 - p.y1) + 'px';
+      p.line.style.transform = 'translateX(' + (x - 1) + 'px)';
     }
   }
 
@@ -777,7 +792,7 @@ void main() {
     state() {
       return { t: state.t, frame: state.frame, frameTime: frameT[state.frame], playing: state.playing,
         plots: plots.map((p) => ({ title: p.spec.title, lines: p.spec.lines.filter((l) => l.data).length,
-          cursorX: p.cursorX, x0: p.x0, x1: p.x1, t0: p.t0, t1: p.t1,
+          cursorX: p.cursorX, x0: p.x0, x1: p.x1, y0: p.y0, y1: p.y1, t0: p.t0, t1: p.t1,
           rect: (() => { const r = p.div.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })() })) };
     },
     // The camera as numbers: eye, target, up (world, m), vertical field of view (rad), canvas rect (CSS px).
@@ -795,6 +810,7 @@ void main() {
       });
     },
     linkNames: D.links.map((l) => l.name),
+    events: D.events,
     ready: false,
   };
 
