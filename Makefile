@@ -13,6 +13,7 @@ test: setup
 	$(SWIFT) test
 	bash scripts/determinism-across-builds.sh
 	bash scripts/install-test.sh
+	bash scripts/viewer-tests.sh
 
 setup:
 	@bash scripts/setup.sh

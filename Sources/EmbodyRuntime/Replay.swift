@@ -78,11 +78,13 @@ public enum Replay {
         let header = reader.header
         let (scenario, model) = try scenario(of: header)
         let sim = try Simulation(scenario: scenario, model: model)
-        let channels = sim.channelNames
-        guard channels == header.channels else {
-            throw RuntimeError("\(path): the log's channels do not match what this scenario records (\(header.channels.count) against \(channels.count))")
+        let all = sim.channelNames
+        // A log written before the plot channels (PlotChannels.swift) existed holds a prefix of today's channels.
+        guard all == header.channels || all.starts(with: header.channels) && !header.channels.isEmpty else {
+            throw RuntimeError("\(path): the log's channels do not match what this scenario records (\(header.channels.count) against \(all.count))")
         }
-        var values = [Double](repeating: 0, count: channels.count)
+        let channels = header.channels
+        var values = [Double](repeating: 0, count: all.count)
         var checked = 0
         while true {
             let record: LogRecord?
@@ -96,7 +98,7 @@ public enum Replay {
                                     truncatedTail: reader.truncatedTail)
             }
             sim.recordValues(into: &values)
-            for i in 0..<values.count where values[i].bitPattern != record.values[i].bitPattern {
+            for i in 0..<channels.count where values[i].bitPattern != record.values[i].bitPattern {
                 return VerifyReport(recordsChecked: checked,
                                     divergence: Divergence(tick: record.tick, channel: channels[i],
                                                            recorded: record.values[i], replayed: values[i]),
