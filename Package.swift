@@ -87,6 +87,7 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "EmbodyRuntimeTests",
                     dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "CMallocCounter"]),
+        .testTarget(name: "EmbodyViewTests", dependencies: ["EmbodyView", "EmbodyRuntime", "EmbodyScenario", "EmbodyModel"]),
         // MARK: Control exercises (Exercises/, docs/teaching.md)
         // The student API, the exercise catalogue, the trials and the autograder.
         .target(name: "EmbodyExercises",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/EmbodyView/ViewerAssets.swift from Sources/EmbodyView/Resources/viewer.{html,css,js}.
+"""Writes Sources/EmbodyView/ViewerAssets.swift from Sources/EmbodyView/Resources/ (viewer and batch index).
 
 The viewer's page template, stylesheet and script are ordinary files, edited as such; the binary carries
 them as Swift string constants (so `embody view` needs no resource bundle next to the installed binary).
@@ -11,7 +11,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "Sources/EmbodyView/Resources"
 OUTPUT = ROOT / "Sources/EmbodyView/ViewerAssets.swift"
-FILES = [("html", "viewer.html"), ("css", "viewer.css"), ("js", "viewer.js")]
+FILES = [("html", "viewer.html"), ("css", "viewer.css"), ("js", "viewer.js"), ("indexHTML", "index.html"),
+         ("indexJS", "index.js")]
 
 
 def generate() -> str:

@@ -29,5 +29,6 @@ out=.build/viewer-tests
 rm -rf "$out"
 mkdir -p "$out"
 python3 Tests/Viewer/test_old_log.py "$embody" "$out"
+python3 Tests/Viewer/test_view_cli.py "$embody" "$out"
 python3 Tests/Viewer/test_mcap.py "$embody" "$out"
 python3 Tests/Viewer/test_viewer_browser.py "$embody" "$out"

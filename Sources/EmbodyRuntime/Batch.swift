@@ -172,12 +172,14 @@ public enum BatchRunner {
 
     /// Runs every loaded job on `threads` worker threads and returns the results in job order; `completed`
     /// is called once per job, in job order, on the calling thread, as soon as that job and every earlier one is done.
-    public static func run(_ jobs: [BatchJob], loaded: [(Scenario, RobotModel)], threads: Int,
+    /// `recordPaths`, when given, holds one log path per job (`embody run … --view`).
+    public static func run(_ jobs: [BatchJob], loaded: [(Scenario, RobotModel)], threads: Int, recordPaths: [String]? = nil,
                            completed: (BatchResult) -> Void = { _ in }) -> [BatchResult] {
         precondition(jobs.count == loaded.count, "one loaded scenario per job")
+        precondition(recordPaths == nil || recordPaths!.count == jobs.count, "one log path per job")
         let state = BatchState(count: jobs.count)
         let workers = max(1, min(threads, jobs.count))
-        let inputs = BatchInputs(jobs: jobs, loaded: loaded)
+        let inputs = BatchInputs(jobs: jobs, loaded: loaded, recordPaths: recordPaths)
         for _ in 0..<workers {
             let thread = Thread { work(inputs, state) }
             thread.stackSize = 8 << 20
@@ -210,7 +212,9 @@ public enum BatchRunner {
             let (scenario, model) = inputs.loaded[i]
             let outcome: BatchOutcome
             state.construction.lock()
-            let built = Result { () throws(RuntimeError) in try Simulation(scenario: scenario, model: model) }
+            var options = RunOptions()
+            options.recordPath = inputs.recordPaths?[i]
+            let built = Result { () throws(RuntimeError) in try Simulation(scenario: scenario, model: model, options: options) }
             state.construction.unlock()
             let cpuStart = threadCPUNanoseconds()
             do {
@@ -231,10 +235,12 @@ public enum BatchRunner {
 final class BatchInputs: Sendable {
     let jobs: [BatchJob]
     let loaded: [(Scenario, RobotModel)]
+    let recordPaths: [String]?
 
-    init(jobs: [BatchJob], loaded: [(Scenario, RobotModel)]) {
+    init(jobs: [BatchJob], loaded: [(Scenario, RobotModel)], recordPaths: [String]?) {
         self.jobs = jobs
         self.loaded = loaded
+        self.recordPaths = recordPaths
     }
 }
 

@@ -47,7 +47,9 @@ public enum ViewerPage {
         encoder.outputFormatting = [.sortedKeys]  // slashes stay escaped, so "</script>" cannot appear
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
                                                                       negativeInfinity: "-Infinity", nan: "NaN")
-        let json = (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // "<" only occurs inside JSON strings; escaped, no "</script>" or "<!--" can end the data block early.
+        let json = ((try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+            .replacingOccurrences(of: "<", with: "\\u003c")
         return fill(ViewerAssets.html, [
             "/*EMBODY_CSS*/": ViewerAssets.css,
             "/*EMBODY_JS*/": ViewerAssets.js,
@@ -56,13 +58,18 @@ public enum ViewerPage {
         ])
     }
 
-    /// Replaces each placeholder once (the placeholders are unique in the template).
+    /// Replaces each placeholder's first occurrence in `template` (found in the template itself, so text inside
+    /// the inserted values is never taken for a placeholder).
     static func fill(_ template: String, _ values: [String: String]) -> String {
-        var out = template
-        for key in values.keys.sorted() {
-            if let r = out.range(of: key) { out.replaceSubrange(r, with: values[key]!) }
+        let found = values.keys.compactMap { key in template.range(of: key).map { (key, $0) } }
+            .sorted { $0.1.lowerBound < $1.1.lowerBound }
+        var out = "", at = template.startIndex
+        for (key, range) in found where range.lowerBound >= at {
+            out += template[at..<range.lowerBound]
+            out += values[key]!
+            at = range.upperBound
         }
-        return out
+        return out + template[at...]
     }
 
     // MARK: - Page data

@@ -76,6 +76,14 @@ struct Run: ParsableCommand {
     @Option(help: "Record every Nth tick.")
     var recordEvery: Int = 1
 
+    @Flag(help: ArgumentHelp("Also write the run as an HTML viewer page (docs/viewer.md): `--view` alone names it after the scenario, `--view FILE.html` names it; a batch writes a folder (`--view DIR`) with one page per run and index.html.",
+                             valueName: "file"))
+    var view = false
+
+    /// The page (or a batch's folder) given as `--view FILE`; `Embody.rewriteViewArguments` turns that into this option.
+    @Option(name: .customLong("view-file"), help: .hidden)
+    var viewFile: String?
+
     @Flag(help: "Pace the loop against the monotonic clock, one tick per dt, and report cycle time and jitter.")
     var realtime = false
 
@@ -98,6 +106,7 @@ struct Run: ParsableCommand {
             throw ValidationError("--rt-priority, --cpu and --lock-memory need --realtime")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if viewFile != nil && !view { throw ValidationError("--view-file is set by --view FILE; use --view") }
         if isBatch && (record != nil || realtime) {
             throw ValidationError("--record and --realtime work on a single run; drop the extra scenarios, --sweep and --seeds")
         }
@@ -108,11 +117,15 @@ struct Run: ParsableCommand {
         let (scenario, model) = try loadScenario(scenarios.first ?? BundledScenarios.defaultName,
                                                  overrides: overrideOptions.overrides)
         var options = RunOptions()
-        options.recordPath = record
+        // --view without --record records to a temporary log, removed once the page is written.
+        let temporaryLog = view && record == nil
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("embody-view-\(getpid()).emblog").path : nil
+        options.recordPath = record ?? temporaryLog
         options.recordEvery = recordEvery
+        defer { if let temporaryLog { try? FileManager.default.removeItem(atPath: temporaryLog) } }
         let sim: Simulation
         do { sim = try Simulation(scenario: scenario, model: model, options: options) } catch { throw CLIError(error) }
-        let bar = ProgressBar()
+        let bar = ProgressBar(enabled: !json)
         let summary: RunSummary
         var stats: RealtimeStats?
         var cpuClock = timespec()
@@ -151,6 +164,15 @@ struct Run: ParsableCommand {
             if let stats { print(stats.text()) }
         }
         if let record { warn("embody: recorded \(record)") }
+        if view, let log = options.recordPath {
+            let page = viewFile ?? "\(summary.scenario).html"
+            do {
+                let bytes = try ViewerPage.write(logPath: log, outputPath: page, summary: ViewerSummary(metrics: summary.metrics))
+                warn(String(format: "embody: wrote %@ (%.2f MB)", page, Double(bytes) / 1e6))
+            } catch {
+                throw CLIError(.invalidInput, error.description)
+            }
+        }
         if !summary.success { throw QuietExit(status: .criteriaFailed) }
     }
 
@@ -168,9 +190,17 @@ struct Run: ParsableCommand {
         }
         let threads = min(jobs, batch.count)
         warn("embody: \(batch.count) runs on \(threads) thread\(threads == 1 ? "" : "s")")
+        let folder = viewFile ?? "embody-view"
+        var logs: [String]? = nil
+        if view {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw CLIError(.invalidInput, "cannot create the folder '\(folder)' for the viewer pages: \(error.localizedDescription)")
+            }
+            logs = batch.indices.map { "\(folder)/run-\($0 + 1).emblog" }
+        }
         let start = Date()
         var passed = 0, failedCriteria = 0, invalid = 0, internalErrors = 0, steps = 0
-        _ = BatchRunner.run(batch, loaded: loaded, threads: threads) { result in
+        let results = BatchRunner.run(batch, loaded: loaded, threads: threads, recordPaths: logs) { result in
             switch result.outcome {
             case .finished(let s):
                 steps += s.steps
@@ -186,12 +216,39 @@ struct Run: ParsableCommand {
             fflush(nil)  // stream each result as it arrives
         }
         let wall = Date().timeIntervalSince(start)
+        if view { try writeBatchPages(results, folder: folder, count: batch.count) }
         warn(String(format: "embody: %d runs: %d passed, %d failed their criteria, %d invalid, %d internal errors; %.2f s on %d thread%@, %.0f steps/s in total",
                     batch.count, passed, failedCriteria, invalid, internalErrors, wall, threads, threads == 1 ? "" : "s",
                     wall > 0 ? Double(steps) / wall : 0))
         if internalErrors > 0 { throw QuietExit(status: .internalError) }
         if invalid > 0 { throw QuietExit(status: .invalidInput) }
         if failedCriteria > 0 { throw QuietExit(status: .criteriaFailed) }
+    }
+
+    /// Writes one viewer page per batch run and the index comparing them, into `folder`.
+    func writeBatchPages(_ results: [BatchResult], folder: String, count: Int) throws {
+        var entries: [IndexEntry] = []
+        for r in results {
+            let name = URL(fileURLWithPath: r.job.path).deletingPathExtension().lastPathComponent
+            let title = ([name] + r.job.variation).joined(separator: " ")
+            let log = "\(folder)/run-\(r.index + 1).emblog", page = "run-\(r.index + 1).html"
+            switch r.outcome {
+            case .finished(let s):
+                do {
+                    try ViewerPage.write(logPath: log, outputPath: "\(folder)/\(page)", summary: ViewerSummary(metrics: s.metrics))
+                } catch {
+                    throw CLIError(.internalError, error.description)
+                }
+                entries.append(IndexEntry(title: title, page: page, log: log,
+                                          outcome: s.success ? "success" : (s.fell ? "fell" : "criteria failed"), metrics: s.metrics))
+            case .failed(let e):
+                entries.append(IndexEntry(title: title, page: nil, log: nil, outcome: "error: \(e.message)", metrics: [:]))
+            }
+        }
+        do { try IndexPage.write(entries, title: "Embody batch: \(count) runs", outputPath: "\(folder)/index.html") } catch {
+            throw CLIError(.internalError, error.description)
+        }
+        warn("embody: wrote \(folder)/index.html and \(entries.filter { $0.page != nil }.count) run pages")
     }
 
     /// One line of text per batch run: index, scenario, variation, result, speed and final state hash.

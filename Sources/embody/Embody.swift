@@ -52,7 +52,7 @@ struct Embody: ParsableCommand {
     /// Parses, runs, and maps every outcome to the documented exit codes; never prints a stack trace.
     static func mainWithExitCodes() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(rewriteViewArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             Glibc.exit(ExitStatus.success.rawValue)
         } catch let quiet as QuietExit {
@@ -81,9 +81,31 @@ func warn(_ text: String) {
     FileHandle.standardError.write(Data("\(text)\n".utf8))
 }
 
-/// A progress bar on stderr, shown only when stderr is a terminal.
+/// `run … --view FILE` (FILE ending in .html, or a batch's folder given as `--view=DIR`) becomes
+/// `--view --view-file FILE`, since an option cannot take an optional value; a bare `--view` stays a flag.
+func rewriteViewArguments(_ args: [String]) -> [String] {
+    var out: [String] = []
+    var i = 0
+    while i < args.count {
+        let a = args[i]
+        if a.hasPrefix("--view=") {
+            out += ["--view", "--view-file", String(a.dropFirst(7))]
+        } else if a == "--view", i + 1 < args.count, args[i + 1].lowercased().hasSuffix(".html") || args[i + 1].hasSuffix("/") {
+            out += ["--view", "--view-file", args[i + 1]]
+            i += 1
+        } else {
+            out.append(a)
+        }
+        i += 1
+    }
+    return out
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal (and never with --json or in batches).
 final class ProgressBar {
-    private let enabled = isatty(STDERR_FILENO) == 1
+    private let enabled: Bool
+
+    init(enabled: Bool = true) { self.enabled = enabled && isatty(STDERR_FILENO) == 1 }
     private var lastPercent = -1
 
     func update(_ fraction: Double) {

@@ -100,7 +100,7 @@ struct ReplayTests {
             #expect(csv.status == 0, "\(csv.stderr)")
             let lines = csv.stdout.split(whereSeparator: \.isNewline)
             #expect(lines.count == complete + 1, "cut at byte \(cut): \(lines.count - 1) rows for \(complete) records")
-            #expect(lines.first?.hasPrefix("tick,t,q.joint_1") == true)
+            #expect(lines.first?.hasPrefix("tick,t [s],q.joint_1 [rad]") == true)   // export names columns with units
         }
     }
 }

@@ -242,6 +242,23 @@ def main():
         check_page(browser, "arm-track-sine", pages[1][1], arm_log, embody, out_dir, 0.2, 0.5,
                    {"target": [0.2, 0, 0.5], "yaw": -1.0, "pitch": 0.35, "distance": 2.4},
                    ["link_3", "link_5", "link_7"], results)
+        # The batch index written by test_view_cli.py: loads cleanly, offline, and draws its overlay.
+        index = os.path.join(out_dir, "batch", "index.html")
+        check(os.path.exists(index), f"the batch index page exists ({index})")
+        if os.path.exists(index):
+            page = Page(browser, 1280, 720)
+            url = "file://" + os.path.abspath(index)
+            page.send("Page.navigate", {"url": url})
+            for _ in range(100):
+                if page.eval("window.embodyIndex && window.embodyIndex.ready === true"):
+                    break
+                import time
+                time.sleep(0.1)
+            info = page.eval("window.embodyIndex")
+            check(info and info["runs"] == 4 and info["channels"] > 0, f"batch index: {info}")
+            check(not page.errors(), f"batch index: no console error {page.errors()[:3]}")
+            others = [u for u in page.requests() if u.split("#")[0] != url and not u.startswith("file://" + os.path.dirname(os.path.abspath(index)) + "/run-")]
+            check(not others and not [u for u in page.requests() if not u.startswith("file://")], f"batch index: no request {others[:5]}")
     finally:
         browser.close()
     with open(os.path.join(out_dir, "viewer-results.json"), "w") as f:
