@@ -24,7 +24,7 @@ fi
 
 python3 scripts/embed-viewer-assets.py --check
 swift build --product embody >/dev/null
-embody=.build/debug/embody
+embody="$PWD/.build/debug/embody"
 out=.build/viewer-tests
 rm -rf "$out"
 mkdir -p "$out"

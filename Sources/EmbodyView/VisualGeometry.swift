@@ -79,8 +79,10 @@ func visualJSON(_ shape: Shape, origin: Transform, rgba: [Double], triangleBudge
     return v
 }
 
-/// Vertex clustering: snaps a triangle soup's vertices to a grid over its bounds, coarse enough that at most
-/// `budget` non-degenerate triangles remain, and drops the triangles that collapse. Returns a triangle soup.
+/// Vertex clustering: groups a triangle soup's vertices by the cell of a grid over its bounds that they fall in,
+/// moves each vertex to the mean of its cell's vertices (so the result stays inside the mesh's convex hull), and
+/// drops the triangles that collapse; the grid is the finest (256, 128, … cells per axis) that leaves at most
+/// `budget` triangles. Returns a triangle soup, in the input's triangle order.
 func decimate(_ soup: [Vector3], budget: Int) -> [Vector3] {
     let count = soup.count / 3
     guard count > budget, budget > 0 else { return soup }
@@ -90,21 +92,30 @@ func decimate(_ soup: [Vector3], budget: Int) -> [Vector3] {
     var cells = 256
     while cells >= 2 {
         let cell = extent / Double(cells)
-        func snap(_ p: Vector3) -> Vector3 {
-            let k = ((p - lo) / cell).rounded(.down)
-            return lo + (pointwiseMin(k, Vector3(repeating: Double(cells - 1))) + 0.5) * cell
+        let keys = soup.map { p -> Int in
+            let k = pointwiseMin(((p - lo) / cell).rounded(.down), Vector3(repeating: Double(cells - 1)))
+            return (Int(k.x) * (cells + 1) + Int(k.y)) * (cells + 1) + Int(k.z)
         }
-        var out: [Vector3] = []
-        out.reserveCapacity(min(soup.count, 3 * budget))
         var kept = 0
         for t in 0..<count {
-            let a = snap(soup[3 * t]), b = snap(soup[3 * t + 1]), c = snap(soup[3 * t + 2])
-            if a == b || b == c || a == c { continue }
-            kept += 1
-            if kept > budget { break }
-            out += [a, b, c]
+            let a = keys[3 * t], b = keys[3 * t + 1], c = keys[3 * t + 2]
+            if a != b && b != c && a != c { kept += 1 }
         }
-        if kept <= budget { return out }
+        if kept <= budget {
+            var sums: [Int: (Vector3, Double)] = [:]
+            for (i, k) in keys.enumerated() {
+                let s = sums[k] ?? (.zero, 0)
+                sums[k] = (s.0 + soup[i], s.1 + 1)
+            }
+            var out: [Vector3] = []
+            out.reserveCapacity(3 * kept)
+            for t in 0..<count {
+                let a = keys[3 * t], b = keys[3 * t + 1], c = keys[3 * t + 2]
+                guard a != b && b != c && a != c else { continue }
+                for k in [a, b, c] { let s = sums[k]!; out.append(s.0 / s.1) }
+            }
+            return out
+        }
         cells /= 2
     }
     return Array(soup.prefix(3 * budget))
