@@ -51,7 +51,7 @@ public enum IndexPage {
                     let idx = k <= 1 ? [0] : (0..<k).map { Int((Double($0) * Double(n - 1) / Double(k - 1)).rounded()) }
                     run.t = base64Float32(idx.map { reader.header.time(ofTick: records[$0].tick) })
                     for (c, name) in reader.header.channels.enumerated()
-                    where ["q.", "ref.q.", "qd.", "tau.", "base.", "contact."].contains(where: { name.hasPrefix($0) }) {
+                    where ["q.", "ref.q.", "qd.", "tau.", "base."].contains(where: { name.hasPrefix($0) }) {
                         run.channels[name] = base64Float32(idx.map { records[$0].values[c] })
                     }
                 }

@@ -91,6 +91,8 @@ public enum ViewerPage {
         var duration: Double, truncatedTail: Bool, ground: Bool, fixedBase: Bool
         var metrics: [String: Double], criteria: [CriterionJSON]
         var frameStride: Int, seriesSamples: Int
+        /// Whether the log has contact channels at all (logs written before them do not).
+        var contactChannels: Bool
     }
 
     struct CriterionJSON: Encodable { var metric: String; var value: Double; var passed: Bool; var bound: String }
@@ -163,7 +165,11 @@ public enum ViewerPage {
         var frameIndices = Array(Swift.stride(from: 0, to: n, by: stride))
         if frameIndices.last != n - 1 { frameIndices.append(n - 1) }
         var times: [Double] = [], linkPoses: [Double] = [], objectPoses: [Double] = [], com: [Double] = []
-        let contactLinks = run.linkNames.filter { run.channelIndex["contact.\($0).fx"] != nil }
+        // Links with contact channels that touch something at some record (the others would draw nothing).
+        let contactLinks = run.linkNames.filter { l in
+            guard let i = run.channelIndex["contact.\(l).fx"] else { return false }
+            return run.records.contains { $0.values[i] != 0 || $0.values[i + 1] != 0 || $0.values[i + 2] != 0 }
+        }
         var contacts: [Double] = []
         var poses: [Double] = []
         let masses = run.modelLinkIndex.map { model.links[$0].inertial }
@@ -192,13 +198,21 @@ public enum ViewerPage {
         let samples = min(n, maxSeriesSamples)
         let seriesIndices = samples <= 1 ? [0] : (0..<samples).map { k in Int((Double(k) * Double(n - 1) / Double(samples - 1)).rounded()) }
         let wanted = h.channels.filter { c in
-            ["q.", "ref.q.", "tau.", "tau_cmd.", "base.", "contact.", "sensor.", "est.q."].contains { c.hasPrefix($0) }
-                && !(c.hasPrefix("contact.") && (c.hasSuffix(".px") || c.hasSuffix(".py") || c.hasSuffix(".pz")))
+            ["q.", "ref.q.", "tau.", "tau_cmd.", "base.", "sensor.", "est.q."].contains { c.hasPrefix($0) }
         }
         var channels: [String: String] = [:]
         for name in wanted {
             let i = run.channelIndex[name]!
             channels[name] = base64Float32(seriesIndices.map { run.records[$0].values[i] })
+        }
+        // Contact force magnitude |F| (N) per link, only for links that touch something during the run.
+        for l in contactLinks {
+            let i = run.channelIndex["contact.\(l).fx"]!
+            let norm = seriesIndices.map { r -> Double in
+                let v = run.records[r].values
+                return (v[i] * v[i] + v[i + 1] * v[i + 1] + v[i + 2] * v[i + 2]).squareRoot()
+            }
+            if norm.contains(where: { $0 > 0 }) { channels["contact.\(l).norm"] = base64Float32(norm) }
         }
         // Base orientation as roll, pitch, yaw (rad), from the logged quaternion.
         if run.channelIndex["base.qw"] != nil {
@@ -218,8 +232,11 @@ public enum ViewerPage {
                 var label = kind.replacingOccurrences(of: "_", with: " ")
                 switch kind {
                 case "disturbance_start", "disturbance_end":
-                    if Int(e.code) < scenario.disturbances.count {
-                        let d = scenario.disturbances[Int(e.code)]
+                    // The disturbance that starts (or ends) nearest this record's time.
+                    let t = run.time(r), start = kind == "disturbance_start"
+                    if let d = scenario.disturbances.min(by: {
+                        abs((start ? $0.at : $0.at + $0.duration) - t) < abs((start ? $1.at : $1.at + $1.duration) - t)
+                    }) {
                         let f = (d.force[0] * d.force[0] + d.force[1] * d.force[1] + d.force[2] * d.force[2]).squareRoot()
                         label = (kind == "disturbance_start" ? "push " : "push ends ") + String(format: "%.0f N on %@", f, d.link)
                     }
@@ -252,7 +269,8 @@ public enum ViewerPage {
                         scenarioHash: h.scenarioHash, dt: h.dt, recordEvery: h.recordEvery, records: n,
                         duration: run.time(n - 1), truncatedTail: run.truncatedTail, ground: scenario.world.ground,
                         fixedBase: run.kinematics.robot.fixedBase, metrics: metrics.filter { $0.value.isFinite },
-                        criteria: criteria, frameStride: stride, seriesSamples: seriesIndices.count)
+                        criteria: criteria, frameStride: stride, seriesSamples: seriesIndices.count,
+                        contactChannels: h.channels.contains { $0.hasPrefix("contact.") })
         return PageData(meta: meta, links: links, objects: objects, joints: joints, groups: scenario.robot.groups,
                         frames: Frames(t: base64Float32(times), links: base64Float32(linkPoses),
                                        objects: base64Float32(objectPoses), com: base64Float32(com),

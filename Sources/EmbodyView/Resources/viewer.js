@@ -400,16 +400,10 @@ void main() {
       specs.push({ title: 'Base orientation (roll, pitch, yaw)', unit: 'rad',
         lines: ['roll', 'pitch', 'yaw'].map((a, i) => ({ label: a, data: series['base.' + a], color: palette[i] })) });
     }
-    const contactLines = D.frames.contactLinks.map((l, i) => {
-      const fx = series['contact.' + l + '.fx'], fy = series['contact.' + l + '.fy'], fz = series['contact.' + l + '.fz'];
-      if (!fx) return null;
-      const m = new Float32Array(fx.length);
-      let any = false;
-      for (let k = 0; k < m.length; k++) { m[k] = Math.hypot(fx[k], fy[k], fz[k]); any = any || m[k] > 1e-6; }
-      return any ? { label: l, data: m, color: palette[i % 10] } : null;
-    }).filter(Boolean);
+    const contactLines = D.frames.contactLinks.filter((l) => series['contact.' + l + '.norm'])
+      .map((l, i) => ({ label: l, data: series['contact.' + l + '.norm'], color: palette[i % 10] }));
     if (contactLines.length) specs.push({ title: 'Contact force |F| per link', unit: 'N', lines: contactLines });
-    else if (!D.frames.contactLinks.length) specs.push({ note: 'This log has no contact channels (contact.*).' });
+    else if (!D.meta.contactChannels) specs.push({ note: 'This log has no contact channels (contact.*); it was recorded before they were added.' });
     return specs;
   }
   function diff(a, b) {
@@ -418,9 +412,13 @@ void main() {
     for (let i = 0; i < a.length; i++) o[i] = a[i] - b[i];
     return o;
   }
+  // Round tick values (1, 2 or 5 × 10^k apart): at least three, as close to n as the spacings allow.
   function niceTicks(lo, hi, n) {
-    const span = hi - lo, step0 = span / n, mag = Math.pow(10, Math.floor(Math.log10(step0)));
-    const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= step0) || step0;
+    const span = hi - lo, mag = Math.pow(10, Math.floor(Math.log10(span / n)));
+    const candidates = [10, 5, 2, 1, 0.5, 0.2, 0.1].map((k) => k * mag);
+    const count = (s) => Math.floor(hi / s) - Math.ceil(lo / s) + 1;
+    let step = candidates[candidates.length - 1];
+    for (const s of candidates) if (count(s) >= 3 && Math.abs(count(s) - n) < Math.abs(count(step) - n)) step = s;
     const out = [];
     for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-6; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
     return out;
