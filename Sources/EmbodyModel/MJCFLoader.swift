@@ -27,6 +27,8 @@ public enum MJCFLoader {
     public static let maxIncludeDepth = 8
     /// The most bodies one model may declare.
     public static let maxBodies = 10_000
+    /// The deepest nesting of bodies (libxml2 itself stops at 256 nested elements).
+    public static let maxBodyDepth = 200
     /// The most substeps the loader suggests for explicit joint damping.
     public static let maxSubsteps = 64
     /// The number of points on the surface of the convex hull that stands in for an ellipsoid geom.
@@ -525,10 +527,13 @@ struct MJCFBuilder {
 
     // MARK: Bodies
 
-    mutating func body(_ node: MNode, childClass: String?) throws(ModelError) -> MJCFBody {
+    mutating func body(_ node: MNode, childClass: String?, depth: Int = 1) throws(ModelError) -> MJCFBody {
         bodyCount += 1
         guard bodyCount <= MJCFLoader.maxBodies else {
             throw error(node, "<body>", "the model declares more than \(MJCFLoader.maxBodies) bodies")
+        }
+        guard depth <= MJCFLoader.maxBodyDepth else {
+            throw error(node, "<body>", "bodies are nested more than \(MJCFLoader.maxBodyDepth) levels deep")
         }
         let name = node.attributes["name"] ?? ""
         let owner = name.isEmpty ? "<body> at line \(node.location.line)" : "body '\(name)'"
@@ -555,7 +560,7 @@ struct MJCFBuilder {
                 guard explicitInertial == nil else { throw error(child, owner, "\(owner) has more than one <inertial>") }
                 explicitInertial = try inertial(child, owner: owner)
             case "body":
-                body.children.append(try self.body(child, childClass: inner))
+                body.children.append(try self.body(child, childClass: inner, depth: depth + 1))
             case "camera", "light": break
             case "frame", "replicate", "composite", "flexcomp", "attach":
                 throw error(child, owner, "\(owner) contains <\(child.name)>, which Embody's MJCF loader does not support")
@@ -590,6 +595,10 @@ struct MJCFBuilder {
                 throw error(node, owner, "\(owner): boundinertia on a body with a non-diagonal inertia is not supported")
             }
             for i in 0..<3 { result.inertia[i][i] = max(result.inertia[i][i], compiler.boundInertia) }
+        }
+        guard result.mass.isFinite, result.centerOfMass.x.isFinite, result.centerOfMass.y.isFinite,
+              result.centerOfMass.z.isFinite, result.inertia.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            throw error(node, owner, "\(owner) has a mass or inertia too large to represent (its geoms' sizes or densities overflow)")
         }
         let l = symmetricEigenvalues(result.inertia)
         if l[0] + l[1] < l[2] * (1 - 1e-12) - 1e-300 {

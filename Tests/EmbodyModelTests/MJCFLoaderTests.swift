@@ -287,6 +287,17 @@ struct MJCFLoaderTests {
         #expect(empty?.message.contains("no <body>") == true)
     }
 
+    /// Sizes that overflow and bodies nested too deep are errors, not infinities or a stack overflow.
+    @Test func overflowAndDepthAreRefused() {
+        let huge = mjcfError { () throws(ModelError) in
+            try mjcf("<body name=\"b\"><freejoint/><geom type=\"box\" size=\"1e200 1e200 1e200\"/></body>")
+        }
+        #expect(huge?.message.contains("too large to represent") == true)
+        let deep = String(repeating: "<body>", count: 201) + String(repeating: "</body>", count: 201)
+        let tooDeep = mjcfError { () throws(ModelError) in try mjcf(deep) }
+        #expect(tooDeep?.message.contains("nested more than 200 levels") == true)
+    }
+
     /// What Embody does not simulate is one summary warning; other top-level trees are named.
     @Test func ignoredFeaturesAreSummarizedOnce() throws {
         let m = try mjcf("<geom type=\"plane\" size=\"1 1 1\"/><body name=\"a\"><freejoint/><geom size=\".1\"/></body><body name=\"ball\"><freejoint/><geom size=\".1\"/></body>",
