@@ -70,8 +70,14 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Run once per seed: a..b (inclusive), a..<b, or a single seed.", valueName: "a..b"))
     var seeds: String?
 
-    @Option(help: ArgumentHelp("Write a binary log of the run.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write a binary log of the run (a batch: a results folder whose runs/ holds one log per run).",
+                               valueName: "file|dir"))
     var record: String?
+
+    @Option(help: ArgumentHelp("Batch mode: keep every run's result in this folder (see `embody collect`).", valueName: "dir"))
+    var results: String?
+
+    @OptionGroup var checks: CheckOptions
 
     @Option(help: "Record every Nth tick.")
     var recordEvery: Int = 1
@@ -107,8 +113,12 @@ struct Run: ParsableCommand {
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if viewFile != nil && !view { throw ValidationError("--view-file is set by --view FILE; use --view") }
-        if isBatch && (record != nil || realtime) {
-            throw ValidationError("--record and --realtime work on a single run; drop the extra scenarios, --sweep and --seeds")
+        if isBatch && realtime {
+            throw ValidationError("--realtime works on a single run; drop the extra scenarios, --sweep and --seeds")
+        }
+        if !isBatch && results != nil { throw ValidationError("--results keeps the runs of a batch (several scenarios, --sweep or --seeds)") }
+        if isBatch, let record, let results, record != results {
+            throw ValidationError("in a batch, --record names the results folder that holds the logs; give one folder, not --record \(record) and --results \(results)")
         }
     }
 
@@ -173,98 +183,69 @@ struct Run: ParsableCommand {
                 throw CLIError(.invalidInput, error.description)
             }
         }
-        if !summary.success { throw QuietExit(status: .criteriaFailed) }
+        let regressed = try checks.apply([summary.jsonObject()], name: summary.scenario)
+        if !summary.success || regressed { throw QuietExit(status: .criteriaFailed) }
     }
 
-    /// Runs every scenario × sweep value × seed on `jobs` threads and prints one result per run, in order.
+    /// Runs every scenario × sweep value × seed, each in its own process, `jobs` at a time, and prints a
+    /// table (or one JSON object per run), in order. One run that crashes ends as an internal error; the
+    /// others complete.
     func runBatch() throws {
         let paths = try (scenarios.isEmpty ? [BundledScenarios.defaultName] : scenarios).map(resolveScenarioPath)
-        let batch: [BatchJob], loaded: [(Scenario, RobotModel)]
+        var plan: SweepPlan
         do {
             let axes = try sweep.map { text throws(RuntimeError) in try SweepAxis.parse(text) }
             let seedList = try seeds.map { text throws(RuntimeError) in try parseSeedRange(text) }
-            batch = expandBatch(paths: paths, overrides: overrideOptions.overrides, sweeps: axes, seeds: seedList)
-            loaded = try BatchRunner.load(batch)
+            plan = SweepPlan(name: "batch", paths: paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+                             overrides: overrideOptions.overrides, points: SweepPlan.gridPoints(axes), seeds: seedList)
+            plan.record = record != nil
+            plan.recordEvery = recordEvery
+            try plan.check()
         } catch {
             throw CLIError(error)
         }
-        let threads = min(jobs, batch.count)
-        warn("embody: \(batch.count) runs on \(threads) thread\(threads == 1 ? "" : "s")")
-        let folder = viewFile ?? "embody-view"
-        var logs: [String]? = nil
-        if view {
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                throw CLIError(.invalidInput, "cannot create the folder '\(folder)' for the viewer pages: \(error.localizedDescription)")
-            }
-            logs = batch.indices.map { "\(folder)/run-\($0 + 1).emblog" }
-        }
-        let start = Date()
-        var passed = 0, failedCriteria = 0, invalid = 0, internalErrors = 0, steps = 0
-        let results = BatchRunner.run(batch, loaded: loaded, threads: threads, recordPaths: logs) { result in
-            switch result.outcome {
-            case .finished(let s):
-                steps += s.steps
-                if s.success { passed += 1 } else { failedCriteria += 1 }
-            case .failed(let e):
-                if e.isInvalidInput { invalid += 1 } else { internalErrors += 1 }
-            }
-            if json {
-                printJSON(result.jsonObject())
-            } else {
-                print(batchLine(result, count: batch.count))
-            }
-            fflush(nil)  // stream each result as it arrives
-        }
-        let wall = Date().timeIntervalSince(start)
-        if view { try writeBatchPages(results, folder: folder, count: batch.count) }
-        warn(String(format: "embody: %d runs: %d passed, %d failed their criteria, %d invalid, %d internal errors; %.2f s on %d thread%@, %.0f steps/s in total",
-                    batch.count, passed, failedCriteria, invalid, internalErrors, wall, threads, threads == 1 ? "" : "s",
-                    wall > 0 ? Double(steps) / wall : 0))
-        if internalErrors > 0 { throw QuietExit(status: .internalError) }
-        if invalid > 0 { throw QuietExit(status: .invalidInput) }
-        if failedCriteria > 0 { throw QuietExit(status: .criteriaFailed) }
+        // --view DIR keeps the results folder there too (its logs feed the pages) unless --results or --record name one.
+        let keep = results ?? record ?? (view ? viewFile ?? "embody-view" : nil)
+        if view { plan.record = true }
+        let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("embody-batch-\(getpid())-\(UUID().uuidString)").path
+        let folder = ResultsFolder(path: dir)
+        do { try folder.create(plan: plan) } catch { throw CLIError(error) }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        let report = try runLocally(folder: folder, plan: plan, indices: plan.runs.map(\.index), jobs: jobs, json: json,
+                                    checks: checks)
+        if view { try writeBatchPages(plan.runs.compactMap { report.results[$0.index] }, folder: viewFile ?? "embody-view", count: plan.runs.count) }
+        if let keep { warn("embody: results\(plan.record ? " and logs" : "") in \(keep)") }
+        try exitWith(report.exitStatus())
     }
 
-    /// Writes one viewer page per batch run and the index comparing them, into `folder`.
-    func writeBatchPages(_ results: [BatchResult], folder: String, count: Int) throws {
+    /// Writes one viewer page per batch run (run-N.html, from the run's log) and the index comparing them, into `folder`.
+    func writeBatchPages(_ results: [[String: Any]], folder: String, count: Int) throws {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw CLIError(.invalidInput, "cannot create the folder '\(folder)' for the viewer pages: \(error.localizedDescription)")
+        }
         var entries: [IndexEntry] = []
-        for r in results {
-            let name = URL(fileURLWithPath: r.job.path).deletingPathExtension().lastPathComponent
-            let title = ([name] + r.job.variation).joined(separator: " ")
-            let log = "\(folder)/run-\(r.index + 1).emblog", page = "run-\(r.index + 1).html"
-            switch r.outcome {
-            case .finished(let s):
+        for o in results {
+            let index = (o["index"] as? Int) ?? entries.count
+            let title = (o["run_key"] as? String) ?? "run \(index + 1)"
+            let page = "run-\(index + 1).html"
+            let metrics = ((o["metrics"] as? [String: Any]) ?? [:]).mapValues { ($0 as? NSNumber)?.doubleValue ?? .nan }
+            if let log = o["log"] as? String, o["error"] == nil {
                 do {
-                    try ViewerPage.write(logPath: log, outputPath: "\(folder)/\(page)", summary: ViewerSummary(metrics: s.metrics))
+                    try ViewerPage.write(logPath: log, outputPath: "\(folder)/\(page)", summary: ViewerSummary(metrics: metrics))
                 } catch {
                     throw CLIError(.internalError, error.description)
                 }
-                entries.append(IndexEntry(title: title, page: page, log: log,
-                                          outcome: s.success ? "success" : (s.fell ? "fell" : "criteria failed"), metrics: s.metrics))
-            case .failed(let e):
-                entries.append(IndexEntry(title: title, page: nil, log: nil, outcome: "error: \(e.message)", metrics: [:]))
+                entries.append(IndexEntry(title: title, page: page, log: log, outcome: runOutcome(o).replacingOccurrences(of: "_", with: " "),
+                                          metrics: metrics))
+            } else {
+                entries.append(IndexEntry(title: title, page: nil, log: nil, outcome: "error: \((o["error"] as? String) ?? runOutcome(o))",
+                                          metrics: [:]))
             }
         }
         do { try IndexPage.write(entries, title: "Embody batch: \(count) runs", outputPath: "\(folder)/index.html") } catch {
             throw CLIError(.internalError, error.description)
         }
         warn("embody: wrote \(folder)/index.html and \(entries.filter { $0.page != nil }.count) run pages")
-    }
-
-    /// One line of text per batch run: index, scenario, variation, result, speed and final state hash.
-    func batchLine(_ r: BatchResult, count: Int) -> String {
-        let width = String(count).count
-        let index = String(repeating: " ", count: max(0, width - String(r.index + 1).count)) + "\(r.index + 1)"
-        let name = URL(fileURLWithPath: r.job.path).deletingPathExtension().lastPathComponent
-        let variation = r.job.variation.isEmpty ? "" : " " + r.job.variation.joined(separator: " ")
-        switch r.outcome {
-        case .finished(let s):
-            let result = s.success ? "success" : (s.fell ? "FAILED (fell)" : "FAILED")
-            return "[\(index)/\(count)] \(name)\(variation): \(result), \(s.steps) steps, "
-                + String(format: "%.0f steps/s", s.stepsPerSecond) + ", state \(s.stateHash)"
-        case .failed(let e):
-            return "[\(index)/\(count)] \(name)\(variation): ERROR \(e.message)"
-        }
     }
 }
 

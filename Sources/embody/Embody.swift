@@ -46,7 +46,8 @@ struct Embody: ParsableCommand {
           3  internal error
         """,
         version: EmbodyVersion.current,
-        subcommands: [Run.self, Validate.self, Replay.self, Export.self, View.self, List.self, Inspect.self, Bench.self, Exercise.self]
+        subcommands: [Run.self, Validate.self, Replay.self, Export.self, View.self, List.self, Inspect.self, Bench.self, Exercise.self,
+                      Sweep.self, Collect.self, RunOne.self, TaskCommand.self]
     )
 
     /// Parses, runs, and maps every outcome to the documented exit codes; never prints a stack trace.
