@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: demo test setup build release install clean bench bench-check bench-baseline bench-suite bench-mallocs bench-peers
+.PHONY: test-cluster demo test setup build release install clean bench bench-check bench-baseline bench-suite bench-mallocs bench-peers
 
 ## Install what is missing, build in release mode and run the default scenario headlessly.
 demo: setup release
@@ -66,3 +66,8 @@ bench-peers: setup release
 	python3 Benchmarks/peers/pybullet_peer.py --write-docs
 	python3 Benchmarks/peers/mujoco_peer.py --write-docs
 	python3 Benchmarks/peers/scaling.py --write-docs
+
+## The sweep tests: a Slurm job array on a single-node cluster (skipped with a message when none is up;
+## start one with `sudo scripts/slurm-up.sh`), collect's statistics, JUnit XML and baselines.
+test-cluster: setup
+	bash scripts/cluster-tests.sh

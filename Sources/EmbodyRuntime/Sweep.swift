@@ -6,10 +6,11 @@
 // half-way leaves nothing that looks finished, and `embody collect` can tell finished, failed and
 // missing runs apart.
 //
-// Each run executes in a child process (`embody _run DIR INDEX`, the same binary): a trap in one run
-// (a real bug) ends that process only, and the parent records the run as an internal error while the
-// others go on. Local batches start up to N children at a time; a Slurm array task runs its slice of the
-// runs one after another in the same way (see Slurm.swift).
+// Runs execute in worker processes (`embody _worker DIR`, the same binary), which take run indices on
+// stdin and run them one after another: a trap in one run (a real bug) ends that worker only, and the
+// parent records the run as an internal error, starts a new worker and goes on with the others. Local
+// batches keep up to N workers busy; a Slurm array task runs its slice through one worker in the same
+// way (see Slurm.swift).
 
 import EmbodyModel
 import EmbodyScenario
@@ -280,12 +281,17 @@ extension SweepRun {
 public enum SweepExecution {
     /// Runs run `index` of the plan in `folder` in this process and writes its result atomically.
     /// A scenario error is recorded as `invalid_input`, a runtime error as `internal_error`.
-    public static func runOne(folder: ResultsFolder, index: Int) throws(RuntimeError) {
-        let plan = try folder.loadPlan()
+    public static func runOne(folder: ResultsFolder, index: Int, plan loaded: SweepPlan? = nil) throws(RuntimeError) {
+        let plan: SweepPlan
+        if let loaded { plan = loaded } else { plan = try folder.loadPlan() }
         guard plan.runs.indices.contains(index) else {
             throw RuntimeError("run \(index) is not in \(folder.planPath) (it has \(plan.runs.count) runs)")
         }
         let run = plan.runs[index]
+        // Fault injection for the tests of batch isolation: EMBODY_FAULT_TRAP_RUN=N traps in run N, as a bug would.
+        if let n = ProcessInfo.processInfo.environment["EMBODY_FAULT_TRAP_RUN"], Int(n) == index {
+            fatalError("EMBODY_FAULT_TRAP_RUN=\(index): a trap injected for testing")
+        }
         var object: [String: Any]
         let cpuStart = threadCPUNanoseconds()
         do {
@@ -301,6 +307,7 @@ public enum SweepExecution {
             let summary = try Runner.run(sim)
             let cpu = Double(threadCPUNanoseconds() - loopStart) / 1e9
             object = summary.jsonObject()
+            object["outcome"] = runOutcome(object)
             object["cpu_time"] = cpu
             object["steps_per_cpu_second"] = cpu > 0 ? Double(summary.steps) / cpu : 0
             if plan.record {
@@ -322,21 +329,37 @@ public enum SweepExecution {
         try folder.writeResult(object, index: index)
     }
 
-    /// Runs the listed runs in child processes (`executable _run DIR INDEX`), up to `jobs` at a time.
-    /// A child that ends without writing its result (a trap, a signal) is recorded as an internal error
-    /// with its exit status and the last lines it wrote to stderr. `completed` is called on the calling
-    /// thread once per run, in the order of `indices`, as soon as it and every earlier one is done.
-    /// Returns the result objects in the order of `indices`.
+    /// The hidden `embody _worker DIR`: reads run indices from stdin, one per line; runs each (runOne) and
+    /// answers its index on stdout once the result is written. Ends at the end of its input.
+    public static func serveWorker(folder: ResultsFolder) throws(RuntimeError) {
+        let plan = try folder.loadPlan()
+        while let line = readLine() {
+            guard let index = Int(line.trimmingCharacters(in: .whitespaces)) else {
+                throw RuntimeError("_worker: '\(line)' is not a run index", invalidInput: false)
+            }
+            try runOne(folder: folder, index: index, plan: plan)
+            print(index)
+            fflush(nil)
+        }
+    }
+
+    /// Runs the listed runs in worker processes (`executable _worker DIR`, the same binary), up to `jobs`
+    /// at a time: each worker runs one run after another, so a process starts once per worker, not once
+    /// per run. A worker that ends without answering (a trap, a signal) is replaced; its run is recorded
+    /// as an internal error with the exit status and the `Fatal error` line it wrote to stderr, unless it
+    /// was killed from outside (SIGTERM, SIGKILL: a time limit or scancel), when the run is left missing.
+    /// `completed` is called on the calling thread once per run, in the order of `indices`, as soon as it
+    /// and every earlier one is done. Returns the result objects in the order of `indices`.
     @discardableResult
     public static func runChildren(folder: ResultsFolder, indices: [Int], jobs: Int, executable: String,
-                                   wrapper: [String] = [],
                                    completed: ([String: Any]) -> Void = { _ in }) throws(RuntimeError) -> [[String: Any]] {
         let plan = try folder.loadPlan()
+        signal(SIGPIPE, SIG_IGN)  // a worker that died must not take the parent down when it is written to
         let state = ChildState(count: indices.count)
         let workers = max(1, min(jobs, indices.count))
-        let inputs = ChildInputs(folder: folder, plan: plan, indices: indices, executable: executable, wrapper: wrapper)
-        for _ in 0..<workers {
-            let thread = Thread { childWorker(inputs, state) }
+        let inputs = ChildInputs(folder: folder, plan: plan, indices: indices, executable: executable)
+        for w in 0..<workers {
+            let thread = Thread { workerLoop(inputs, state, number: w) }
             thread.start()
         }
         var next = 0
@@ -352,7 +375,67 @@ public enum SweepExecution {
         return results
     }
 
-    static func childWorker(_ inputs: ChildInputs, _ state: ChildState) {
+    /// One worker process, as seen from the parent.
+    final class WorkerProcess {
+        let process = Process()
+        let input = Pipe(), output = Pipe()
+        let stderrPath: String
+
+        init(_ inputs: ChildInputs, number: Int) throws {
+            stderrPath = "\(inputs.folder.runsPath)/.worker-\(getpid())-\(number).stderr"
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            process.executableURL = URL(fileURLWithPath: inputs.executable)
+            process.arguments = ["_worker", inputs.folder.path]
+            var environment = ProcessInfo.processInfo.environment
+            // A crashing run reports its `Fatal error:` line; the backtrace would take seconds and say less.
+            if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+            process.environment = environment
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle(forWritingAtPath: stderrPath)
+            try process.run()
+        }
+
+        /// Sends a run index and waits for its answer; false when the worker ended instead.
+        func run(_ index: Int) -> Bool {
+            let line = Array("\(index)\n".utf8)
+            let written = line.withUnsafeBytes { write(input.fileHandleForWriting.fileDescriptor, $0.baseAddress, $0.count) }
+            guard written == line.count else { return false }
+            var answer: [UInt8] = []
+            var byte: UInt8 = 0
+            while read(output.fileHandleForReading.fileDescriptor, &byte, 1) == 1 {
+                if byte == UInt8(ascii: "\n") { return String(decoding: answer, as: UTF8.self) == String(index) }
+                answer.append(byte)
+            }
+            return false
+        }
+
+        /// The size of the stderr file now (to quote only what one run wrote).
+        func stderrOffset() -> UInt64 {
+            ((try? FileManager.default.attributesOfItem(atPath: stderrPath)[.size]) as? NSNumber)?.uint64Value ?? 0
+        }
+
+        /// What the worker wrote to stderr since `offset`.
+        func stderrText(since offset: UInt64) -> String {
+            guard let h = FileHandle(forReadingAtPath: stderrPath) else { return "" }
+            defer { try? h.close() }
+            try? h.seek(toOffset: offset)
+            return String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self)
+        }
+
+        /// Closes the input and waits for the process to end.
+        func finish() -> (status: Int32, reason: Process.TerminationReason) {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            try? output.fileHandleForReading.close()
+            try? FileManager.default.removeItem(atPath: stderrPath)
+            return (process.terminationStatus, process.terminationReason)
+        }
+    }
+
+    static func workerLoop(_ inputs: ChildInputs, _ state: ChildState, number: Int) {
+        var worker: WorkerProcess?
+        defer { _ = worker?.finish() }
         while true {
             state.condition.lock()
             let slot = state.next
@@ -360,7 +443,25 @@ public enum SweepExecution {
             state.condition.unlock()
             guard slot < inputs.indices.count else { return }
             let index = inputs.indices[slot]
-            let object = runChild(inputs, index: index)
+            try? FileManager.default.removeItem(atPath: inputs.folder.resultPath(index))
+            var object: [String: Any]
+            do {
+                if worker == nil { worker = try WorkerProcess(inputs, number: number) }
+                let offset = worker!.stderrOffset()
+                if worker!.run(index), let o = try? inputs.folder.result(index) {
+                    object = o
+                } else {
+                    let text = worker!.stderrText(since: offset)
+                    let end = worker!.finish()
+                    worker = nil
+                    object = crashRecord(inputs, index: index, status: end.status, reason: end.reason, stderr: text)
+                }
+            } catch {
+                object = ["error": "cannot start \(inputs.executable): \(error.localizedDescription)", "success": false,
+                          "outcome": "internal_error"]
+                inputs.plan.runs[index].describe(into: &object)
+                try? inputs.folder.writeResult(object, index: index)
+            }
             state.condition.lock()
             state.results[slot] = SendableObject(object: object)
             state.condition.broadcast()
@@ -368,46 +469,18 @@ public enum SweepExecution {
         }
     }
 
-    /// Runs one child and returns its result object (or the internal error it ended with).
-    static func runChild(_ inputs: ChildInputs, index: Int) -> [String: Any] {
-        let folder = inputs.folder
-        let stderrPath = "\(folder.runsPath)/\(String(format: "%06d", index)).stderr-\(getpid())"
-        try? FileManager.default.removeItem(atPath: folder.resultPath(index))
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: stderrPath) }
-        let process = Process()
-        let arguments = ["_run", folder.path, String(index)]
-        if let first = inputs.wrapper.first {
-            process.executableURL = URL(fileURLWithPath: first)
-            process.arguments = Array(inputs.wrapper.dropFirst()) + [inputs.executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: inputs.executable)
-            process.arguments = arguments
-        }
-        var environment = ProcessInfo.processInfo.environment
-        // A crashing run reports its `Fatal error:` line; the backtrace would take seconds and say less.
-        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        var status: Int32 = -1
-        var reason = Process.TerminationReason.exit
-        do {
-            try process.run()
-            process.waitUntilExit()
-            status = process.terminationStatus
-            reason = process.terminationReason
-        } catch {
-            var o: [String: Any] = ["error": "cannot start \(inputs.executable): \(error.localizedDescription)",
-                                    "success": false, "outcome": "internal_error"]
+    /// The result of a run whose worker ended without answering.
+    static func crashRecord(_ inputs: ChildInputs, index: Int, status: Int32, reason: Process.TerminationReason,
+                            stderr text: String) -> [String: Any] {
+        // Killed from outside (a Slurm time limit, scancel, kill): the run is missing, not failed, and
+        // nothing is written, so that collect lists it as missing and --resume runs it again.
+        if reason == .uncaughtSignal && [SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGXCPU].contains(status) {
+            var o: [String: Any] = ["error": "the run's process was killed by \(signalName(status)) from outside (a time limit, scancel or kill); it has no result",
+                                    "success": false, "outcome": "missing"]
             inputs.plan.runs[index].describe(into: &o)
-            try? folder.writeResult(o, index: index)
             return o
         }
-        if let o = try? folder.result(index) { return o }
-        // The child ended without a result: a trap or a signal. Record it so that collect lists it as failed.
-        let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        // A trap or another signal: record it, so that collect lists the run as failed.
         let lines = text.split(separator: "\n").filter { !$0.isEmpty }
         let fatal = lines.filter { $0.contains("Fatal error") || $0.contains("error:") }
         let tail = (fatal.isEmpty ? Array(lines.suffix(3)) : Array(fatal.prefix(3))).joined(separator: " | ")
@@ -415,7 +488,7 @@ public enum SweepExecution {
         var o: [String: Any] = ["error": "the run crashed: its process \(how)" + (tail.isEmpty ? "" : ": \(tail)"),
                                 "success": false, "outcome": "internal_error"]
         inputs.plan.runs[index].describe(into: &o)
-        try? folder.writeResult(o, index: index)
+        try? inputs.folder.writeResult(o, index: index)
         return o
     }
 
@@ -441,10 +514,9 @@ final class ChildInputs: @unchecked Sendable {
     let plan: SweepPlan
     let indices: [Int]
     let executable: String
-    let wrapper: [String]
 
-    init(folder: ResultsFolder, plan: SweepPlan, indices: [Int], executable: String, wrapper: [String]) {
-        self.folder = folder; self.plan = plan; self.indices = indices; self.executable = executable; self.wrapper = wrapper
+    init(folder: ResultsFolder, plan: SweepPlan, indices: [Int], executable: String) {
+        self.folder = folder; self.plan = plan; self.indices = indices; self.executable = executable
     }
 }
 

@@ -47,7 +47,7 @@ struct Embody: ParsableCommand {
         """,
         version: EmbodyVersion.current,
         subcommands: [Run.self, Validate.self, Replay.self, Export.self, View.self, List.self, Inspect.self, Bench.self, Exercise.self,
-                      Sweep.self, Collect.self, RunOne.self, TaskCommand.self]
+                      Sweep.self, Collect.self, WorkerCommand.self, TaskCommand.self]
     )
 
     /// Parses, runs, and maps every outcome to the documented exit codes; never prints a stack trace.

@@ -342,15 +342,15 @@ struct Collect: ParsableCommand {
 
 // MARK: - Hidden: one run, and one Slurm array task
 
-struct RunOne: ParsableCommand {
+struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "_run", abstract: "Run one run of a results folder's plan (used by batches).", shouldDisplay: false)
+        commandName: "_worker", abstract: "Run the runs of a results folder whose indices arrive on stdin (used by batches).",
+        shouldDisplay: false)
 
     @Argument var folder: String
-    @Argument var index: Int
 
     func run() throws {
-        do { try SweepExecution.runOne(folder: ResultsFolder(path: folder), index: index) } catch { throw CLIError(error) }
+        do { try SweepExecution.serveWorker(folder: ResultsFolder(path: folder)) } catch { throw CLIError(error) }
     }
 }
 
