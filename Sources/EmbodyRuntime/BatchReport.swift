@@ -16,6 +16,8 @@ public struct BatchReport {
     /// The metric columns, fixed by the first result (its criteria's metrics, else its first metrics).
     public private(set) var metricColumns: [String]?
     public private(set) var steps = 0
+    /// Runs above their `--max-instructions` budget.
+    public private(set) var overBudget: [Int] = []
 
     public init(plan: SweepPlan) { self.plan = plan }
 
@@ -24,6 +26,7 @@ public struct BatchReport {
         counts[runOutcome(o), default: 0] += 1
         if let i = o["index"] as? Int { results[i] = o }
         steps += (o["steps"] as? NSNumber)?.intValue ?? 0
+        if (o["over_instruction_budget"] as? Bool) == true, let i = o["index"] as? Int { overBudget.append(i) }
         if metricColumns == nil, o["error"] == nil {
             let criteria = (o["criteria"] as? [[String: Any]] ?? []).compactMap { $0["metric"] as? String }
             var names: [String] = []
@@ -75,6 +78,9 @@ public struct BatchReport {
             cells.append(pad(v, max(11, m.count)))
         }
         cells.append((o["state_hash"] as? String) ?? "-")
+        if let n = (o["instructions"] as? NSNumber)?.uint64Value {
+            cells.append("\(n) instructions" + ((o["over_instruction_budget"] as? Bool) == true ? " OVER BUDGET" : ""))
+        }
         return cells.joined(separator: "  ")
     }
 
@@ -84,13 +90,14 @@ public struct BatchReport {
         let keys = order.filter { counts[$0] != nil } + counts.keys.filter { !order.contains($0) }.sorted()
         let total = counts.values.reduce(0, +)
         return "\(total) run\(total == 1 ? "" : "s"): " + keys.map { "\(counts[$0]!) \($0)" }.joined(separator: ", ")
+            + (overBudget.isEmpty ? "" : "; \(overBudget.count) over the instruction budget")
     }
 
     /// The exit status: 3 internal error, 1 invalid input, 2 any other failure or missing run, else 0.
     public func exitStatus(missing: Int = 0) -> Int32 {
         if counts["internal_error", default: 0] > 0 { return 3 }
         if counts["invalid_input", default: 0] > 0 { return 1 }
-        if counts.contains(where: { $0.key != "success" && $0.value > 0 }) || missing > 0 { return 2 }
+        if counts.contains(where: { $0.key != "success" && $0.value > 0 }) || missing > 0 || !overBudget.isEmpty { return 2 }
         return 0
     }
 

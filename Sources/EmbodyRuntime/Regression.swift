@@ -186,6 +186,17 @@ public enum JUnit {
                 body = "<failure type=\"\(outcome)\" message=\"\(escape(message))\"/>"
             }
             cases.append("    <testcase classname=\"\(escape(run))\" name=\"outcome\" time=\"\(time)\">\(body)</testcase>")
+            if let limit = (o["instruction_budget"] as? NSNumber)?.uint64Value {
+                let used = (o["instructions"] as? NSNumber)?.uint64Value
+                var budgetBody = ""
+                if (o["over_instruction_budget"] as? Bool) == true {
+                    failures += 1
+                    let message = used.map { "\($0) instructions, wanted at most \(limit)" }
+                        ?? ((o["instruction_budget_error"] as? String) ?? "no instruction count")
+                    budgetBody = "<failure type=\"instruction_budget\" message=\"\(escape(message))\"/>"
+                }
+                cases.append("    <testcase classname=\"\(escape(run))\" name=\"instruction budget\" time=\"0\">\(budgetBody)</testcase>")
+            }
             for c in o["criteria"] as? [[String: Any]] ?? [] {
                 let metric = (c["metric"] as? String) ?? "?"
                 let value = (c["value"] as? NSNumber).map { formatNumber($0.doubleValue) } ?? "nan"

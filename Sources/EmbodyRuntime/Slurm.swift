@@ -76,8 +76,9 @@ public enum Slurm {
         lines.append("#SBATCH --cpus-per-task=\(options.cpusPerTask ?? 1)")
         for e in options.extra { lines.append("#SBATCH \(e)") }
         lines += ["set -eu",
-                  "# Each task runs its runs one after another, each in its own process; results go to",
-                  "# \(folder.runsPath)/NNNNNN.json, written atomically.",
+                  "# Each task runs its runs one after another in a worker process (a run that crashes is recorded",
+                  "# and the others go on); every run writes its result atomically to",
+                  "# \(folder.runsPath)/NNNNNN.json.",
                   "exec \(shellQuote(executable)) _task \(shellQuote(folder.path)) --tasks \(shellQuote("\(folder.path)/slurm/tasks-\(number).json")) --task \"$SLURM_ARRAY_TASK_ID\"",
                   ""]
         return lines.joined(separator: "\n")

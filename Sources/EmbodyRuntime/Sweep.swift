@@ -352,12 +352,20 @@ public enum SweepExecution {
     /// and every earlier one is done. Returns the result objects in the order of `indices`.
     @discardableResult
     public static func runChildren(folder: ResultsFolder, indices: [Int], jobs: Int, executable: String,
+                                   budget: InstructionBudget? = nil,
                                    completed: ([String: Any]) -> Void = { _ in }) throws(RuntimeError) -> [[String: Any]] {
         let plan = try folder.loadPlan()
+        var executable = executable
+        if let budget {
+            guard FileManager.default.isExecutableFile(atPath: budget.valgrind) else {
+                throw RuntimeError("--max-instructions counts instructions under callgrind, but \(budget.valgrind) is not there (apt-get install valgrind)")
+            }
+            executable = try budget.strippedCopy(of: executable, in: folder)
+        }
         signal(SIGPIPE, SIG_IGN)  // a worker that died must not take the parent down when it is written to
         let state = ChildState(count: indices.count)
         let workers = max(1, min(jobs, indices.count))
-        let inputs = ChildInputs(folder: folder, plan: plan, indices: indices, executable: executable)
+        let inputs = ChildInputs(folder: folder, plan: plan, indices: indices, executable: executable, budget: budget)
         for w in 0..<workers {
             let thread = Thread { workerLoop(inputs, state, number: w) }
             thread.start()
@@ -381,14 +389,22 @@ public enum SweepExecution {
         let input = Pipe(), output = Pipe()
         let stderrPath: String
 
-        init(_ inputs: ChildInputs, number: Int) throws {
+        init(_ inputs: ChildInputs, number: Int, callgrindOutput: String? = nil) throws {
             stderrPath = "\(inputs.folder.runsPath)/.worker-\(getpid())-\(number).stderr"
             FileManager.default.createFile(atPath: stderrPath, contents: nil)
-            process.executableURL = URL(fileURLWithPath: inputs.executable)
-            process.arguments = ["_worker", inputs.folder.path]
+            if let budget = inputs.budget, let callgrindOutput {
+                process.executableURL = URL(fileURLWithPath: budget.valgrind)
+                process.arguments = ["--tool=callgrind", "--callgrind-out-file=\(callgrindOutput)", "--quiet",
+                                     inputs.executable, "_worker", inputs.folder.path]
+            } else {
+                process.executableURL = URL(fileURLWithPath: inputs.executable)
+                process.arguments = ["_worker", inputs.folder.path]
+            }
             var environment = ProcessInfo.processInfo.environment
             // A crashing run reports its `Fatal error:` line; the backtrace would take seconds and say less.
             if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+            // Swift's per-process hash seed would vary instruction counts from one process to the next.
+            if inputs.budget != nil { environment["SWIFT_DETERMINISTIC_HASHING"] = "1" }
             process.environment = environment
             process.standardInput = input
             process.standardOutput = output
@@ -446,9 +462,18 @@ public enum SweepExecution {
             try? FileManager.default.removeItem(atPath: inputs.folder.resultPath(index))
             var object: [String: Any]
             do {
-                if worker == nil { worker = try WorkerProcess(inputs, number: number) }
+                // Under an instruction budget every run has a worker of its own under callgrind, whose
+                // count is the run's: the process start, loading the scenario, and the run.
+                let callgrind = inputs.budget.map { _ in "\(inputs.folder.runsPath)/\(String(format: "%06d", index)).callgrind" }
+                if worker == nil { worker = try WorkerProcess(inputs, number: number, callgrindOutput: callgrind) }
                 let offset = worker!.stderrOffset()
-                if worker!.run(index), let o = try? inputs.folder.result(index) {
+                if worker!.run(index), var o = try? inputs.folder.result(index) {
+                    if let budget = inputs.budget, let callgrind {
+                        let end = worker!.finish()
+                        worker = nil
+                        budget.apply(to: &o, callgrindOutput: callgrind, status: end.status)
+                        try? inputs.folder.writeResult(o, index: index)
+                    }
                     object = o
                 } else {
                     let text = worker!.stderrText(since: offset)
@@ -514,9 +539,10 @@ final class ChildInputs: @unchecked Sendable {
     let plan: SweepPlan
     let indices: [Int]
     let executable: String
+    let budget: InstructionBudget?
 
-    init(folder: ResultsFolder, plan: SweepPlan, indices: [Int], executable: String) {
-        self.folder = folder; self.plan = plan; self.indices = indices; self.executable = executable
+    init(folder: ResultsFolder, plan: SweepPlan, indices: [Int], executable: String, budget: InstructionBudget?) {
+        self.folder = folder; self.plan = plan; self.indices = indices; self.executable = executable; self.budget = budget
     }
 }
 
@@ -526,4 +552,57 @@ final class ChildState: @unchecked Sendable {
     var results: [SendableObject?]
 
     init(count: Int) { results = Array(repeating: nil, count: count) }
+}
+
+// MARK: - Instruction budgets
+
+/// `--max-instructions N`: each run is counted under callgrind (valgrind's instruction counter, as
+/// Embody's own `make bench-check`), and a run above N fails the batch (exit 2). The count covers the run's
+/// whole worker process: start-up, loading the scenario and model, building the world, and the run.
+public struct InstructionBudget: Sendable {
+    /// Instructions allowed per run.
+    public var limit: UInt64
+    /// The valgrind executable.
+    public var valgrind: String
+
+    public init(limit: UInt64, valgrind: String) {
+        self.limit = limit
+        self.valgrind = valgrind
+    }
+
+    /// A copy of `executable` without debug information, in the results folder: valgrind 3.19 cannot read
+    /// the DWARF 5 that Swift 6.3 emits (as scripts/callgrind-gate.py found). Symbols stay.
+    func strippedCopy(of executable: String, in folder: ResultsFolder) throws(RuntimeError) -> String {
+        let copy = "\(folder.path)/.embody-for-callgrind"
+        var tools = ["/opt/swift/usr/bin/llvm-objcopy"]
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            tools += ["\(dir)/llvm-objcopy", "\(dir)/objcopy"]
+        }
+        for tool in tools where FileManager.default.isExecutableFile(atPath: tool) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = ["--strip-debug", executable, copy]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { continue }
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return copy }
+        }
+        throw RuntimeError("--max-instructions needs objcopy (binutils) or llvm-objcopy to give valgrind a copy of embody without DWARF 5 debug info")
+    }
+
+    /// Adds `instructions`, `instruction_budget` and (when exceeded) `over_instruction_budget` to a result.
+    func apply(to o: inout [String: Any], callgrindOutput: String, status: Int32) {
+        o["instruction_budget"] = limit
+        guard let text = try? String(contentsOfFile: callgrindOutput, encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("summary:") || $0.hasPrefix("totals:") }),
+              let count = UInt64(line.split(separator: " ").last ?? "") else {
+            o["over_instruction_budget"] = true
+            o["instruction_budget_error"] = "callgrind wrote no instruction count to \(callgrindOutput) (valgrind exit \(status))"
+            return
+        }
+        o["instructions"] = count
+        if count > limit { o["over_instruction_budget"] = true }
+        try? FileManager.default.removeItem(atPath: callgrindOutput)
+    }
 }

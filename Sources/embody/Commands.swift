@@ -103,7 +103,7 @@ struct Run: ParsableCommand {
     var lockMemory = false
 
     /// Whether this invocation is a batch (more than one run, or a sweep or seed range).
-    var isBatch: Bool { scenarios.count > 1 || !sweep.isEmpty || seeds != nil }
+    var isBatch: Bool { scenarios.count > 1 || !sweep.isEmpty || seeds != nil || checks.maxInstructions != nil }
 
     func validate() throws {
         if recordEvery < 1 { throw ValidationError("--record-every must be at least 1") }

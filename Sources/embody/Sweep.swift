@@ -26,6 +26,21 @@ struct CheckOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write JUnit XML: one test case per run and criterion.", valueName: "file"))
     var junit: String?
 
+    @Option(help: ArgumentHelp("Count each run's instructions under callgrind; a run above N fails (exit 2).",
+                               valueName: "N"))
+    var maxInstructions: UInt64?
+
+    /// The instruction budget, with valgrind found on the PATH.
+    func budget() throws -> InstructionBudget? {
+        guard let maxInstructions else { return nil }
+        guard maxInstructions > 0 else { throw CLIError(.invalidInput, "--max-instructions must be at least 1") }
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+        guard let valgrind = dirs.map({ "\($0)/valgrind" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw CLIError(.invalidInput, "--max-instructions counts instructions under callgrind, but valgrind is not on the PATH (apt-get install valgrind)")
+        }
+        return InstructionBudget(limit: maxInstructions, valgrind: valgrind)
+    }
+
     /// Applies the checks to the results; returns true when a baseline regression was found.
     func apply(_ results: [[String: Any]], name: String) throws -> Bool {
         if let path = junit {
@@ -59,6 +74,7 @@ struct CheckOptions: ParsableArguments {
 func runLocally(folder: ResultsFolder, plan: SweepPlan, indices: [Int], jobs: Int, json: Bool, checks: CheckOptions,
                 printTable: Bool = true) throws -> BatchReport {
     let threads = max(1, min(jobs, indices.count))
+    let budget = try checks.budget()
     warn("embody: \(indices.count) runs on \(threads) process\(threads == 1 ? "" : "es") at a time")
     let start = Date()
     var report = BatchReport(plan: plan)
@@ -66,7 +82,7 @@ func runLocally(folder: ResultsFolder, plan: SweepPlan, indices: [Int], jobs: In
     let results: [[String: Any]]
     do {
         results = try SweepExecution.runChildren(folder: folder, indices: indices, jobs: threads,
-                                                 executable: currentExecutable()) { o in
+                                                 executable: currentExecutable(), budget: budget) { o in
             report.add(o)
             if json {
                 printJSON(o)
@@ -178,6 +194,9 @@ struct Sweep: ParsableCommand {
         if !slurm && (runsPerTask != nil || partition != nil || time != nil || mem != nil || cpusPerTask != nil
                       || !sbatchExtra.isEmpty || dryRun || wait) {
             throw ValidationError("--runs-per-task, --partition, --time, --mem, --cpus-per-task, --sbatch, --dry-run and --wait need --slurm")
+        }
+        if slurm && checks.maxInstructions != nil {
+            throw ValidationError("--max-instructions counts locally (under callgrind); drop --slurm, or use --jobs N")
         }
         if slurm && jobs != 1 { throw ValidationError("--jobs runs locally; with --slurm give --runs-per-task instead") }
         if resume != nil && results != nil { throw ValidationError("--resume names the results folder; drop --results") }
@@ -305,6 +324,7 @@ struct Collect: ParsableCommand {
     @OptionGroup var checks: CheckOptions
 
     func validate() throws {
+        if checks.maxInstructions != nil { throw ValidationError("--max-instructions applies to run and sweep, not collect") }
         guard ["text", "csv", "jsonl", "json"].contains(format) else {
             throw ValidationError("--format must be text, csv, jsonl or json, not '\(format)'")
         }

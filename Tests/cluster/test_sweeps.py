@@ -270,3 +270,30 @@ def test_baseline_passes_unchanged_and_names_a_regressing_metric(workdir):
     r = embody("run", "arm-hold", "--set", "duration=0.5", "--set", "controller.gains.joint_2.kp=3000",
                "--baseline", base)
     assert r.returncode == 0, r.stderr
+
+
+# MARK: - Instruction budgets
+
+
+def test_instruction_budget_fails_the_run_above_it(workdir):
+    if shutil.which("valgrind") is None:
+        if os.environ.get("EMBODY_REQUIRE_SLURM") == "1":
+            pytest.fail("valgrind is missing in CI (scripts/setup.sh installs it)")
+        pytest.skip("SKIPPED, not passed: valgrind is not installed")
+    r = embody("run", "arm-hold", "--set", "duration=0.01", "--max-instructions", "100000000000", "--json", check=0)
+    short = json.loads(r.stdout)
+    assert short["instructions"] > 1_000_000 and short["instruction_budget"] == 100_000_000_000
+    # A budget 10% above the short run: the short run passes again, the 30× longer one is over it.
+    junit = os.path.join(workdir, "budget.xml")
+    r = embody("run", "arm-hold", "--sweep", "duration=0.01,0.3", "--max-instructions", str(int(short["instructions"] * 1.1)),
+               "--json", "--junit", junit)
+    assert r.returncode == 2, r.stderr
+    runs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o.get("over_instruction_budget", False) for o in runs] == [False, True]
+    assert runs[1]["instructions"] > runs[0]["instructions"]
+    assert abs(runs[0]["instructions"] - short["instructions"]) < 0.01 * short["instructions"]
+    assert "1 over the instruction budget" in r.stderr
+    from junitparser import Failure, JUnitXml
+    failures = [x for s in JUnitXml.fromfile(junit) for c in s for x in c.result
+                if isinstance(x, Failure) and c.name == "instruction budget"]
+    assert len(failures) == 1 and "wanted at most" in failures[0].message
