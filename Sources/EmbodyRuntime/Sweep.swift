@@ -367,7 +367,13 @@ public enum SweepExecution {
         let workers = max(1, min(jobs, indices.count))
         let inputs = ChildInputs(folder: folder, plan: plan, indices: indices, executable: executable, budget: budget)
         for w in 0..<workers {
-            let thread = Thread { workerLoop(inputs, state, number: w) }
+            let thread = Thread {
+                workerLoop(inputs, state, number: w)
+                state.condition.lock()
+                state.workersDone += 1
+                state.condition.broadcast()
+                state.condition.unlock()
+            }
             thread.start()
         }
         var next = 0
@@ -380,6 +386,10 @@ public enum SweepExecution {
             for r in ready { completed(r); results.append(r) }
             next += ready.count
         }
+        // Every worker process has ended (and been waited for) before this returns.
+        state.condition.lock()
+        while state.workersDone < workers { state.condition.wait() }
+        state.condition.unlock()
         return results
     }
 
@@ -549,6 +559,7 @@ final class ChildInputs: @unchecked Sendable {
 final class ChildState: @unchecked Sendable {
     let condition = NSCondition()
     var next = 0
+    var workersDone = 0
     var results: [SendableObject?]
 
     init(count: Int) { results = Array(repeating: nil, count: count) }

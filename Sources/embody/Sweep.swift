@@ -355,6 +355,9 @@ struct Collect: ParsableCommand {
         warn("embody: \(finished)/\(study.plan.runs.count) runs have results; \(study.missing.count) missing, \(study.failed.count) failed"
              + (study.missing.isEmpty ? "" : " (missing: \(rangeList(study.missing)))"))
         let ordered = study.plan.runs.compactMap { study.results[$0.index] }
+        var report = BatchReport(plan: study.plan)
+        for o in ordered { report.add(o) }
+        if let w = report.identicalSeedsWarning() { warn("embody: \(w)") }
         let regressed = try checks.apply(ordered, name: study.plan.name)
         if !study.incomplete.isEmpty || regressed { throw QuietExit(status: .criteriaFailed) }
     }
