@@ -85,6 +85,9 @@ public struct SweepDocument: Equatable, Sendable {
             && a.repetitions == b.repetitions && a.slurm == b.slurm
     }
 
+    /// The largest sweep file read, in bytes.
+    public static let maximumFileBytes = 1 << 20
+
     /// The most runs one document may expand to.
     public static let maximumRuns = 1_000_000
 
@@ -94,13 +97,20 @@ public struct SweepDocument: Equatable, Sendable {
 
     /// Reads a sweep document from a file.
     public static func load(path: String) throws(ScenarioErrors) -> SweepDocument {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioErrors(ScenarioDiagnostic(location: SourceLocation(file: path, line: 0),
-                                                    message: "cannot read the sweep file: \(error.localizedDescription)"))
+        func refuse(_ why: String) -> ScenarioErrors {
+            ScenarioErrors(ScenarioDiagnostic(location: SourceLocation(file: path, line: 0), message: why))
         }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw refuse("no such sweep file")
+        }
+        if isDirectory.boolValue { throw refuse("this is a directory, not a sweep file") }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumFileBytes {
+            throw refuse("the sweep file is \(size) bytes; the limit is \(maximumFileBytes)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw refuse("the sweep file cannot be read (permissions?)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw refuse("the sweep file is not UTF-8 text") }
         return try parse(text: text, path: path)
     }
 
