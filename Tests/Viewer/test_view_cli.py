@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`embody run … --view`: one run writes its page; a batch writes a page per run and an index comparing them.
-Also: --json output carries no progress line. Usage: test_view_cli.py EMBODY_BINARY OUT_DIR
+Also: a progress line on a terminal, never with --json. Usage: test_view_cli.py EMBODY_BINARY OUT_DIR
 """
 import json
 import os
@@ -46,6 +46,13 @@ def main():
         check(len(runs) == 4 and all(r["page"] and r["metrics"] and r["channels"].get("q.joint_1") for r in runs),
               "the index lists every run with its metrics, page and channels")
         check(len({r["title"] for r in runs}) == 4, f"runs are told apart by their variation: {[r['title'] for r in runs]}")
+    # Progress on a terminal (a pty from util-linux's `script`): shown for a plain run, never with --json.
+    def on_tty(args):
+        cmd = " ".join([embody, "run", "arm-hold", "--set", "duration=2"] + args)
+        return subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True).stdout
+    check(b"\r[" in on_tty([]), "a run on a terminal shows a progress line")
+    check(b"\r[" not in on_tty(["--json"]), "a --json run on a terminal shows none")
+    check(b"\r[" not in on_tty(["--seeds", "1..2"]), "a batch on a terminal shows none")
     if FAILURES:
         sys.exit(f"{len(FAILURES)} --view check(s) failed:\n  " + "\n  ".join(FAILURES))
     print("--view test: all checks passed")
