@@ -184,3 +184,45 @@ struct SweepTests {
         #expect(missing.status == 1 && missing.stderr.contains("sbatch is not on the PATH"), "\(missing.stderr)")
     }
 }
+
+// MARK: - Statistics and baselines, unit by unit
+
+@Suite("Sweep statistics")
+struct SweepStatisticsTests {
+    /// Wilson's interval against Newcombe (1998), method 3: 81/263 → 0.2553–0.3662, 15/148 → 0.0624–0.1605, 0/10 → 0–0.2775.
+    @Test func wilsonIntervalMatchesPublishedValues() throws {
+        for (k, n, low, high) in [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 10, 0.0, 0.2775)] {
+            let w = try #require(wilsonInterval(successes: k, n: n))
+            #expect(abs(w.low - low) < 5e-5 && abs(w.high - high) < 5e-5, "\(k)/\(n): \(w)")
+        }
+        #expect(wilsonInterval(successes: 0, n: 0) == nil)
+    }
+
+    /// Sample statistics (n − 1), ignoring non-finite values.
+    @Test func metricStatistics() throws {
+        let s = try #require(MetricStatistics([2, 4, 4, 4, 5, 5, 7, 9, .nan]))
+        #expect(s.count == 8 && s.mean == 5 && s.minimum == 2 && s.maximum == 9)
+        #expect(abs(s.standardDeviation! - (32.0 / 7).squareRoot()) < 1e-12)
+        #expect(MetricStatistics([3])?.standardDeviation == nil)
+        #expect(MetricStatistics([.infinity]) == nil)
+    }
+
+    /// A change the worse way is a regression; the better way is reported only; the direction comes from the criterion.
+    @Test func baselineDirections() {
+        let baseline: [String: Any] = ["format": "embody-baseline", "runs": ["r": ["success": true, "state_hash": "a",
+                                                                             "metrics": ["err": 1.0, "work": 2.0]]],
+                                       "tolerances": ["default": ["relative": 0.01, "absolute": 0.0]]]
+        func result(err: Double, work: Double) -> [String: Any] {
+            ["run_key": "r", "success": true, "state_hash": "b", "metrics": ["err": err, "work": work],
+             "criteria": [["metric": "err", "below": 5.0, "passed": true, "value": err]]]
+        }
+        let worse = Baseline.compare(results: [result(err: 1.5, work: 2.0)], baseline: baseline)
+        #expect(worse.filter(\.regression).map(\.what).first?.hasPrefix("metric err 1 → 1.5") == true, "\(worse.map(\.description))")
+        let better = Baseline.compare(results: [result(err: 0.5, work: 2.0)], baseline: baseline)
+        #expect(!better.contains(where: \.regression) && better.contains { $0.what.hasPrefix("metric err") })
+        let either = Baseline.compare(results: [result(err: 1.0, work: 1.0)], baseline: baseline)
+        #expect(either.filter(\.regression).count == 1, "no criterion on work: any change beyond tolerance regresses")
+        let within = Baseline.compare(results: [result(err: 1.005, work: 2.0)], baseline: baseline)
+        #expect(!within.contains(where: \.regression) && within.map(\.what) == ["state hash a → b"])
+    }
+}
