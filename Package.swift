@@ -45,8 +45,15 @@ let package = Package(
                 .linkedLibrary("stdc++"),
             ]
         ),
-        // Robot descriptions: URDF, meshes, inertias. Pure Swift.
-        .target(name: "EmbodyModel"),
+        // A C API (prefix `emba_`) over Assimp 5.2 for mesh files; used only by EmbodyModel's MeshLoader.
+        .target(
+            name: "CAssimp",
+            path: "CShims/CAssimp",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("assimp"), .linkedLibrary("stdc++")]
+        ),
+        // Robot descriptions: URDF, meshes, inertias. Swift, with meshes read through CAssimp.
+        .target(name: "EmbodyModel", dependencies: ["CAssimp"]),
         // The one Swift module that imports CBullet.
         .target(name: "EmbodyPhysics", dependencies: ["EmbodyModel", "CBullet"]),
         // Controllers, dynamics terms and response metrics; no Bullet here.

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Embody needs on a fresh Debian machine, and nothing that is already there:
-# Bullet (double precision) and Eigen from Debian's packages, valgrind for `make bench-check`, and
-# pybullet from PyPI for the dynamics-parity test. Safe to run again; quiet when everything is present.
+# Bullet (double precision), Eigen and Assimp (mesh files) from Debian's packages, valgrind for
+# `make bench-check`, and from PyPI pybullet (parity and corpus tests) and example-robot-data 6.0.0
+# (the robot corpus of the corpus test and of docs/robots.md; never committed). Safe to run again; quiet when everything is present.
 set -euo pipefail
 
-packages=(libbullet-dev libbullet-extras-dev libeigen3-dev pkg-config valgrind)
+packages=(libbullet-dev libbullet-extras-dev libeigen3-dev libassimp-dev pkg-config valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -29,3 +30,7 @@ fi
 
 # The MJCF test corpus (MuJoCo, Gymnasium, dm_control suite models): scripts/mjcf-corpus.sh.
 bash "$(dirname "$0")/mjcf-corpus.sh"
+if [ "${EMBODY_SKIP_PYTHON:-0}" != 1 ] && ! python3 -c "import sys, os; sys.exit(0 if any(os.path.isdir(os.path.join(p, 'cmeel.prefix/share/example-robot-data')) for p in sys.path) else 1)" >/dev/null 2>&1; then
+  echo "setup: installing example-robot-data 6.0.0 from PyPI (the robot corpus of the corpus tests)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check example-robot-data==6.0.0
+fi

@@ -1,32 +1,120 @@
 // MARK: - Mesh files
 //
-// Reads the vertex positions of Wavefront OBJ and STL (ASCII and binary) files. Only positions
-// matter: physics takes the convex hull, so faces, normals, texture coordinates and materials are
-// skipped. Vertices are scaled on load and are not deduplicated.
+// Mesh files are read through Assimp (CShims/CAssimp): COLLADA with its <unit> scale and up axis, STL
+// (ASCII and binary), OBJ, PLY and the other formats robot descriptions use. Binary and ASCII STL are
+// still read by the hand-written parser below, which measured faster than Assimp on the
+// example-robot-data corpus (docs/robots.md, "Mesh import"); a file holding several meshes comes back
+// as several Mesh values, one convex hull each. Nothing above EmbodyModel sees an Assimp type.
 
+import CAssimp
 import Foundation
 
-/// Loads vertex positions from OBJ and STL mesh files.
+/// Loads mesh files into meshes in metres, Z up, one per mesh in the file.
 public enum MeshLoader {
-    /// The lower-case file extensions the loader understands.
-    public static let supportedExtensions: Set<String> = ["obj", "stl"]
+    /// The lower-case file extensions the loader reads: those robot descriptions use that Assimp 5.2 reads.
+    public static let supportedExtensions: Set<String> = ["dae", "stl", "obj", "ply", "off", "3ds", "glb", "gltf", "fbx"]
 
     /// Whether `path` has an extension the loader understands (case-insensitive).
     public static func isSupported(path: String) -> Bool {
         supportedExtensions.contains(fileExtension(of: path))
     }
 
-    /// Loads the mesh at `path`, multiplying every vertex by `scale` (per axis) so the result is in metres.
-    public static func load(path: String, scale: Vector3 = Vector3(1, 1, 1)) throws(ModelError) -> Mesh {
+    /// Which reader a file goes through; `.automatic` picks the hand-written STL parser for STL and Assimp otherwise.
+    public enum Reader: Sendable { case automatic, assimp }
+
+    /// Loads every mesh in the file at `path`, multiplying each vertex by `scale` (per axis), so the result is
+    /// in metres; the list holds at least one mesh with at least one vertex.
+    public static func load(path: String, scale: Vector3 = Vector3(1, 1, 1),
+                            reader: Reader = .automatic) throws(ModelError) -> [Mesh] {
         let ext = fileExtension(of: path)
         guard supportedExtensions.contains(ext) else {
-            throw meshError(path, 0, "mesh '\(path)' has an unsupported format ('.\(ext)'); only .obj and .stl meshes are supported")
+            let list = supportedExtensions.sorted().map { ".\($0)" }.joined(separator: ", ")
+            throw meshError(path, 0, "mesh '\(path)' has an unsupported format ('.\(ext)'); supported: \(list)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard PathTools.isRegularFile(path) else {
             throw meshError(path, 0, "mesh '\(path)' cannot be read")
         }
-        let raw = ext == "obj" ? try parseOBJ(data, path: path) : try parseSTL(data, path: path)
-        return Mesh(path: path, vertices: raw.map { $0 * scale }, scale: scale)
+        var meshes: [Mesh]
+        if ext == "stl" && reader == .automatic {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw meshError(path, 0, "mesh '\(path)' cannot be read")
+            }
+            meshes = [Mesh(path: path, vertices: try parseSTL(data, path: path), name: "")]
+            meshes[0].triangles = (0..<Int32(meshes[0].vertices.count / 3 * 3)).map { $0 }
+        } else {
+            meshes = try loadWithAssimp(path: path)
+        }
+        if scale != Vector3(1, 1, 1) {
+            for i in meshes.indices {
+                meshes[i].vertices = meshes[i].vertices.map { $0 * scale }
+                meshes[i].scale = scale
+                // A mirroring scale (an odd number of negative factors) turns triangles inside out.
+                if scale.x * scale.y * scale.z < 0 {
+                    var t = meshes[i].triangles
+                    var k = 0
+                    while k + 2 < t.count { t.swapAt(k + 1, k + 2); k += 3 }
+                    meshes[i].triangles = t
+                }
+            }
+        }
+        return meshes
+    }
+
+    /// The FNV-1a 64-bit hash of the file's bytes as 16 hex digits, or nil when it cannot be read.
+    public static func hash(ofFileAt path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return fnv1a(data)
+    }
+
+    /// FNV-1a 64-bit over `data`, as 16 lower-case hex digits.
+    public static func fnv1a<D: DataProtocol>(_ data: D) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for region in data.regions {
+            for b in region { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    // MARK: - Assimp
+
+    /// Reads every mesh of a file through CAssimp (node transforms, COLLADA unit and up axis applied).
+    static func loadWithAssimp(path: String) throws(ModelError) -> [Mesh] {
+        var err = [CChar](repeating: 0, count: 512)
+        var scene: OpaquePointer?
+        let status = emba_scene_load(path, &scene, &err, Int32(err.count))
+        guard status == EMBA_OK, let scene else {
+            let why = String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw meshError(path, 0, "mesh '\(path)' cannot be read by Assimp: \(why.isEmpty ? "status \(status)" : why)")
+        }
+        defer { emba_scene_destroy(scene) }
+        var meshes: [Mesh] = []
+        for m in 0..<emba_scene_mesh_count(scene) {
+            let n = Int(emba_mesh_vertex_count(scene, m))
+            let t = Int(emba_mesh_triangle_count(scene, m))
+            guard n > 0, t >= 0 else { continue }
+            var xyz = [Double](repeating: 0, count: 3 * n)
+            var tri = [Int32](repeating: 0, count: 3 * t)
+            guard emba_mesh_vertices(scene, m, &xyz, Int32(xyz.count)) == EMBA_OK,
+                  emba_mesh_triangles(scene, m, &tri, Int32(tri.count)) == EMBA_OK else {
+                throw meshError(path, 0, "mesh '\(path)': Assimp returned mesh \(m) inconsistently")
+            }
+            var vertices: [Vector3] = []
+            vertices.reserveCapacity(n)
+            for i in 0..<n {
+                let v = Vector3(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2])
+                guard v.x.isFinite, v.y.isFinite, v.z.isFinite else {
+                    throw meshError(path, 0, "mesh '\(path)' mesh \(m + 1) vertex \(i + 1) is not a finite number")
+                }
+                vertices.append(v)
+            }
+            let name = String(cString: emba_mesh_name(scene, m))
+            meshes.append(Mesh(path: path, vertices: vertices, triangles: tri, name: name))
+        }
+        guard !meshes.isEmpty else {
+            throw meshError(path, 0, "mesh '\(path)' contains no vertices")
+        }
+        return meshes
     }
 
     // MARK: - OBJ

@@ -61,7 +61,10 @@ public struct Inertial: Equatable, Sendable {
     public static let massless = Inertial(mass: 0, ixx: 0, iyy: 0, izz: 0)
 }
 
-/// A convex or triangle mesh loaded from OBJ or STL, already scaled, in metres.
+/// One mesh of a mesh file, already scaled, in metres, in the file's frame turned Z-up.
+///
+/// A file may hold several meshes (a COLLADA scene, an OBJ with several objects); each becomes its own
+/// Mesh, so a collision file turns into a compound of convex hulls, one per mesh.
 public struct Mesh: Equatable, Sendable {
     /// The resolved file path the vertices came from.
     public var path: String
@@ -69,11 +72,34 @@ public struct Mesh: Equatable, Sendable {
     public var vertices: [Vector3]
     /// The scale factors that were applied, per axis.
     public var scale: Vector3
+    /// Triangles as zero-based indices into `vertices`, three per triangle (empty when only points are known).
+    public var triangles: [Int32]
+    /// The mesh's name inside its file ("" when it has none).
+    public var name: String
 
     /// Creates a mesh from already-scaled vertices.
-    public init(path: String, vertices: [Vector3], scale: Vector3 = Vector3(1, 1, 1)) {
-        self.path = path; self.vertices = vertices; self.scale = scale
+    public init(path: String, vertices: [Vector3], scale: Vector3 = Vector3(1, 1, 1), triangles: [Int32] = [],
+                name: String = "") {
+        self.path = path; self.vertices = vertices; self.scale = scale; self.triangles = triangles; self.name = name
     }
+
+    /// The smallest and largest coordinate over all vertices (zero for a mesh without vertices), in metres.
+    public var bounds: (min: Vector3, max: Vector3) {
+        guard var lo = vertices.first else { return (.zero, .zero) }
+        var hi = lo
+        for v in vertices { lo = pointwiseMin(lo, v); hi = pointwiseMax(hi, v) }
+        return (lo, hi)
+    }
+}
+
+/// A mesh file a model used, identified by the hash of its bytes, so a recording can tell when it changed.
+public struct MeshFile: Equatable, Hashable, Sendable {
+    /// The resolved path.
+    public var path: String
+    /// FNV-1a 64-bit hash of the file's bytes, as 16 lower-case hex digits (change detection, not security).
+    public var hash: String
+
+    public init(path: String, hash: String) { self.path = path; self.hash = hash }
 }
 
 /// A geometric shape; dimensions in metres.
@@ -179,6 +205,23 @@ public struct JointLimit: Equatable, Sendable {
     }
 }
 
+/// A URDF `<mimic>`: this joint is meant to follow q = multiplier · q_leader + offset.
+///
+/// Embody keeps a mimic joint as a coordinate of its own, as PyBullet does (so the DoF count is the same), and
+/// couples it in the controllers' view (docs/robots.md, "Mimic joints").
+public struct Mimic: Equatable, Sendable {
+    /// The name of the joint followed.
+    public var joint: String
+    /// The ratio, rad/rad, m/m, or m/rad across joint types.
+    public var multiplier: Double
+    /// The offset in rad or m.
+    public var offset: Double
+
+    public init(joint: String, multiplier: Double = 1, offset: Double = 0) {
+        self.joint = joint; self.multiplier = multiplier; self.offset = offset
+    }
+}
+
 /// A joint between two links.
 public struct Joint: Equatable, Sendable {
     /// The unique joint name.
@@ -204,6 +247,8 @@ public struct Joint: Equatable, Sendable {
     /// Rotor inertia reflected through the joint (MJCF `armature`), kg·m² or kg; recorded, not simulated
     /// (Bullet's multibody has no armature term).
     public var armature: Double
+    /// The joint this one mimics, if the URDF says so.
+    public var mimic: Mimic? = nil
 
     /// Creates a joint.
     public init(name: String, type: JointType, parent: Int, child: Int, origin: Transform = .identity,
@@ -244,10 +289,16 @@ public struct RobotModel: Equatable, Sendable {
     public var root: Int
     /// The file the model came from.
     public var sourcePath: String
-    /// Elements that were ignored or adjusted while loading.
+    /// Elements that were ignored or adjusted while loading; ignored elements appear as one summary.
     public var warnings: [ModelWarning]
     /// The time step and gravity the model file suggests (MJCF `<option>`); nil for URDF.
     public var physicsDefaults: PhysicsDefaults?
+    /// Each element Embody does not use (Gazebo, transmissions, unknown tags), listed by `--verbose`.
+    public var ignoredElements: [ModelWarning] = []
+    /// Every mesh file the model uses, by resolved path, with the hash of its bytes.
+    public var meshFiles: [MeshFile] = []
+    /// The description's text as loaded (empty for a model built in code), for recordings.
+    public var descriptionText: String = ""
 
     /// Creates a model; `joints` must be in topological order.
     public init(name: String, links: [Link], joints: [Joint], root: Int, sourcePath: String,

@@ -14,8 +14,9 @@ import FoundationXML
 
 /// Loads URDF robot descriptions into checked, immutable robot models.
 public enum URDFLoader {
-    /// Reads and parses the URDF file at `path`; relative mesh paths resolve against the file's directory.
-    public static func load(path: String) throws(ModelError) -> RobotModel {
+    /// Reads and parses the URDF file at `path`; relative mesh paths resolve against the file's directory and
+    /// `package://` URIs through `options` (docs/robots.md, "Where meshes are found").
+    public static func load(path: String, options: ModelLoadOptions = ModelLoadOptions()) throws(ModelError) -> RobotModel {
         let element = "URDF file '\(path)'"
         let location = SourceLocation(file: path, line: 0)
         var isDirectory: ObjCBool = false
@@ -31,16 +32,23 @@ public enum URDFLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ModelError(location: location, element: element, message: "\(element) is not UTF-8 text")
         }
-        return try parse(xml: text, path: path)
+        return try parse(xml: text, path: path, options: options)
     }
 
     /// Parses URDF text said to come from `path`, which names the file in messages and anchors relative mesh paths.
-    public static func parse(xml: String, path: String) throws(ModelError) -> RobotModel {
+    public static func parse(xml: String, path: String,
+                             options: ModelLoadOptions = ModelLoadOptions()) throws(ModelError) -> RobotModel {
         let root = try XMLTree.parse(xml, path: path)
         // A MuJoCo model given where a URDF is expected (robot.urdf, `embody inspect`) loads as MJCF.
-        if root.name == "mujoco" { return try MJCFLoader.interpret(root, path: path) }
-        var interpreter = URDFInterpreter(path: path)
-        return try interpreter.robot(from: root)
+        if root.name == "mujoco" {
+            var model = try MJCFLoader.interpret(root, path: path)
+            model.descriptionText = xml
+            return model
+        }
+        var interpreter = URDFInterpreter(path: path, options: options)
+        var model = try interpreter.robot(from: root)
+        model.descriptionText = xml
+        return model
     }
 }
 
@@ -59,7 +67,8 @@ struct XMLNode {
 
 /// Builds an XMLNode tree with XMLParser, failing on the first syntax error.
 enum XMLTree {
-    static func parse(_ xml: String, path: String) throws(ModelError) -> XMLNode {
+    static func parse(_ text: String, path: String) throws(ModelError) -> XMLNode {
+        let xml = blankingDeclaration(text)
         let source = SourcePositions(xml)
         let builder = TreeBuilder(source: source)
         let parser = XMLParser(data: Data(xml.utf8))
@@ -91,6 +100,22 @@ enum XMLTree {
                              message: "the file contains no XML elements; expected a <robot> element")
         }
         return root
+    }
+
+    /// The text with a leading `<?xml ...?>` declaration replaced by spaces (newlines kept, so lines and columns
+    /// stay). The text is already UTF-8, and libxml2 refuses declarations that other URDF readers accept: one after
+    /// blank lines, or `version="0.0"` (both in pybullet_data).
+    static func blankingDeclaration(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        guard i + 5 <= bytes.count, Array(bytes[i..<(i + 5)]) == Array("<?xml".utf8) else { return text }
+        var end = i + 5
+        while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "?") && bytes[end + 1] == UInt8(ascii: ">")) { end += 1 }
+        guard end + 1 < bytes.count else { return text }
+        var out = bytes
+        for k in i...(end + 1) where out[k] != 0x0A && out[k] != 0x0D { out[k] = 0x20 }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A readable explanation of a libxml2 error code as reported through XMLParser.
@@ -207,6 +232,8 @@ private struct JointSpec {
     var limit: JointLimit?
     var damping: Double
     var friction: Double
+    var mimic: Mimic?
+    var mimicNode: XMLNode?
 }
 
 /// What a numeric attribute may hold.
@@ -239,12 +266,24 @@ private struct URDFInterpreter {
     let path: String
     /// The absolute, normalized directory holding the URDF: the tree meshes must stay inside.
     let modelDirectory: String
+    let resolver: PackageResolver
     var warnings: [ModelWarning] = []
+    /// Elements Embody does not use (Gazebo, transmissions, unknown tags): summarized in one warning.
+    var ignored: [ModelWarning] = []
+    /// The tag each ignored element is counted under in the summary.
+    var ignoredTags: [String] = []
+    /// Joints whose <mimic> names no usable joint.
+    var unusableMimics: Set<String> = []
     var materials: [String: SIMD4<Double>] = [:]
+    /// Meshes already read in this model, by resolved path, before scaling.
+    var meshCache: [String: [Mesh]] = [:]
+    /// Every mesh file used, by resolved path, with the hash of its bytes.
+    var meshFiles: [String: String] = [:]
 
-    init(path: String) {
+    init(path: String, options: ModelLoadOptions) {
         self.path = path
         modelDirectory = PathTools.parent(of: PathTools.normalize(PathTools.absolute(path)))
+        resolver = PackageResolver(modelDirectory: modelDirectory, options: options)
     }
 
     // MARK: Robot
@@ -285,9 +324,9 @@ private struct URDFInterpreter {
                 break
             case "transmission", "gazebo":
                 let label = node.attributes["name"].map { " '\($0)'" } ?? ""
-                warn(node, "ignored <\(node.name)>\(label): \(node.name) elements are not supported")
+                ignore(node, "ignored <\(node.name)>\(label): \(node.name) elements are not supported")
             default:
-                warn(node, "ignored unknown element <\(node.name)> in \(robotOwner)")
+                ignore(node, "ignored unknown element <\(node.name)> in \(robotOwner)")
             }
         }
         guard !links.isEmpty else {
@@ -312,17 +351,79 @@ private struct URDFInterpreter {
                                 "floating joint '\(spec.name)' hangs from root link '\(rootLink.name)', which has a mass of \(rootLink.inertial.mass) kg; a floating joint's parent must be a massless root such as 'world'")
                 }
             }
-            joints.append(Joint(name: spec.name, type: spec.type, parent: parent, child: child, origin: spec.origin,
-                                axis: spec.axis, limit: spec.limit, damping: spec.damping, friction: spec.friction,
-                                location: location(spec.node)))
+            var joint = Joint(name: spec.name, type: spec.type, parent: parent, child: child, origin: spec.origin,
+                              axis: spec.axis, limit: spec.limit, damping: spec.damping, friction: spec.friction,
+                              location: location(spec.node))
+            joint.mimic = spec.mimic
+            joints.append(joint)
         }
+        checkMimics(specs: specs, jointIndex: jointIndex)
+        for i in joints.indices where unusableMimics.contains(joints[i].name) { joints[i].mimic = nil }
+        try checkMovingMass(links: links, joints: joints)
+        if !ignored.isEmpty { warnings.append(ignoredSummary(root, robotOwner: robotOwner)) }
 
         let sortedWarnings = warnings.enumerated().sorted { a, b in
             (a.element.location.line, a.element.location.column, a.offset)
                 < (b.element.location.line, b.element.location.column, b.offset)
         }.map(\.element)
-        return RobotModel(name: robotName, links: links, joints: joints, root: rootIndex, sourcePath: path,
-                          warnings: sortedWarnings)
+        var model = RobotModel(name: robotName, links: links, joints: joints, root: rootIndex, sourcePath: path,
+                               warnings: sortedWarnings)
+        model.ignoredElements = ignored
+        model.meshFiles = meshFiles.keys.sorted().map { MeshFile(path: $0, hash: meshFiles[$0] ?? "") }
+        return model
+    }
+
+    /// One warning for all ignored elements: how many of each tag, and that `--verbose` lists them.
+    func ignoredSummary(_ root: XMLNode, robotOwner: String) -> ModelWarning {
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        for tag in ignoredTags {
+            if counts[tag] == nil { order.append(tag) }
+            counts[tag, default: 0] += 1
+        }
+        let list = order.map { "\(counts[$0] ?? 0) <\($0)>" }.joined(separator: ", ")
+        let noun = ignored.count == 1 ? "element" : "elements"
+        return ModelWarning(location: location(root),
+                            message: "\(robotOwner): ignored \(ignored.count) \(noun) Embody does not use (\(list)); --verbose lists each")
+    }
+
+    // MARK: Mimic joints and massless moving links
+
+    /// Checks each <mimic> names another movable joint, and that mimics do not chain into a cycle.
+    mutating func checkMimics(specs: [JointSpec], jointIndex: [String: Int]) {
+        for spec in specs {
+            guard let mimic = spec.mimic, let node = spec.mimicNode else { continue }
+            let owner = "joint '\(spec.name)'"
+            // PyBullet ignores <mimic> altogether; a mimic that cannot be honoured is a warning, and the joint moves freely.
+            let problem: String?
+            if let k = jointIndex[mimic.joint] {
+                if mimic.joint == spec.name {
+                    problem = "names the joint itself"
+                } else if spec.type.dof != 1 || specs[k].type.dof != 1 {
+                    problem = "needs both joints movable, but joint '\(spec.name)' is \(spec.type.rawValue) and joint '\(mimic.joint)' is \(specs[k].type.rawValue)"
+                } else {
+                    problem = nil
+                }
+            } else {
+                problem = "names joint '\(mimic.joint)', which is not declared"
+            }
+            if let problem {
+                warn(node, "\(owner) <mimic> \(problem); the mimic is ignored")
+                unusableMimics.insert(spec.name)
+            }
+        }
+    }
+
+    /// Refuses a movable joint whose child link, with everything below it, has no mass: physics could not move
+    /// it (its articulated inertia is zero). A massless link on a fixed joint is fine: it is rigidly part of its parent.
+    func checkMovingMass(links: [Link], joints: [Joint]) throws(ModelError) {
+        var subtree = links.map(\.inertial.mass)
+        for j in joints.reversed() { subtree[j.parent] += subtree[j.child] }
+        for j in joints where j.type.dof == 1 && subtree[j.child] <= 0 {
+            let link = links[j.child]
+            throw ModelError(location: link.location, element: "link '\(link.name)'",
+                             message: "link '\(link.name)' moves on \(j.type.rawValue) joint '\(j.name)' (line \(j.location.line)) but it and the links below it have no <inertial>, so no mass; give it an <inertial> with a positive mass, or make the joint fixed")
+        }
     }
 
     // MARK: Joint graph
@@ -420,6 +521,7 @@ private struct URDFInterpreter {
         var sawInertial = false
         var collisions: [Geometry] = []
         var visuals: [Geometry] = []
+        var declaredCollisions = 0
         for child in node.children {
             switch child.name {
             case "inertial":
@@ -430,12 +532,16 @@ private struct URDFInterpreter {
                     sawInertial = true
                 }
             case "collision":
-                if let geometry = try geometry(child, owner: owner, isVisual: false) { collisions.append(geometry) }
+                collisions += try geometry(child, owner: owner, isVisual: false)
+                declaredCollisions += 1
             case "visual":
-                if let geometry = try geometry(child, owner: owner, isVisual: true) { visuals.append(geometry) }
+                visuals += try geometry(child, owner: owner, isVisual: true)
             default:
-                warn(child, "ignored unsupported element <\(child.name)> in \(owner)")
+                ignore(child, "ignored unsupported element <\(child.name)> in \(owner)")
             }
+        }
+        if declaredCollisions > 0, collisions.isEmpty, inertial.mass > 0 {
+            throw error(node, owner, "every <collision> of \(owner) has zero size, so the link (\(inertial.mass) kg) would have no collision; give it a collision shape of non-zero size, or remove its <collision> elements")
         }
         return Link(name: name, inertial: inertial, collisions: collisions, visuals: visuals, location: location(node))
     }
@@ -450,28 +556,46 @@ private struct URDFInterpreter {
         guard let inertia = first(node, "inertia", owner: owner) else {
             throw error(node, owner, "\(owner) <inertial> has no <inertia>")
         }
-        let ixx = try number(inertia, "ixx", owner: owner, rule: .nonNegative)
+        let ixx = try inertiaDiagonal(inertia, "ixx", owner: owner)
         let ixy = try number(inertia, "ixy", owner: owner, rule: .any)
         let ixz = try number(inertia, "ixz", owner: owner, rule: .any)
-        let iyy = try number(inertia, "iyy", owner: owner, rule: .nonNegative)
+        let iyy = try inertiaDiagonal(inertia, "iyy", owner: owner)
         let iyz = try number(inertia, "iyz", owner: owner, rule: .any)
-        let izz = try number(inertia, "izz", owner: owner, rule: .nonNegative)
+        let izz = try inertiaDiagonal(inertia, "izz", owner: owner)
         warnChildrenOfLeaf(inertia, owner: owner)
         warnUnknownChildren(node, known: ["origin", "mass", "inertia"], owner: "\(owner) <inertial>")
         return Inertial(mass: mass, origin: origin, ixx: ixx, iyy: iyy, izz: izz, ixy: ixy, ixz: ixz, iyz: iyz)
     }
 
+    /// A diagonal inertia entry in kg·m²: never negative, except rounding noise (above −1e-12, as exporters write
+    /// −5.4e-20 for zero), which is read as 0 with a warning.
+    mutating func inertiaDiagonal(_ node: XMLNode, _ attribute: String, owner: String) throws(ModelError) -> Double {
+        let value = try number(node, attribute, owner: owner, rule: .any)
+        if value >= 0 { return value }
+        guard value > -1e-12 else {
+            return try number(node, attribute, owner: owner, rule: .nonNegative)  // throws the usual message
+        }
+        warn(node, "\(owner) <inertia> \(attribute)=\"\(node.attributes[attribute] ?? "")\" is negative rounding noise; it is read as 0")
+        return 0
+    }
+
     // MARK: Geometry
 
-    /// Reads a <collision> or <visual>; returns nil for a visual that had to be skipped (with a warning).
-    mutating func geometry(_ node: XMLNode, owner: String, isVisual: Bool) throws(ModelError) -> Geometry? {
+    /// Reads a <collision> or <visual>: one geometry, several for a mesh file holding several meshes, or none for
+    /// one that was skipped with a warning (a visual that cannot be shown, a shape of zero size).
+    mutating func geometry(_ node: XMLNode, owner: String, isVisual: Bool) throws(ModelError) -> [Geometry] {
         let name = node.attributes["name"]
         let place = "\(owner) <\(node.name)\(name.map { " '\($0)'" } ?? "")>"
         let origin = try transform(first(node, "origin", owner: owner), owner: owner)
         guard let geometryNode = first(node, "geometry", owner: owner) else {
             throw error(node, owner, "\(place) has no <geometry>")
         }
-        let shapes = geometryNode.children
+        // Only shape elements count; anything else inside <geometry> (racecar's <material>) is ignored.
+        let shapeNames: Set<String> = ["box", "sphere", "cylinder", "capsule", "mesh"]
+        for other in geometryNode.children where !shapeNames.contains(other.name) && geometryNode.children.count > 1 {
+            ignore(other, "ignored <\(other.name)> inside \(place) <geometry>, which holds one shape")
+        }
+        let shapes = geometryNode.children.count > 1 ? geometryNode.children.filter { shapeNames.contains($0.name) } : geometryNode.children
         guard let shapeNode = shapes.first else {
             throw error(geometryNode, owner,
                         "\(place) <geometry> is empty; expected one of <box>, <sphere>, <cylinder>, <capsule>, <mesh>")
@@ -488,125 +612,140 @@ private struct URDFInterpreter {
 
         let shape: Shape
         warnChildrenOfLeaf(shapeNode, owner: owner)
+        // Sizes may be zero here (a degenerate shape is skipped with a warning below), never negative.
         switch shapeNode.name {
         case "box":
-            let size = try vector(shapeNode, "size", count: 3, owner: owner, rule: .positive)
+            let size = try vector(shapeNode, "size", count: 3, owner: owner, rule: .nonNegative)
             shape = .box(size: Vector3(size[0], size[1], size[2]))
         case "sphere":
-            shape = .sphere(radius: try number(shapeNode, "radius", owner: owner, rule: .positive))
+            shape = .sphere(radius: try number(shapeNode, "radius", owner: owner, rule: .nonNegative))
         case "cylinder":
-            shape = .cylinder(radius: try number(shapeNode, "radius", owner: owner, rule: .positive),
-                              length: try number(shapeNode, "length", owner: owner, rule: .positive))
+            shape = .cylinder(radius: try number(shapeNode, "radius", owner: owner, rule: .nonNegative),
+                              length: try number(shapeNode, "length", owner: owner, rule: .nonNegative))
         case "capsule":
-            shape = .capsule(radius: try number(shapeNode, "radius", owner: owner, rule: .positive),
+            shape = .capsule(radius: try number(shapeNode, "radius", owner: owner, rule: .nonNegative),
                              length: try number(shapeNode, "length", owner: owner, rule: .nonNegative))
         case "mesh":
-            guard let mesh = try mesh(shapeNode, owner: owner, place: place, isVisual: isVisual) else { return nil }
-            shape = .mesh(mesh)
+            let meshes = try mesh(shapeNode, owner: owner, place: place, isVisual: isVisual)
+            var kept: [Geometry] = []
+            for (k, mesh) in meshes.enumerated() {
+                let label = meshes.count > 1 ? " (mesh \(k + 1) of \(meshes.count)\(mesh.name.isEmpty ? "" : ", '\(mesh.name)'"))" : ""
+                // Lines and points in a visual file (COLLADA edges) have nothing to draw: dropped without a word.
+                if isVisual && mesh.triangles.isEmpty { continue }
+                if let why = Self.degenerate(mesh, isVisual: isVisual) {
+                    warn(shapeNode, "\(place) mesh '\(shapeNode.attributes["filename"] ?? "")'\(label) \(why); it is skipped")
+                    continue
+                }
+                kept.append(Geometry(name: name, origin: origin, shape: .mesh(mesh), rgba: rgba))
+            }
+            return kept
         default:
             let message = "\(place) uses unsupported geometry <\(shapeNode.name)>; expected one of <box>, <sphere>, <cylinder>, <capsule>, <mesh>"
             if isVisual {
                 warn(shapeNode, "\(message); the visual is skipped")
-                return nil
+                return []
             }
             throw error(shapeNode, owner, message)
         }
-        return Geometry(name: name, origin: origin, shape: shape, rgba: rgba)
+        if let zero = Self.zeroSize(shape) {
+            warn(shapeNode, "\(place) <\(shapeNode.name)> has zero \(zero); it is skipped")
+            return []
+        }
+        return [Geometry(name: name, origin: origin, shape: shape, rgba: rgba)]
     }
 
-    /// Resolves and loads a <mesh>; a visual mesh that cannot be loaded is skipped with a warning.
+    /// Which dimension of a primitive is zero, if any (a capsule's cylindrical length may be zero: it is a sphere).
+    static func zeroSize(_ shape: Shape) -> String? {
+        switch shape {
+        case .box(let size): (size.x == 0 || size.y == 0 || size.z == 0) ? "size" : nil
+        case .sphere(let r): r == 0 ? "radius" : nil
+        case .cylinder(let r, let l): r == 0 ? "radius" : (l == 0 ? "length" : nil)
+        case .capsule(let r, _): r == 0 ? "radius" : nil
+        case .mesh: nil
+        }
+    }
+
+    /// Why a mesh cannot be used, if it cannot: a collision mesh needs 4 vertices spanning a volume's hull
+    /// (a flat mesh is allowed: Bullet's hull of coplanar points is a polygon), a visual mesh needs a triangle.
+    static func degenerate(_ mesh: Mesh, isVisual: Bool) -> String? {
+        let (lo, hi) = mesh.bounds
+        let extent = hi - lo
+        let largest = max(extent.x, extent.y, extent.z)
+        if !(largest > 1e-9) { return "has zero size (all \(mesh.vertices.count) vertices coincide)" }
+        let spans = [extent.x, extent.y, extent.z].filter { $0 > 1e-9 * largest }.count
+        if isVisual {
+            if mesh.triangles.isEmpty { return "has no triangles" }
+            return nil
+        }
+        if mesh.vertices.count < 4 { return "has \(mesh.vertices.count) vertices; a convex hull needs at least 4" }
+        if spans < 2 { return "is a line segment (no area or volume)" }
+        return nil
+    }
+
+    /// Resolves and loads a <mesh>; a visual mesh that cannot be loaded is skipped with a warning (an empty list).
     ///
-    /// The path is checked before the format, so a path escaping the model folder is always an error.
-    mutating func mesh(_ node: XMLNode, owner: String, place: String, isVisual: Bool) throws(ModelError) -> Mesh? {
+    /// The path is checked before the format, so a path escaping its folder is always an error.
+    mutating func mesh(_ node: XMLNode, owner: String, place: String, isVisual: Bool) throws(ModelError) -> [Mesh] {
         let filename = try requiredAttribute(node, "filename", owner: owner)
         var scale = Vector3(1, 1, 1)
         if node.attributes["scale"] != nil {
-            let s = try vector(node, "scale", count: 3, owner: owner, rule: .nonZero)
+            let s = try vector(node, "scale", count: 3, owner: owner, rule: .any)
             scale = Vector3(s[0], s[1], s[2])
+            if scale.x == 0 || scale.y == 0 || scale.z == 0 {
+                let message = "\(place) mesh '\(filename)' has a zero scale (\(node.attributes["scale"] ?? "")), so it has no size"
+                if isVisual { warn(node, "\(message); the visual is skipped"); return [] }
+                warn(node, "\(message); it is skipped")
+                return []
+            }
         }
-        guard let resolved = try resolveMesh(filename, node: node, owner: owner, place: place, isVisual: isVisual) else {
-            return nil
+        let resolved: String
+        do {
+            resolved = try resolver.resolve(filename)
+        } catch let failure {
+            let message = "\(place) mesh \(failure.message)"
+            if isVisual, failure.isNotFound {
+                warn(node, "\(message); the visual is skipped")
+                return []
+            }
+            throw error(node, owner, message)
         }
-        guard MeshLoader.isSupported(path: filename) else {
-            let message = "\(place) mesh '\(filename)' has an unsupported format; only .obj and .stl meshes are supported"
+        guard MeshLoader.isSupported(path: resolved) else {
+            let list = MeshLoader.supportedExtensions.sorted().map { ".\($0)" }.joined(separator: ", ")
+            let message = "\(place) mesh '\(filename)' has an unsupported format; supported: \(list)"
             if isVisual {
                 warn(node, "\(message); the visual is skipped")
-                return nil
+                return []
             }
             throw error(node, owner, message)
         }
         do {
-            return try MeshLoader.load(path: resolved, scale: scale)
+            let raw: [Mesh]
+            if let cached = meshCache[resolved] {
+                raw = cached
+            } else {
+                raw = try MeshLoader.load(path: resolved)
+                meshCache[resolved] = raw
+                meshFiles[resolved] = MeshLoader.hash(ofFileAt: resolved) ?? ""
+            }
+            guard scale != Vector3(1, 1, 1) else { return raw }
+            return raw.map { m in
+                var scaled = m
+                scaled.vertices = m.vertices.map { $0 * scale }
+                scaled.scale = scale
+                if scale.x * scale.y * scale.z < 0 {  // a mirror turns triangles inside out
+                    var k = 0
+                    while k + 2 < scaled.triangles.count { scaled.triangles.swapAt(k + 1, k + 2); k += 3 }
+                }
+                return scaled
+            }
         } catch {
             if isVisual {
                 warn(node, "\(place) visual skipped: \(error.message)")
-                return nil
+                return []
             }
             throw ModelError(location: error.location, element: error.element,
                              message: "\(error.message) (used by \(place) at \(location(node)))")
         }
-    }
-
-    /// Finds the file a mesh filename refers to, refusing any path outside the model's folder tree.
-    mutating func resolveMesh(_ filename: String, node: XMLNode, owner: String, place: String,
-                              isVisual: Bool) throws(ModelError) -> String? {
-        // Each candidate path comes with the folder it must stay inside.
-        var candidates: [(path: String, tree: String)] = []
-        if filename.hasPrefix("package://") {
-            let rest = filename.dropFirst("package://".count)
-            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex,
-                  rest.index(after: slash) != rest.endIndex else {
-                throw error(node, owner, "\(place) mesh '\(filename)' is not a valid package URI; expected package://PACKAGE/path/to/mesh")
-            }
-            let package = String(rest[..<slash])
-            let relative = String(rest[rest.index(after: slash)...])
-            candidates.append((modelDirectory + "/" + relative, modelDirectory))
-            var directory = modelDirectory
-            while true {
-                if PathTools.lastComponent(of: directory) == package {
-                    candidates.append((directory + "/" + relative, directory))
-                }
-                if directory == "/" { break }
-                directory = PathTools.parent(of: directory)
-            }
-        } else if filename.hasPrefix("file://") {
-            let absolute = String(filename.dropFirst("file://".count))
-            guard absolute.hasPrefix("/") else {
-                throw error(node, owner, "\(place) mesh '\(filename)' is not a valid file URI; expected file:///absolute/path")
-            }
-            candidates.append((absolute, modelDirectory))
-        } else if filename.contains("://") {
-            throw error(node, owner,
-                        "\(place) mesh '\(filename)' uses an unsupported URI scheme; use a path relative to the URDF, package:// or file://")
-        } else if filename.hasPrefix("/") {
-            candidates.append((filename, modelDirectory))
-        } else {
-            candidates.append((modelDirectory + "/" + filename, modelDirectory))
-        }
-
-        var tried: [String] = []
-        for candidate in candidates {
-            let normalized = PathTools.normalize(candidate.path)
-            guard PathTools.isInside(normalized, candidate.tree) else {
-                throw error(node, owner,
-                            "\(place) mesh path '\(filename)' resolves outside the model folder '\(candidate.tree)'")
-            }
-            if tried.contains(normalized) { continue }
-            tried.append(normalized)
-            guard PathTools.isRegularFile(normalized) else { continue }
-            let real = PathTools.realPath(normalized)
-            guard PathTools.isInside(real, PathTools.realPath(candidate.tree)) else {
-                throw error(node, owner,
-                            "\(place) mesh path '\(filename)' resolves outside the model folder '\(candidate.tree)' through a symbolic link (to '\(real)')")
-            }
-            return real
-        }
-        let message = "\(place) mesh file '\(filename)' was not found (looked for \(tried.map { "'\($0)'" }.joined(separator: ", ")))"
-        if isVisual {
-            warn(node, "\(message); the visual is skipped")
-            return nil
-        }
-        throw error(node, owner, message)
     }
 
     // MARK: Materials
@@ -621,7 +760,7 @@ private struct URDFInterpreter {
         } else if let rgba {
             materials[name] = rgba
         } else {
-            warn(node, "\(owner) has no <color>; visuals using it get no colour")
+            ignore(node, "\(owner) has no <color>; visuals using it get no colour", tag: "material")
         }
     }
 
@@ -633,9 +772,10 @@ private struct URDFInterpreter {
         if let rgba { return rgba }
         if let name, let known = materials[name] { return known }
         if let name {
-            warn(node, "\(place) uses material '\(name)', which is not declared with a <color>; the visual has no colour")
+            ignore(node, "\(place) uses material '\(name)', which is not declared with a <color>; the visual has no colour",
+                   tag: "material")
         } else {
-            warn(node, "\(place) has a <material> with neither a name nor a <color>; it is ignored")
+            ignore(node, "\(place) has a <material> with neither a name nor a <color>; it is ignored", tag: "material")
         }
         return nil
     }
@@ -700,23 +840,25 @@ private struct URDFInterpreter {
             let velocity = try number(limitNode, "velocity", owner: owner, rule: .nonNegative)
             let lower = try optionalNumber(limitNode, "lower", owner: owner, rule: .any) ?? 0
             let upper = try optionalNumber(limitNode, "upper", owner: owner, rule: .any) ?? 0
-            guard lower <= upper else {
+            if lower > upper {
+                // Bullet and PyBullet read lower > upper as "no position limit" (pybullet_data's biped2d uses it).
                 let raw = { (name: String) in limitNode.attributes[name] ?? "0" }
-                throw error(limitNode, owner,
-                            "\(owner) <limit> lower=\"\(raw("lower"))\" is greater than upper=\"\(raw("upper"))\"")
+                warn(limitNode, "\(owner) <limit> lower=\"\(raw("lower"))\" is greater than upper=\"\(raw("upper"))\"; as in Bullet and PyBullet, the joint has no position limit")
+                limit = JointLimit(lower: -.infinity, upper: .infinity, effort: effort, velocity: velocity)
+            } else {
+                limit = JointLimit(lower: lower, upper: upper, effort: effort, velocity: velocity)
             }
-            limit = JointLimit(lower: lower, upper: upper, effort: effort, velocity: velocity)
         case .continuous:
             if let limitNode {
                 let effort = try optionalNumber(limitNode, "effort", owner: owner, rule: .nonNegative) ?? .infinity
                 let velocity = try optionalNumber(limitNode, "velocity", owner: owner, rule: .nonNegative) ?? .infinity
                 if limitNode.attributes["lower"] != nil || limitNode.attributes["upper"] != nil {
-                    warn(limitNode, "\(owner) is continuous, so its <limit> lower and upper are ignored")
+                    ignore(limitNode, "\(owner) is continuous, so its <limit> lower and upper are ignored")
                 }
                 limit = JointLimit(lower: -.infinity, upper: .infinity, effort: effort, velocity: velocity)
             }
         case .fixed, .floating:
-            if let limitNode { warn(limitNode, "\(owner) is \(type.rawValue), so its <limit> is ignored") }
+            if let limitNode { ignore(limitNode, "\(owner) is \(type.rawValue), so its <limit> is ignored") }
         }
 
         var damping = 0.0, friction = 0.0
@@ -731,17 +873,26 @@ private struct URDFInterpreter {
             case "parent", "child", "origin", "axis", "limit", "dynamics":
                 break
             case "mimic":
-                warn(child, "\(owner) <mimic> is not supported; the joint moves independently")
+                break
             case "safety_controller", "calibration":
-                warn(child, "\(owner) <\(child.name)> is not supported and is ignored")
+                ignore(child, "\(owner) <\(child.name)> is not supported and is ignored")
             default:
-                warn(child, "ignored unknown element <\(child.name)> in \(owner)")
+                ignore(child, "ignored unknown element <\(child.name)> in \(owner)")
             }
+        }
+        var mimic: Mimic?
+        let mimicNode = first(node, "mimic", owner: owner)
+        if let mimicNode {
+            warnChildrenOfLeaf(mimicNode, owner: owner)
+            let leader = try requiredAttribute(mimicNode, "joint", owner: owner)
+            let multiplier = try optionalNumber(mimicNode, "multiplier", owner: owner, rule: .any) ?? 1
+            let offset = try optionalNumber(mimicNode, "offset", owner: owner, rule: .any) ?? 0
+            mimic = Mimic(joint: leader, multiplier: multiplier, offset: offset)
         }
 
         return JointSpec(name: name, type: type, parentName: parentName, childName: childName, node: node,
                          parentNode: parentNode, childNode: childNode, origin: origin, axis: axis, limit: limit,
-                         damping: damping, friction: friction)
+                         damping: damping, friction: friction, mimic: mimic, mimicNode: mimicNode)
     }
 
     // MARK: Attributes and numbers
@@ -762,6 +913,12 @@ private struct URDFInterpreter {
 
     mutating func warn(_ node: XMLNode, _ message: String) {
         warnings.append(ModelWarning(location: location(node), message: message))
+    }
+
+    /// Records an element Embody does not use; these are summarized in one warning per robot.
+    mutating func ignore(_ node: XMLNode, _ message: String, tag: String? = nil) {
+        ignored.append(ModelWarning(location: location(node), message: message))
+        ignoredTags.append(tag ?? message.firstMatch(of: /<([A-Za-z_:][A-Za-z0-9_:.-]*)>/).map { String($0.1) } ?? node.name)
     }
 
     /// How to name `node` in a message about `owner`: `joint 'j' <limit>`, or just `joint 'j'` for the owner itself.
@@ -787,7 +944,7 @@ private struct URDFInterpreter {
 
     mutating func warnUnknownChildren(_ node: XMLNode, known: Set<String>, owner: String) {
         for child in node.children where !known.contains(child.name) {
-            warn(child, "ignored unsupported element <\(child.name)> in \(owner)")
+            ignore(child, "ignored unsupported element <\(child.name)> in \(owner)")
         }
     }
 

@@ -232,7 +232,9 @@ struct RobotPlan {
             let j = model.joints[rootJoints[0]]
             skippedJoint = rootJoints[0]
             base = j.child
-            urdfFixed = j.type == .fixed
+            // Only a root named `world` (the ROS convention, and PyBullet's) fixes the base; another massless
+            // root, such as a quadruped's `base` above its `trunk`, is a frame on a floating base.
+            urdfFixed = j.type == .fixed && rootLink.name.lowercased() == "world"
             baseOffset = j.origin
         } else {
             baseOffset = .identity
@@ -242,7 +244,18 @@ struct RobotPlan {
         if model.joints.contains(where: { $0.type == .floating }) && skippedJoint.map({ model.joints[$0].type != .floating }) ?? true {
             throw PhysicsError("\(model.sourcePath): a floating joint is only supported from a massless root link to the base")
         }
-        fixedBase = options.fixedBase ?? urdfFixed
+        // A massless base takes the mass of the links welded to it by fixed joints (they keep their frames, with no
+        // mass of their own); a base still massless after that is fixed to the world, as PyBullet fixes a base of mass 0.
+        var lumped: Inertial? = nil
+        var weldedToBase: Set<Int> = []
+        if model.links[base].inertial.mass == 0 {
+            let composite = model.compositeInertial(of: base)
+            if composite.mass > 0 {
+                lumped = composite
+                weldedToBase = Set(model.fixedDescendants(of: base))
+            }
+        }
+        fixedBase = options.fixedBase ?? (urdfFixed || (model.links[base].inertial.mass == 0 && lumped == nil))
         basePose = options.basePose * baseOffset
 
         var simIndex = [Int](repeating: -1, count: model.links.count)
@@ -263,9 +276,9 @@ struct RobotPlan {
             let link = model.links[li]
             var d = emb_link_desc()
             d.parent = Int32(parents[i])
-            d.mass = link.inertial.mass
-            d.inertial_pose = link.inertial.origin.tuple
-            let inr = link.inertial
+            let inr = i == 0 ? (lumped ?? link.inertial) : (weldedToBase.contains(li) && lumped != nil ? .massless : link.inertial)
+            d.mass = inr.mass
+            d.inertial_pose = inr.origin.tuple
             d.inertia = (inr.ixx, inr.iyy, inr.izz, inr.ixy, inr.ixz, inr.iyz)
             if let j = joints[i], j.armature > 0, j.type == .revolute || j.type == .continuous {
                 // Armature (rotor inertia, MJCF) as a rotor spinning with the child about the joint axis:

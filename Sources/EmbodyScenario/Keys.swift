@@ -49,7 +49,7 @@ enum Keys {
     static let groups = MapShape(fields: [], other: .vector)
     static let robot = MapShape(fields: [
         ("urdf", .leaf), ("mjcf", .leaf), ("base", .map(base)), ("initial", .map(initial)), ("self_collision", .leaf),
-        ("groups", .map(groups)),
+        ("groups", .map(groups)), ("package_paths", .vector),
     ])
 
     static let radius = MapShape(fields: [("radius", .leaf)])

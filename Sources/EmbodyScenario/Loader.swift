@@ -10,7 +10,9 @@ import Foundation
 /// Loads scenario files (YAML or JSON) into checked scenarios.
 public enum ScenarioLoader {
     /// Loads, overrides (each "key.path=value", YAML scalar or flow value; list indices as key[0]), validates (including the URDF: the model is loaded with URDFLoader to check joint and link names), and returns the scenario with the loaded robot model.
-    public static func load(path: String, overrides: [String] = []) throws(ScenarioErrors) -> (Scenario, RobotModel) {
+    /// `packagePaths` (the CLI's `--package-path`) are searched for `package://` meshes after `robot.package_paths`.
+    public static func load(path: String, overrides: [String] = [],
+                            packagePaths: [String] = []) throws(ScenarioErrors) -> (Scenario, RobotModel) {
         let location = SourceLocation(file: path, line: 0)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -25,11 +27,12 @@ public enum ScenarioLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "scenario file '\(path)' is not UTF-8 text"))
         }
-        return try parse(text: text, path: path, overrides: overrides)
+        return try parse(text: text, path: path, overrides: overrides, packagePaths: packagePaths)
     }
 
     /// Parses scenario text said to come from `path` (which names the file in messages and anchors the relative URDF path), then applies `overrides` and validates like `load(path:overrides:)`.
-    public static func parse(text: String, path: String, overrides: [String] = []) throws(ScenarioErrors) -> (Scenario, RobotModel) {
+    public static func parse(text: String, path: String, overrides: [String] = [],
+                             packagePaths: [String] = []) throws(ScenarioErrors) -> (Scenario, RobotModel) {
         var log = DiagnosticLog()
 
         // MARK: Document and overrides
@@ -58,9 +61,15 @@ public enum ScenarioLoader {
             switch resolveURDF(urdf, scenarioPath: path) {
             case .found(let resolved):
                 draft.scenario.robot.urdfPath = resolved
+                let folder = (absolutePath(path) as NSString).deletingLastPathComponent
+                draft.scenario.robot.packagePaths = draft.scenario.robot.packagePaths.map {
+                    let expanded = ($0 as NSString).expandingTildeInPath
+                    return expanded.hasPrefix("/") ? expanded : standardized(folder + "/" + expanded)
+                }
+                let options = ModelLoadOptions(packagePaths: draft.scenario.robot.packagePaths + packagePaths)
                 do {
                     // robot.mjcf insists on MuJoCo's format; robot.urdf also takes a <mujoco> file.
-                    model = key == "mjcf" ? try MJCFLoader.load(path: resolved) : try URDFLoader.load(path: resolved)
+                    model = key == "mjcf" ? try MJCFLoader.load(path: resolved) : try URDFLoader.load(path: resolved, options: options)
                 } catch {
                     log.error(urdfLocation, "robot.\(key) '\(urdf)' failed to load: \(error.description)")
                 }
@@ -93,6 +102,10 @@ public enum ScenarioLoader {
             var checks = ModelChecks(model: model)
             checks.run(&draft)
             log.append(contentsOf: ScenarioErrors(checks.log.items))
+        }
+        if var loaded = model, log.isEmpty {
+            placeAndWarn(&draft.scenario, &loaded, at: draft.urdfLocation ?? draft.rootLocation)
+            model = loaded
         }
 
         guard let model else {
@@ -135,6 +148,29 @@ public enum ScenarioLoader {
             out.append("physics.substeps=\(defaults.substeps)")
         }
         return out
+    }
+
+    // MARK: - Placement
+
+    /// Resolves `base.position: [x, y, auto]` and warns (in the model's warnings) about joints whose initial q, given
+    /// or the default 0, lies outside their limits.
+    static func placeAndWarn(_ scenario: inout Scenario, _ model: inout RobotModel, at location: SourceLocation) {
+        var q = [Double](repeating: 0, count: model.dof)
+        for value in scenario.robot.initialQ {
+            if let k = model.coordinateIndex(ofJoint: value.name) { q[k] = value.value }
+        }
+        for violation in model.limitViolations(q: q) {
+            model.warnings.append(ModelWarning(location: location, message: "robot.initial.q: \(violation)"))
+        }
+        guard scenario.robot.base.autoHeight else { return }
+        let r = scenario.robot.base.rpy
+        let upright = Transform(xyz: .zero, rpy: Vector3(r[0], r[1], r[2]))
+        if let lowest = model.lowestCollisionPoint(q: q, root: upright) {
+            scenario.robot.base.position[2] = BaseSpec.autoClearance - lowest.z
+        } else {
+            model.warnings.append(ModelWarning(location: location,
+                                               message: "robot.base.position: 'auto' height needs collision geometry, and the robot has none; z = 0 is used"))
+        }
     }
 
     // MARK: - Paths

@@ -69,6 +69,11 @@ public struct BaseSpec: Equatable, Sendable {
     public var rpy: [Double]
     /// Whether the root is welded to the world; nil leaves it to the URDF and the runtime.
     public var fixed: Bool?
+    /// Whether `position: [x, y, auto]` asked for the height that puts the lowest collision point at the initial
+    /// q on the ground plus `BaseSpec.autoClearance`; the loader then writes that height into `position[2]`.
+    public var autoHeight: Bool = false
+    /// The gap in m between the ground and the lowest collision point that `auto` leaves (1 mm).
+    public static let autoClearance = 0.001
 
     /// Creates a base placement; `position` in m, `rpy` in rad.
     public init(position: [Double] = [0, 0, 0], rpy: [Double] = [0, 0, 0], fixed: Bool? = nil) {
@@ -90,6 +95,8 @@ public struct RobotSpec: Equatable, Sendable {
     public var selfCollision: Bool
     /// Joint groups by name: the explicit `groups:` key merged over the built-in inferred groups.
     public var groups: [String: [String]]
+    /// `robot.package_paths`, made absolute against the scenario's folder: searched first for `package://` meshes.
+    public var packagePaths: [String] = []
 
     /// Creates a robot description; `initialQ` in rad or m.
     public init(urdf: String, urdfPath: String, base: BaseSpec = BaseSpec(), initialQ: [NamedValue] = [],

@@ -179,7 +179,17 @@ extension Reader {
             urdfLocation = urdfField.location
         }
         if let baseField = view.field("base"), let base = map(baseField, shape: Keys.base) {
-            if let position = vector(base.field("position"), count: 3, unit: "m") { spec.base.position = position }
+            if let positionField = base.field("position") {
+                // [x, y, auto]: the height is found from the model once it is loaded (ScenarioLoader).
+                var field = positionField
+                if case .list(var items, let listLocation) = positionField.node, items.count == 3,
+                   case .scalar(let z) = items[2], z.text == "auto" {
+                    spec.base.autoHeight = true
+                    items[2] = .scalar(DocScalar(text: "0", kind: .number(0, integer: true), location: z.location))
+                    field.node = .list(items, listLocation)
+                }
+                if let position = vector(field, count: 3, unit: "m") { spec.base.position = position }
+            }
             if let rpy = vector(base.field("rpy"), count: 3, unit: "rad") { spec.base.rpy = rpy }
             if let fixedField = base.field("fixed") {
                 if case .scalar(let scalar) = fixedField.node, scalar.kind == .null {
@@ -195,6 +205,9 @@ extension Reader {
             spec.initialQ = q
         }
         if let selfCollision = bool(view.field("self_collision")) { spec.selfCollision = selfCollision }
+        for item in list(view.field("package_paths"), example: "[/opt/ros/humble/share, ../my_ws/src]") ?? [] {
+            if let folder = string(item) { spec.packagePaths.append(folder) }
+        }
         var groups: [GroupDraft] = []
         if let groupsField = view.field("groups"),
            let groupsView = map(groupsField, shape: Keys.groups, example: "{ left_leg: [left_hip_pitch, left_knee] }") {

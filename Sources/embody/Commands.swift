@@ -12,6 +12,23 @@ struct OverrideOptions: ParsableArguments {
     var overrides: [String] = []
 }
 
+/// `--package-path DIR` (repeatable) and `--verbose`, shared by run, validate and inspect.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .customLong("package-path"),
+            help: ArgumentHelp("A folder searched for package:// meshes, after robot.package_paths and before ROS_PACKAGE_PATH (repeatable).",
+                               valueName: "dir"))
+    var packagePaths: [String] = []
+
+    @Flag(help: "List every model element that was ignored, not only the one-line summary.")
+    var verbose = false
+}
+
+/// Prints a model's warnings on stderr; `verbose` adds each ignored element.
+func printModelWarnings(_ model: RobotModel, verbose: Bool) {
+    for w in model.warnings { warn(w.description) }
+    if verbose { for w in model.ignoredElements { warn(w.description) } }
+}
+
 /// The file a scenario argument (a path or a bundled name) names, or fails with exit 1 listing the bundled names.
 func resolveScenarioPath(_ argument: String) throws -> String {
     guard let path = BundledScenarios.resolve(argument) else {
@@ -23,10 +40,12 @@ func resolveScenarioPath(_ argument: String) throws -> String {
 }
 
 /// Resolves a scenario argument (a path or a bundled name) and loads it, or fails with exit 1.
-func loadScenario(_ argument: String, overrides: [String]) throws -> (Scenario, RobotModel) {
+func loadScenario(_ argument: String, overrides: [String], model options: ModelOptions? = nil) throws -> (Scenario, RobotModel) {
     let path = try resolveScenarioPath(argument)
     do {
-        return try ScenarioLoader.load(path: path, overrides: overrides)
+        let loaded = try ScenarioLoader.load(path: path, overrides: overrides, packagePaths: options?.packagePaths ?? [])
+        if let options { printModelWarnings(loaded.1, verbose: options.verbose) }
+        return loaded
     } catch {
         throw CLIError(.invalidInput, "\(path) is not a valid scenario:\n\(error.description)")
     }
@@ -56,6 +75,8 @@ struct Run: ParsableCommand {
     var scenarios: [String] = []
 
     @OptionGroup var overrideOptions: OverrideOptions
+
+    @OptionGroup var modelOptions: ModelOptions
 
     @Flag(help: "Print one JSON object on stdout (one per line in batch mode); everything else goes to stderr.")
     var json = false
@@ -125,7 +146,7 @@ struct Run: ParsableCommand {
     func run() throws {
         if isBatch { return try runBatch() }
         let (scenario, model) = try loadScenario(scenarios.first ?? BundledScenarios.defaultName,
-                                                 overrides: overrideOptions.overrides)
+                                                 overrides: overrideOptions.overrides, model: modelOptions)
         var options = RunOptions()
         // --view without --record records to a temporary log, removed once the page is written.
         let temporaryLog = view && record == nil
@@ -260,8 +281,10 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var overrideOptions: OverrideOptions
 
+    @OptionGroup var modelOptions: ModelOptions
+
     func run() throws {
-        _ = try loadScenario(scenario, overrides: overrideOptions.overrides)
+        _ = try loadScenario(scenario, overrides: overrideOptions.overrides, model: modelOptions)
         print("\(scenario): ok")
     }
 }
@@ -416,38 +439,87 @@ struct List: ParsableCommand {
 // MARK: - inspect
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a URDF robot's links, joints, DoF and total mass.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show a robot's links, joints and limits, DoF, total mass, standing height, inferred groups and warnings.",
+        discussion: """
+        The argument is a URDF file, or a scenario (file or bundled name), whose robot is then inspected at its         initial posture too. standing_height is the height of the root link's origin above the lowest collision         point with the root upright: at q = 0, and at the scenario's initial q when a scenario is given.
+        """)
 
-    @Argument(help: "The robot's URDF file.")
+    @Argument(help: "The robot's URDF file, or a scenario file or bundled scenario name.")
     var urdf: String
 
     @Flag(help: "Print one JSON object on stdout.")
     var json = false
 
+    @OptionGroup var modelOptions: ModelOptions
+
     func run() throws {
         let model: RobotModel
-        do { model = try URDFLoader.load(path: urdf) } catch { throw CLIError(.invalidInput, error.description) }
-        for w in model.warnings { warn(w.description) }
-        let joints: [[String: Any]] = model.joints.map {
-            ["name": $0.name, "type": $0.type.rawValue, "parent": model.links[$0.parent].name, "child": model.links[$0.child].name]
+        var initialQ: [Double]? = nil
+        var source = urdf
+        let lowered = urdf.lowercased()
+        if lowered.hasSuffix(".urdf") || lowered.hasSuffix(".xml") {
+            do { model = try URDFLoader.load(path: urdf, options: ModelLoadOptions(packagePaths: modelOptions.packagePaths)) } catch {
+                throw CLIError(.invalidInput, error.description)
+            }
+        } else {
+            let (scenario, loaded) = try loadScenario(urdf, overrides: [], model: nil)
+            model = loaded
+            source = scenario.robot.urdfPath
+            var q = [Double](repeating: 0, count: model.dof)
+            for v in scenario.robot.initialQ { if let k = model.coordinateIndex(ofJoint: v.name) { q[k] = v.value } }
+            initialQ = q
+        }
+        let zero = [Double](repeating: 0, count: model.dof)
+        var warnings = model.warnings.map(\.description)
+        warnings += model.limitViolations(q: zero).map { "\(model.sourcePath): warning: at the default q = 0, \($0)" }
+        if modelOptions.verbose { warnings += model.ignoredElements.map(\.description) }
+        let standing = model.standingHeight(q: zero)
+        let standingInitial = initialQ.flatMap { model.standingHeight(q: $0) }
+        let groups = ScenarioSchema.inferredGroups(jointNames: model.jointNames)
+        func limitJSON(_ j: Joint) -> [String: Any] {
+            guard let l = j.limit else { return [:] }
+            var out: [String: Any] = [:]
+            if l.lower.isFinite { out["lower"] = l.lower }
+            if l.upper.isFinite { out["upper"] = l.upper }
+            if l.effort.isFinite { out["effort"] = l.effort }
+            if l.velocity.isFinite { out["velocity"] = l.velocity }
+            return out
         }
         if json {
-            printJSON(["name": model.name, "dof": model.dof, "links": model.links.map(\.name), "joints": joints,
-                       "total_mass": model.totalMass])
+            let joints: [[String: Any]] = model.joints.map { j in
+                var entry: [String: Any] = ["name": j.name, "type": j.type.rawValue, "parent": model.links[j.parent].name,
+                                            "child": model.links[j.child].name]
+                if j.type.dof == 1 { entry["limits"] = limitJSON(j) }
+                if let m = j.mimic { entry["mimic"] = ["joint": m.joint, "multiplier": m.multiplier, "offset": m.offset] }
+                return entry
+            }
+            var object: [String: Any] = ["name": model.name, "dof": model.dof, "links": model.links.map(\.name), "joints": joints,
+                                         "total_mass": model.totalMass, "groups": groups, "warnings": warnings,
+                                         "mesh_files": model.meshFiles.count]
+            if let standing { object["standing_height"] = standing }
+            if let standingInitial { object["standing_height_initial"] = standingInitial }
+            printJSON(object)
             return
         }
-        print("robot      \(model.name) (\(urdf))")
+        for w in warnings { warn(w) }
+        print("robot      \(model.name) (\(source))")
         print("dof        \(model.dof)")
         print(String(format: "total mass %.3f kg", model.totalMass))
+        if let standing { print(String(format: "standing height %.4f m at q = 0", standing)) }
+        if let standingInitial { print(String(format: "standing height %.4f m at the scenario's initial q", standingInitial)) }
         print("links      \(model.links.count): \(model.links.map(\.name).joined(separator: ", "))")
         print("joints     \(model.joints.count):")
         for j in model.joints {
             var line = "  \(j.name) (\(j.type.rawValue)) \(model.links[j.parent].name) → \(model.links[j.child].name)"
             if let l = j.limit, j.type.dof == 1 {
-                line += j.type == .continuous ? "" : String(format: " [%.4g, %.4g]", l.lower, l.upper)
+                line += j.type == .continuous || !l.lower.isFinite ? "" : String(format: " [%.4g, %.4g]", l.lower, l.upper)
                 line += String(format: " effort %.4g velocity %.4g", l.effort, l.velocity)
             }
+            if let m = j.mimic { line += String(format: " mimics %@ × %.4g + %.4g", m.joint, m.multiplier, m.offset) }
             print(line)
         }
+        print("groups     " + groups.keys.sorted().map { "\($0) (\(groups[$0]?.count ?? 0))" }.joined(separator: ", "))
+        print("warnings   \(warnings.count)")
     }
 }

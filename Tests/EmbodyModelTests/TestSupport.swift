@@ -68,3 +68,6 @@ func binarySTL(_ triangles: [[Vector3]]) -> Data {
 func robotXML(_ body: String) -> String {
     "<?xml version=\"1.0\"?>\n<robot name=\"r\">\n\(body)\n</robot>\n"
 }
+
+/// A tetrahedron as OBJ text: four vertices, four faces (the smallest mesh with a convex hull of volume).
+let tetrahedronOBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 2\nf 1 2 4\nf 1 4 3\nf 2 3 4\n"

@@ -28,11 +28,44 @@ struct CLITests {
         #expect(o["name"] as? String == "humanoid")
         #expect((o["dof"] as? Int ?? 0) >= 21)
         #expect((o["links"] as? [String])?.contains("pelvis") == true)
-        let joints = try #require(o["joints"] as? [[String: String]])
-        #expect(joints.allSatisfy { Set($0.keys) == ["name", "type", "parent", "child"] })
-        #expect(joints.contains { $0["type"] == "revolute" })
+        let joints = try #require(o["joints"] as? [[String: Any]])
+        #expect(joints.allSatisfy { Set(["name", "type", "parent", "child"]).isSubset(of: $0.keys) })
+        #expect(joints.contains { $0["type"] as? String == "revolute" })
+        // Movable joints carry their limits.
+        #expect(joints.filter { $0["type"] as? String == "revolute" }.allSatisfy { ($0["limits"] as? [String: Double])?["lower"] != nil })
         let mass = try #require(o["total_mass"] as? Double)
         #expect(mass > 40 && mass < 60)
+        let standing = try #require(o["standing_height"] as? Double)
+        #expect(standing > 0.5 && standing < 1.5)
+        #expect((o["groups"] as? [String: [String]])?["legs"]?.isEmpty == false)
+        #expect(o["warnings"] is [String])
+    }
+
+    @Test func inspectAScenarioReportsTheInitialPostureAndDefaultQOutsideLimits() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("embody-inspect-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A one-joint leg whose limits exclude 0: inspect warns; its foot (radius 0.1 at 1 m) sets the height.
+        let urdf = """
+            <robot name="leg"><link name="hip"><inertial><mass value="1"/><inertia ixx="1" iyy="1" izz="1" ixy="0" ixz="0" iyz="0"/></inertial></link>
+            <link name="shin"><inertial><mass value="1"/><inertia ixx="1" iyy="1" izz="1" ixy="0" ixz="0" iyz="0"/></inertial>
+              <collision><origin xyz="0 0 -1"/><geometry><sphere radius="0.1"/></geometry></collision></link>
+            <joint name="knee" type="revolute"><parent link="hip"/><child link="shin"/><axis xyz="0 1 0"/>
+              <limit lower="0.5" upper="2" effort="10" velocity="1"/></joint></robot>
+            """
+        try urdf.write(to: dir.appendingPathComponent("leg.urdf"), atomically: true, encoding: .utf8)
+        try "name: leg\nrobot: { urdf: leg.urdf, base: { position: [0, 0, auto], fixed: true }, initial: { q: { knee: 1.0471975511965976 } } }\ncontroller: { type: pd, gains: { kp: 10, kd: 1 } }\nduration: 0.1\n"
+            .write(to: dir.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
+        let r = try embody(["inspect", dir.appendingPathComponent("s.yaml").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(abs((o["standing_height"] as? Double ?? 0) - 1.1) < 1e-9)
+        #expect(abs((o["standing_height_initial"] as? Double ?? 0) - 0.6) < 1e-9, "cos 60° · 1 m + 0.1 m")
+        let warnings = o["warnings"] as? [String] ?? []
+        #expect(warnings.contains { $0.contains("joint 'knee'") && $0.contains("outside its limits [0.5, 2.0]") })
+        let text = try embody(["inspect", dir.appendingPathComponent("leg.urdf").path])
+        #expect(text.stdout.contains("standing height 1.1000 m at q = 0"))
+        #expect(text.stderr.contains("joint 'knee' starts at q = 0.0 rad, outside its limits"))
     }
 
     @Test func exitCodes() throws {
