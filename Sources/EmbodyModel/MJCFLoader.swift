@@ -1117,7 +1117,8 @@ func ellipsoidPoints(_ s: Vector3) -> [Vector3] {
 enum MJCFMeshes {
     /// The triangles of an STL file as consecutive vertex triples, each scaled per axis.
     static func triangles(path: String, scale: Vector3) throws(ModelError) -> [Vector3] {
-        let mesh = try MeshLoader.load(path: path, scale: scale)
-        return mesh.vertices
+        // MeshLoader returns every mesh of the file with its triangles as vertex indices.
+        let meshes = try MeshLoader.load(path: path, scale: scale)
+        return meshes.flatMap { mesh in mesh.triangles.map { mesh.vertices[Int($0)] } }
     }
 }
