@@ -41,6 +41,36 @@ struct CLITests {
         #expect(o["warnings"] is [String])
     }
 
+    /// docs/robots.md's G1 walk-through, run as written: the YAML block after the `g1-stand.yaml` marker, with
+    /// G1_URDF replaced by example-robot-data's G1 (installed by scripts/setup.sh).
+    @Test func g1WalkThroughStands() throws {
+        let doc = try String(contentsOf: repoRoot.appendingPathComponent("docs/robots.md"), encoding: .utf8)
+        let afterMarker = try #require(doc.range(of: "<!-- g1-stand.yaml")).upperBound
+        let start = try #require(doc.range(of: "```yaml\n", range: afterMarker..<doc.endIndex)).upperBound
+        let end = try #require(doc.range(of: "```", range: start..<doc.endIndex)).lowerBound
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import sys, os; print(next(os.path.join(p, 'cmeel.prefix/share/example-robot-data/robots/g1_description/urdf/g1_29dof_rev_1_0.urdf') for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix/share/example-robot-data'))))"]
+        let pipe = Pipe()
+        probe.standardOutput = pipe
+        try probe.run()
+        let found = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        probe.waitUntilExit()
+        try #require(probe.terminationStatus == 0 && FileManager.default.fileExists(atPath: found),
+                     "example-robot-data 6.0.0 is not installed; scripts/setup.sh installs it")
+        let yaml = String(doc[start..<end]).replacingOccurrences(of: "G1_URDF", with: found)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("g1-stand-\(UUID().uuidString).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try embody(["run", file.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(o["success"] as? Bool == true)
+        #expect(o["fell"] as? Bool == false)
+        #expect((o["sim_time"] as? Double ?? 0) >= 10 - 1e-9)
+    }
+
     @Test func inspectAScenarioReportsTheInitialPostureAndDefaultQOutsideLimits() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("embody-inspect-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
