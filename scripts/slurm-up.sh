@@ -49,8 +49,9 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   else
     /usr/sbin/munged --force
   fi
-  pgrep -o -x munged > "$state/munged.pid" || true
   for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
+  # munged forks into the background; its own pid file names the daemon.
+  if [ -s /run/munge/munged.pid ]; then cp /run/munge/munged.pid "$state/munged.pid"; fi
 fi
 munge -n | unmunge >/dev/null || { echo "slurm-up: munged did not start" >&2; exit 1; }
 
