@@ -57,12 +57,17 @@ final class Recorder {
     private let events: UnsafeMutableBufferPointer<LogEvent>
     private var eventCount = 0
 
-    init(path: String, scenario: Scenario, channels: [String], every: Int) throws(RuntimeError) {
+    init(path: String, scenario: Scenario, model: RobotModel, channels: [String], every: Int) throws(RuntimeError) {
         guard every >= 1 else { throw RuntimeError("--record-every must be at least 1, got \(every)") }
-        let header = LogHeader(embodyVersion: EmbodyVersion.current, scenarioName: scenario.name,
+        var header = LogHeader(embodyVersion: EmbodyVersion.current, scenarioName: scenario.name,
                                scenarioPath: scenario.sourcePath, scenarioText: scenario.sourceText,
                                scenarioHash: textHash(scenario.sourceText), overrides: scenario.overrides,
                                seed: scenario.seed, dt: scenario.physics.dt, recordEvery: every, channels: channels)
+        // The log carries its model: the description's text and a hash of every mesh, so replay can tell a moved
+        // model (fine) from a changed one.
+        header.modelText = model.descriptionText
+        header.modelPath = model.sourcePath
+        header.meshHashes = Dictionary(model.meshFiles.map { ($0.path, $0.hash) }, uniquingKeysWith: { a, _ in a })
         do {
             writer = try LogWriter(path: path, header: header, maxEventsPerRecord: 64)
         } catch {

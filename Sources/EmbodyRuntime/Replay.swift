@@ -1,5 +1,6 @@
 // MARK: - Replay: summarize a recorded run, or re-simulate it and check every recorded tick bit for bit
 
+import Foundation
 import EmbodyModel
 import EmbodyPhysics
 import EmbodyScenario
@@ -62,12 +63,55 @@ public enum Replay {
     }
 
     /// Loads the scenario embedded in a log header (with its overrides), as the run saw it.
+    ///
+    /// A log that carries its model (`LogHeader.modelText`) is checked against the model as it loads today: when the
+    /// description's text or a mesh's bytes differ, the error says "model changed since recording" with the file.
+    /// When the description is no longer at its recorded path (the model moved), the embedded text is used.
     public static func scenario(of header: LogHeader) throws(RuntimeError) -> (Scenario, RobotModel) {
+        var firstError: ScenarioErrors?
         do {
-            return try ScenarioLoader.parse(text: header.scenarioText, path: header.scenarioPath,
-                                            overrides: header.overrides)
+            let loaded = try ScenarioLoader.parse(text: header.scenarioText, path: header.scenarioPath,
+                                                  overrides: header.overrides)
+            try checkModel(loaded.1, against: header)
+            return loaded
+        } catch let error as ScenarioErrors {
+            firstError = error
+        } catch let error as RuntimeError {
+            throw error
         } catch {
-            throw RuntimeError("the scenario embedded in the log no longer loads:\n\(error.description)")
+            throw RuntimeError("\(error)")
+        }
+        // The model moved: load the embedded description from a temporary copy and use it instead.
+        if let text = header.modelText, !text.isEmpty, let recordedPath = header.modelPath,
+           !FileManager.default.fileExists(atPath: recordedPath) {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("embody-replay-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let copy = folder.appendingPathComponent((recordedPath as NSString).lastPathComponent)
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try text.write(to: copy, atomically: true, encoding: .utf8)
+                let loaded = try ScenarioLoader.parse(text: header.scenarioText, path: header.scenarioPath,
+                                                      overrides: header.overrides + ["robot.urdf=\(copy.path)"])
+                try checkModel(loaded.1, against: header)
+                return loaded
+            } catch let error as RuntimeError {
+                throw error
+            } catch {
+                throw RuntimeError("the scenario embedded in the log no longer loads: its model moved from \(recordedPath), and the copy embedded in the log does not load either:\n\(error)")
+            }
+        }
+        throw RuntimeError("the scenario embedded in the log no longer loads:\n\(firstError?.description ?? "")")
+    }
+
+    /// Throws "model changed since recording" when the loaded model's text or a mesh's hash differs from the log's.
+    static func checkModel(_ model: RobotModel, against header: LogHeader) throws(RuntimeError) {
+        guard let text = header.modelText else { return }  // a log from before models were embedded
+        if text != model.descriptionText {
+            throw RuntimeError("model changed since recording: the robot description \(model.sourcePath) differs from the one the log recorded (\(header.modelPath ?? "?"))")
+        }
+        let current = Set(model.meshFiles.map(\.hash))
+        for (path, hash) in (header.meshHashes ?? [:]).sorted(by: { $0.key < $1.key }) where !current.contains(hash) {
+            throw RuntimeError("model changed since recording: the mesh \(path) differs from the one the log recorded (hash \(hash))")
         }
     }
 

@@ -233,7 +233,7 @@ public final class Simulation {
         if let path = options.recordPath {
             let channels = recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
                                           estimated: suite.estimates, sensors: suite.channelNames) + plotChannels.names
-            recorder = try Recorder(path: path, scenario: scenario, channels: channels,
+            recorder = try Recorder(path: path, scenario: scenario, model: model, channels: channels,
                                     every: options.recordEvery)
         } else {
             recorder = nil

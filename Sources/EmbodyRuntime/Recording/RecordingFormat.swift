@@ -63,6 +63,12 @@ public struct LogHeader: Codable, Equatable, Sendable {
     public var channels: [String]
     /// The names of the event kinds; `LogEvent.kind` indexes this list.
     public var eventKinds: [String]
+    /// The robot description as loaded (URDF or MJCF text), and where it was; nil in logs written before
+    /// models were embedded (docs/robots.md, "Logs carry their model").
+    public var modelText: String? = nil
+    public var modelPath: String? = nil
+    /// Every mesh file the model used: resolved path → FNV-1a 64-bit hash of its bytes.
+    public var meshHashes: [String: String]? = nil
 
     /// The event kinds the runtime records by default, in index order.
     public static let standardEventKinds: [String] = [
