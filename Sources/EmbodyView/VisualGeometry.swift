@@ -3,8 +3,7 @@
 // Boxes, spheres, cylinders and capsules travel as their parameters and are tessellated by the page.
 // Meshes travel as triangle soups in Float32, decimated by vertex clustering to at most
 // `VisualBudget.trianglesPerMesh` triangles each and `VisualBudget.trianglesPerRobot` for the whole robot
-// (docs/viewer.md). A mesh whose file gave no faces (OBJ: EmbodyModel keeps vertices only) is drawn as
-// the box bounding its vertices.
+// (docs/viewer.md). A mesh whose file gave no faces is drawn as the box bounding its vertices.
 
 import EmbodyModel
 import EmbodyScenario
@@ -62,8 +61,20 @@ func visualJSON(_ shape: Shape, origin: Transform, rgba: [Double], triangleBudge
     case .cylinder(let r, let l): v.type = "cylinder"; v.radius = r; v.length = l
     case .capsule(let r, let l): v.type = "capsule"; v.radius = r; v.length = l
     case .mesh(let mesh):
-        if mesh.vertices.count >= 3 && mesh.vertices.count % 3 == 0 && (mesh.path as NSString).pathExtension.lowercased() == "stl" {
-            let tris = decimate(mesh.vertices, budget: triangleBudget)
+        // The mesh's own triangles (indices into its vertices; out-of-range ones are skipped), or, for a mesh
+        // loaded without faces from STL, its vertices taken three at a time.
+        var soup: [Vector3] = []
+        let n = Int32(mesh.vertices.count)
+        for t in Swift.stride(from: 0, to: mesh.triangles.count - 2, by: 3) {
+            let a = mesh.triangles[t], b = mesh.triangles[t + 1], c = mesh.triangles[t + 2]
+            guard a >= 0 && a < n && b >= 0 && b < n && c >= 0 && c < n else { continue }
+            soup += [mesh.vertices[Int(a)], mesh.vertices[Int(b)], mesh.vertices[Int(c)]]
+        }
+        if soup.isEmpty && mesh.vertices.count % 3 == 0 && (mesh.path as NSString).pathExtension.lowercased() == "stl" {
+            soup = mesh.vertices
+        }
+        if soup.count >= 3 {
+            let tris = decimate(soup, budget: triangleBudget)
             v.type = "mesh"
             v.positions = base64Float32(tris.flatMap { [$0.x, $0.y, $0.z] })
             v.triangles = tris.count / 3

@@ -64,6 +64,17 @@ struct ViewerPageTests {
         #expect(decimate(Array(soup.prefix(300)), budget: 4000).count == 300)   // under budget: unchanged
     }
 
+    /// A mesh's own triangles become the visual (out-of-range indices skipped); one without faces, its bounding box.
+    @Test func meshVisualsUseTheModelsTriangles() {
+        let v = [Vector3(0, 0, 0), Vector3(1, 0, 0), Vector3(0, 1, 0), Vector3(0, 0, 2)]
+        let mesh = Mesh(path: "part.dae", vertices: v, triangles: [0, 1, 2, 0, 1, 3, 0, 1, 9])
+        let visual = visualJSON(.mesh(mesh), origin: .identity, rgba: [1, 1, 1, 1], triangleBudget: 100)
+        #expect(visual.type == "mesh" && visual.triangles == 2)
+        #expect(Data(base64Encoded: visual.positions!)!.count == 2 * 3 * 3 * 4)
+        let points = visualJSON(.mesh(Mesh(path: "p.obj", vertices: v)), origin: .identity, rgba: [1, 1, 1, 1], triangleBudget: 100)
+        #expect(points.type == "box" && points.size == [1, 1, 2] && points.origin[0...2] == [0.5, 0.5, 1])
+    }
+
     /// Units follow the channel names; prismatic joints are in m.
     @Test func channelUnits() {
         #expect(ChannelUnits.label("t") == "t [s]")
