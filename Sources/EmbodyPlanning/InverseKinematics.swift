@@ -249,11 +249,11 @@ public final class IKSolver {
             a[r * 6 + r] += lambda2
         }
         y[0] = e.0; y[1] = e.1; y[2] = e.2; y[3] = e.3; y[4] = e.4; y[5] = e.5
-        guard choleskyFactorInPlace(&a, 6) else {
+        guard LinearAlgebra.choleskyFactor(&a, n: 6) else {
             for i in 0..<dof { dq[i] = 0 }
             return
         }
-        choleskySubstitute(a, 6, &y)
+        LinearAlgebra.choleskySolve(factor: a, n: 6, &y)
         let k = options.nullSpaceGain
         for i in 0..<dof { z[i] = locked[i] || k == 0 ? 0 : k * (posture[i] - q[i]) }
         for r in 0..<6 {
@@ -261,7 +261,7 @@ public final class IKSolver {
             if k > 0 { for i in 0..<dof { s += jw[r * dof + i] * z[i] } }
             y2[r] = s
         }
-        if k > 0 { choleskySubstitute(a, 6, &y2) }
+        if k > 0 { LinearAlgebra.choleskySolve(factor: a, n: 6, &y2) }
         for i in 0..<dof {
             if locked[i] { dq[i] = 0; continue }
             var s = z[i]

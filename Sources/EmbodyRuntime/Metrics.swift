@@ -5,7 +5,7 @@ import EmbodyModel
 
 /// Running sums for the run's metrics; updated once per physics tick without allocating.
 final class MetricsAccumulator {
-    let dt: Double
+    let timing: LoopTiming
     let effortLimits: [Double]
     let floatingBase: Bool
     private(set) var ticks = 0
@@ -17,8 +17,8 @@ final class MetricsAccumulator {
     private var baseHeightMin = Double.infinity
     private var baseHeightFinal = Double.nan
 
-    init(dof: Int, dt: Double, effortLimits: [Double], floatingBase: Bool) {
-        self.dt = dt
+    init(dof: Int, timing: LoopTiming, effortLimits: [Double], floatingBase: Bool) {
+        self.timing = timing
         self.floatingBase = floatingBase
         self.effortLimits = effortLimits
         saturatedTicks = Array(repeating: 0, count: dof)
@@ -27,6 +27,7 @@ final class MetricsAccumulator {
     /// Adds one physics tick: tracking error against the held reference, effort, work and saturation.
     func accumulate(state: RobotState, reference: Reference, commanded: [Double], applied: [Double], baseHeight: Double) {
         ticks += 1
+        let dt = timing.dt
         var power = 0.0
         for i in 0..<state.q.count {
             let e = reference.q[i] - state.q[i]
@@ -79,16 +80,16 @@ final class MetricsAccumulator {
 /// Tracks an ee_targets task: when each target is first reached and the error at the end of its hold.
 final class EndEffectorTracker {
     let plan: EndEffectorPlan
-    let dt: Double
+    let timing: LoopTiming
     private var reachedTick: [Int]  // −1 until reached (an Array of optionals would allocate lazily in debug builds)
     private var endPosition: [Double]
     private var endOrientation: [Double]
     private(set) var finalPosition = Double.nan
     private(set) var finalOrientation = Double.nan
 
-    init(plan: EndEffectorPlan, dt: Double) {
+    init(plan: EndEffectorPlan, timing: LoopTiming) {
         self.plan = plan
-        self.dt = dt
+        self.timing = timing
         reachedTick = Array(repeating: -1, count: plan.targets.count)
         endPosition = Array(repeating: .nan, count: plan.targets.count)
         endOrientation = Array(repeating: .nan, count: plan.targets.count)
@@ -119,7 +120,7 @@ final class EndEffectorTracker {
             "ee_orientation_error": finalOrientation,
             "ee_position_error_max": endPosition.max() ?? .nan,
             "ee_orientation_error_max": endOrientation.max() ?? .nan,
-            "ee_reach_time_max": reached.count == reachedTick.count ? Double(reached.max() ?? 0) * dt : .infinity,
+            "ee_reach_time_max": reached.count == reachedTick.count ? timing.seconds(atTick: reached.max() ?? 0) : .infinity,
             "ee_targets_reached": Double(reached.count),
         ]
     }
@@ -132,19 +133,19 @@ final class StepRecorder {
     let initial: [Double]
     let target: [Double]
     let stepped: [Int]
-    let dt: Double
+    let timing: LoopTiming
     private var history: [Double]
     private var samples = 0
 
     /// Returns nil when no joint steps (the task holds the initial posture).
-    init?(initial: [Double], target: [Double], ticks: Int, dt: Double) {
+    init?(initial: [Double], target: [Double], timing: LoopTiming) {
         let stepped = initial.indices.filter { abs(target[$0] - initial[$0]) > 1e-9 }
         guard !stepped.isEmpty else { return nil }
         self.initial = initial
         self.target = target
         self.stepped = stepped
-        self.dt = dt
-        history = Array(repeating: 0, count: (ticks + 1) * stepped.count)
+        self.timing = timing
+        history = Array(repeating: 0, count: (timing.durationTicks + 1) * stepped.count)
     }
 
     /// Appends the stepped joints' positions after a tick; silently stops when the buffer is full.
@@ -157,7 +158,7 @@ final class StepRecorder {
     /// Rise time, overshoot (%), settling time (2% band) and steady-state error, each the worst over stepped joints.
     func values() -> [String: Double] {
         guard samples > 1 else { return [:] }
-        let times = (0..<samples).map { Double($0 + 1) * dt }
+        let times = (0..<samples).map { timing.seconds(atTick: $0 + 1) }
         var rise = 0.0, overshoot = 0.0, settling = 0.0, steady = 0.0
         for (k, i) in stepped.enumerated() {
             let values = (0..<samples).map { history[$0 * stepped.count + k] }

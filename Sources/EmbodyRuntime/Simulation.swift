@@ -43,6 +43,26 @@ public struct RunOptions: Sendable {
     public init() {}
 }
 
+/// The fixed timing of a run, built once at load from the scenario: the one source of the physics step for
+/// every part of the loop (as MuJoCo's mjModel holds `opt.timestep`). Time is the integer tick; seconds are
+/// tick × dt, computed, never accumulated.
+public struct LoopTiming: Equatable, Sendable {
+    /// The physics step in s.
+    public let dt: Double
+    /// Internal substeps per physics step.
+    public let substeps: Int
+    /// How often each task runs, in physics ticks.
+    public let periods: TaskPeriods
+    /// The number of ticks the run lasts.
+    public let durationTicks: Int
+
+    /// The time in s at `tick`: tick × dt.
+    @inline(__always) public func seconds(atTick tick: Int) -> Double { Double(tick) * dt }
+
+    /// The tick nearest to `seconds` s (rounded half away from zero).
+    public func tick(atSeconds seconds: Double) -> Int { Int((seconds / dt).rounded()) }
+}
+
 /// How often each task runs, as physics ticks per run.
 public struct TaskPeriods: Equatable, Sendable {
     /// Physics ticks between control updates.
@@ -65,14 +85,16 @@ public final class Simulation {
     public let robot: Robot
     /// The rigid objects, in scenario order.
     public let objects: [RigidBody]
-    /// The physics step in s.
-    public let dt: Double
-    /// Physics substeps per tick.
-    public let substeps: Int
-    /// Task periods in ticks.
-    public let periods: TaskPeriods
-    /// The number of ticks the scenario's duration covers.
-    public let durationTicks: Int
+    /// The fixed timing: physics step, substeps, task periods, run length.
+    public let timing: LoopTiming
+    /// The physics step in s (`timing.dt`).
+    public var dt: Double { timing.dt }
+    /// Physics substeps per tick (`timing.substeps`).
+    public var substeps: Int { timing.substeps }
+    /// Task periods in ticks (`timing.periods`).
+    public var periods: TaskPeriods { timing.periods }
+    /// The number of ticks the run lasts (`timing.durationTicks`).
+    public var durationTicks: Int { timing.durationTicks }
     /// The controller in use.
     public let controller: Controller
     /// Per-joint torque limits in N·m or N.
@@ -131,17 +153,16 @@ public final class Simulation {
         self.scenario = scenario
         self.model = model
         let physics = scenario.physics
-        dt = physics.dt
-        substeps = physics.substeps
         let rate = physics.physicsRate
         guard rate > 0, scenario.rates.control > 0, scenario.rates.perception > 0, scenario.rates.planning > 0,
               rate % scenario.rates.control == 0, rate % scenario.rates.perception == 0,
               rate % scenario.rates.planning == 0 else {
             throw RuntimeError("\(scenario.sourcePath): every rate must divide the physics rate \(rate) Hz")
         }
-        periods = TaskPeriods(control: scenario.controlEvery, perception: scenario.perceptionEvery,
-                              planning: scenario.planningEvery)
-        durationTicks = options.maxTicks ?? scenario.physicsSteps
+        timing = LoopTiming(dt: physics.dt, substeps: physics.substeps,
+                            periods: TaskPeriods(control: scenario.controlEvery, perception: scenario.perceptionEvery,
+                                                 planning: scenario.planningEvery),
+                            durationTicks: options.maxTicks ?? scenario.physicsSteps)
 
         var settings = WorldSettings()
         settings.gravity = Vector3(physics.gravity[0], physics.gravity[1], physics.gravity[2])
@@ -197,25 +218,25 @@ public final class Simulation {
         }
         let setup = try TaskFactory.make(TaskContext(scenario: scenario, location: scenario.task.location, model: model,
                                                      world: world, robot: robot, objects: objects, dynamics: dynamics,
-                                                     initialQ: initialQ, dt: dt))
+                                                     initialQ: initialQ, timing: timing))
         motion = setup.motion
         reach = setup.reach
-        task = TaskPlan(kind: setup.reference, dt: dt, initialQ: initialQ)
-        eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, dt: physics.dt) }
-        let ticks = durationTicks
+        task = TaskPlan(kind: setup.reference, timing: timing, initialQ: initialQ)
+        let timing = self.timing
+        eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, timing: timing) }
         stepRecorder = task.holdTarget.flatMap {
-            StepRecorder(initial: initialQ, target: $0, ticks: ticks, dt: physics.dt)
+            StepRecorder(initial: initialQ, target: $0, timing: timing)
         }
         linkPoses = [Double](repeating: 0, count: 7 * robot.linkCount)
         plotChannels = PlotChannels(robot: robot)
-        let linkNames = robot.linkNames, step = physics.dt
+        let linkNames = robot.linkNames
         var scheduled: [ScheduledDisturbance] = []
         for d in scenario.disturbances {
             guard let link = linkNames.firstIndex(of: d.link) else {
                 throw RuntimeError("\(d.location): the robot has no link '\(d.link)'")
             }
-            scheduled.append(ScheduledDisturbance(start: Int((d.at / step).rounded()),
-                                                  end: Int(((d.at + d.duration) / step).rounded()),
+            scheduled.append(ScheduledDisturbance(start: timing.tick(atSeconds: d.at),
+                                                  end: timing.tick(atSeconds: d.at + d.duration),
                                                   link: link, force: Vector3(d.force[0], d.force[1], d.force[2])))
         }
         disturbances = scheduled
@@ -226,10 +247,10 @@ public final class Simulation {
         metricReference = Reference(dof: n)
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
-        let suite = try SensorSuite(scenario: scenario, robot: robot, world: world, dt: physics.dt,
+        let suite = try SensorSuite(scenario: scenario, robot: robot, world: world, timing: timing,
                                     disturbances: scheduled)
         sensors = suite
-        metrics = MetricsAccumulator(dof: n, dt: dt, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
+        metrics = MetricsAccumulator(dof: n, timing: timing, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {
             let channels = recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
                                           estimated: suite.estimates, sensors: suite.channelNames) + plotChannels.names

@@ -1,7 +1,7 @@
-// MARK: - Dense linear algebra
+// MARK: - Dense linear algebra (EmbodyModel's LinearAlgebra, which control and planning share; tested here
+// against this target's reference Gaussian elimination)
 
 import EmbodyModel
-import EmbodyControl
 import Testing
 
 @Suite("LinearAlgebra")

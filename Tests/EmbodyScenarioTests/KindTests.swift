@@ -222,6 +222,26 @@ struct KindTests {
         if write { try text.write(toFile: path, atomically: true, encoding: .utf8) }
     }
 
+    @Test("the worked example in docs/architecture.md is real code: each snippet appears verbatim in the file it names")
+    func architectureSnippetsAreReal() throws {
+        let doc = try String(contentsOfFile: repoRoot + "/docs/architecture.md", encoding: .utf8)
+        let lines = doc.components(separatedBy: "\n")
+        var checked = 0
+        for (i, line) in lines.enumerated() where line.hasPrefix("<!-- code from ") {
+            let path = line.dropFirst("<!-- code from ".count).replacingOccurrences(of: " -->", with: "")
+            guard i + 1 < lines.count, lines[i + 1] == "```swift",
+                  let end = lines[(i + 2)...].firstIndex(of: "```") else {
+                Issue.record("docs/architecture.md line \(i + 1): a code marker without a swift block after it")
+                continue
+            }
+            let snippet = lines[(i + 2)..<end].joined(separator: "\n")
+            let source = try String(contentsOfFile: repoRoot + "/" + path, encoding: .utf8)
+            #expect(source.contains(snippet), "docs/architecture.md line \(i + 1): the snippet is not in \(path)")
+            checked += 1
+        }
+        #expect(checked >= 4)
+    }
+
     // MARK: - Success criteria against the metrics a scenario produces
 
     @Test("a criterion on a metric the task does not produce fails validate, located at the criterion")

@@ -21,7 +21,7 @@ final class SensorSuite {
     let imuLink: Int
     let velocityFilter: JointVelocityFilter?
     let orientationFilter: ComplementaryFilter?
-    let dt: Double
+    let timing: LoopTiming
     /// Whether the estimate replaces the true state for the controller.
     let estimates: Bool
     /// Force/torque sensors at joints, in scenario order.
@@ -54,9 +54,9 @@ final class SensorSuite {
     let seedTicks: Int
 
     /// `disturbances` are the scenario's pushes as the simulation schedules them.
-    init(scenario: Scenario, robot: Robot, world: World, dt: Double,
+    init(scenario: Scenario, robot: Robot, world: World, timing: LoopTiming,
          disturbances: [ScheduledDisturbance]) throws(RuntimeError) {
-        self.dt = dt
+        self.timing = timing
         self.world = world
         robotID = robot.id
         let rate = Double(scenario.physics.physicsRate)
@@ -130,7 +130,7 @@ final class SensorSuite {
         twists = Array(repeating: 0, count: 6 * robot.linkCount)
         previousTwists = twists
         if !forceTorque.isEmpty || !contacts.isEmpty { world.reserveContacts(contactBuffer.count) }
-        seedTicks = Int((1.0 / dt).rounded())
+        seedTicks = timing.tick(atSeconds: 1.0)
     }
 
     /// Whether the base orientation is estimated (an IMU on a floating base).
@@ -145,6 +145,7 @@ final class SensorSuite {
 
     /// Samples the sensors after the step that ended at `tick` and refreshes the estimate.
     func update(tick: Int, robot: Robot, truth: RobotState, estimate: inout RobotState) {
+        let dt = timing.dt
         if needsPoses { robot.getLinkPoses(&linkPoses) }
         if needsTwists { robot.getLinkTwists(&twists) }
         if let encoders {
@@ -193,6 +194,7 @@ final class SensorSuite {
 
     /// Force/torque, contact, camera and lidar updates for `tick`; contacts are read only on ticks some sensor samples.
     private func updateExteroceptive(tick: Int) {
+        let dt = timing.dt
         var wantContacts = false
         for i in 0..<forceTorque.count where forceTorque[i].sensor.configuration.timing.isSampleTick(tick) { wantContacts = true }
         for i in 0..<contacts.count where contacts[i].sensor.configuration.timing.isSampleTick(tick) { wantContacts = true }

@@ -17,13 +17,13 @@ extension EndEffectorTargetsTask {
         guard let link = c.robot.linkNames.firstIndex(of: self.link) else {
             throw RuntimeError("\(c.location): task.link names no link of the robot")
         }
-        let plan = EndEffectorPlan(spec: self, link: link, dt: c.dt)
+        let plan = EndEffectorPlan(spec: self, link: link, timing: c.timing)
         switch solver {
         case .osc:
             return TaskSetup(reference: .endEffector(plan))
         case .ik:
             let ik = try EndEffectorIKPlanner(spec: self, at: c.location, plan: plan, scenario: c.scenario, robot: c.robot,
-                                              initialQ: c.initialQ, dt: c.dt)
+                                              initialQ: c.initialQ, timing: c.timing)
             return TaskSetup(reference: .online(ik, ik.plan))
         }
     }
@@ -43,7 +43,7 @@ struct EndEffectorPlan {
     let positionTolerance: Double
     let orientationTolerance: Double
 
-    init(spec: EndEffectorTargetsTask, link: Int, dt: Double) {
+    init(spec: EndEffectorTargetsTask, link: Int, timing: LoopTiming) {
         self.link = link
         positionTolerance = spec.positionTolerance
         orientationTolerance = spec.orientationTolerance
@@ -52,8 +52,8 @@ struct EndEffectorPlan {
         for t in spec.targets {
             let p = t.position, r = t.rpy ?? [0, 0, 0]
             let pose = Transform(xyz: Vector3(p[0], p[1], p[2]), rpy: Vector3(r[0], r[1], r[2]))
-            list.append(Target(pose: pose, hasOrientation: t.rpy != nil, startTick: Int((start / dt).rounded()),
-                               endTick: Int(((start + t.hold) / dt).rounded())))
+            list.append(Target(pose: pose, hasOrientation: t.rpy != nil, startTick: timing.tick(atSeconds: start),
+                               endTick: timing.tick(atSeconds: start + t.hold)))
             start += t.hold
         }
         targets = list
@@ -78,15 +78,15 @@ final class EndEffectorIKPlanner: OnlinePlanner {
     let goals: [[Double]]
     private let poseSolver: IKSolver, positionSolver: IKSolver
     private let replanEvery: Int
-    private let dt: Double
+    private let timing: LoopTiming
     private var active = 0
     private var solution: [Double]
 
     init(spec: EndEffectorTargetsTask, at location: SourceLocation, plan: EndEffectorPlan, scenario: Scenario, robot: Robot,
-         initialQ: [Double], dt: Double) throws(RuntimeError) {
+         initialQ: [Double], timing: LoopTiming) throws(RuntimeError) {
         let start = monotonicNanoseconds()
         self.plan = plan
-        self.dt = dt
+        self.timing = timing
         replanEvery = spec.replan ? scenario.planningEvery : 0
         solution = initialQ
         let lower = robot.positionLimits.map(\.lowerBound), upper = robot.positionLimits.map(\.upperBound)
@@ -135,7 +135,7 @@ final class EndEffectorIKPlanner: OnlinePlanner {
     }
 
     func update(tick: Int, estimate: RobotState) {
-        let t = Double(tick) * dt
+        let t = timing.seconds(atTick: tick)
         let index = plan.index(atTick: tick)
         if index != active {
             active = index

@@ -16,8 +16,8 @@ extension WaypointsTask {
         let task = TaskSpec(kind: .jointWaypoints(self))
         var ticks = [0], times = [0.0]
         var postures = [task.targets(at: 0, jointNames: names, initialQ: c.initialQ)]
-        for w in waypoints where Int((w.at / c.dt).rounded()) > 0 {
-            ticks.append(Int((w.at / c.dt).rounded()))
+        for w in waypoints where c.timing.tick(atSeconds: w.at) > 0 {
+            ticks.append(c.timing.tick(atSeconds: w.at))
             times.append(w.at)
             postures.append(task.targets(at: w.at, jointNames: names, initialQ: c.initialQ))
         }

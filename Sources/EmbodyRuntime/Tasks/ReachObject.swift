@@ -14,7 +14,7 @@ extension ReachObjectTask {
     /// Localizes the object and plans the reach at load; with `replan`, the replanner moves the reference during the run.
     func makeTask(_ c: TaskContext) throws(RuntimeError) -> TaskSetup {
         let plan = try planReach(self, at: c.location, scenario: c.scenario, world: c.world, robot: c.robot,
-                                 objects: c.objects, dynamics: c.dynamics, initialQ: c.initialQ, dt: c.dt)
+                                 objects: c.objects, dynamics: c.dynamics, initialQ: c.initialQ, timing: c.timing)
         let reference: TaskPlan.Kind = plan.replanner.map { .online($0, nil) } ?? .planned(plan.motion.trajectory)
         return TaskSetup(reference: reference, motion: plan.motion, reach: plan)
     }
@@ -50,7 +50,7 @@ struct ReachPlan {
 /// it, IK for a pose above the object found nearest the camera's aim, and a quintic joint motion there; with
 /// task.replan, also the planner that repeats the image, localization and IK at every planning tick.
 func planReach(_ spec: ReachObjectTask, at location: SourceLocation, scenario: Scenario, world: World, robot: Robot,
-               objects: [RigidBody], dynamics: RigidBodyDynamics?, initialQ: [Double], dt: Double) throws(RuntimeError) -> ReachPlan {
+               objects: [RigidBody], dynamics: RigidBodyDynamics?, initialQ: [Double], timing: LoopTiming) throws(RuntimeError) -> ReachPlan {
     guard let link = robot.linkNames.firstIndex(of: spec.link) else {
         throw RuntimeError("\(location): task.link names no link of the robot")
     }
@@ -122,7 +122,7 @@ func planReach(_ spec: ReachObjectTask, at location: SourceLocation, scenario: S
         if spec.replan {
             let online = try RetargetableTrajectory(initial: initialQ, limits: limits)
             online.retarget(to: solution, at: 0)
-            replanner = ReachReplanner(trajectory: online, every: scenario.planningEvery, dt: dt, camera: camera,
+            replanner = ReachReplanner(trajectory: online, every: scenario.planningEvery, timing: timing, camera: camera,
                                        localizer: localizer, solver: solver, estimate: estimate, height: height,
                                        heightAbove: spec.heightAbove)
         }
@@ -166,17 +166,17 @@ final class ReachReplanner: OnlinePlanner {
     private var height: Double
     private let heightAbove: Double
     private let every: Int
-    private let dt: Double
+    private let timing: LoopTiming
     let camera: ReachCamera
     private let localizer: ObjectLocalizer
     private let solver: IKSolver
     private var solution: [Double]
 
-    init(trajectory: RetargetableTrajectory, every: Int, dt: Double, camera: ReachCamera, localizer: ObjectLocalizer,
+    init(trajectory: RetargetableTrajectory, every: Int, timing: LoopTiming, camera: ReachCamera, localizer: ObjectLocalizer,
          solver: IKSolver, estimate: Vector3, height: Double, heightAbove: Double) {
         self.trajectory = trajectory
         self.every = max(1, every)
-        self.dt = dt
+        self.timing = timing
         self.camera = camera
         self.localizer = localizer
         self.solver = solver
@@ -206,7 +206,7 @@ final class ReachReplanner: OnlinePlanner {
             height = cluster.size.z
             let result = solver.solve(target: reachPose(center: estimatedCenter, height: height, above: heightAbove),
                                       seed: trajectory.goal, into: &solution)
-            updated = result.converged && trajectory.retarget(to: solution, at: Double(tick) * dt)
+            updated = result.converged && trajectory.retarget(to: solution, at: timing.seconds(atTick: tick))
         }
         statistics.record(since: start, updated: updated)
     }

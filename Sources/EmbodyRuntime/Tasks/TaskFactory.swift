@@ -27,8 +27,8 @@ struct TaskContext {
     let dynamics: RigidBodyDynamics?
     /// The initial joint positions, rad or m, in q order.
     let initialQ: [Double]
-    /// The physics step in s.
-    let dt: Double
+    /// The fixed timing of the run.
+    let timing: LoopTiming
 }
 
 /// What a task kind builds at load: the references the controller samples, and what planning found.

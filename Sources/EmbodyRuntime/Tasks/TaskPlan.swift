@@ -31,12 +31,12 @@ final class TaskPlan {
     }
 
     let kind: Kind
-    let dt: Double
+    let timing: LoopTiming
     let initialQ: [Double]
 
-    init(kind: Kind, dt: Double, initialQ: [Double]) {
+    init(kind: Kind, timing: LoopTiming, initialQ: [Double]) {
         self.kind = kind
-        self.dt = dt
+        self.timing = timing
         self.initialQ = initialQ
     }
 
@@ -72,9 +72,9 @@ final class TaskPlan {
                 reference.q[i] = q[i]; reference.qd[i] = 0; reference.qdd[i] = 0
             }
         case .spline(let splines):
-            splines.sample(at: Double(tick) * dt, q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
+            splines.sample(at: timing.seconds(atTick: tick), q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
         case .sine(let center, let amplitude, let omega):
-            let t = Double(tick) * dt
+            let t = timing.seconds(atTick: tick)
             let c = cos(omega * t), s = sin(omega * t)
             for i in 0..<center.count {
                 reference.q[i] = center[i] + amplitude[i] * (1 - c)
@@ -82,9 +82,9 @@ final class TaskPlan {
                 reference.qdd[i] = amplitude[i] * omega * omega * c
             }
         case .planned(let trajectory):
-            trajectory.sample(at: Double(tick) * dt, q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
+            trajectory.sample(at: timing.seconds(atTick: tick), q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
         case .online(let planner, let plan):
-            planner.trajectory.sample(at: Double(tick) * dt, q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
+            planner.trajectory.sample(at: timing.seconds(atTick: tick), q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
             if let plan { reference.eeTarget = plan.targets[plan.index(atTick: tick)].pose }
         case .endEffector(let plan):
             for i in 0..<initialQ.count {

@@ -1,15 +1,17 @@
 // MARK: - Small dense linear algebra on preallocated storage
 //
 // The model-based controllers solve a few symmetric positive-definite systems per control tick (the
-// mass matrix, M + Kd Δt, the damped inverse of the operational-space inertia). Everything here works
+// mass matrix, M + Kd Δt, the damped inverse of the operational-space inertia), and inverse kinematics
+// one per iteration (J_w J_wᵀ + λ² I). This is the one Cholesky factorization in Embody: control and
+// planning both use it, with the same pivot threshold. Everything here works
 // in place on flat row-major `[Double]` buffers that the caller allocated once, so nothing allocates
 // at control time. Sizes are small (n ≲ 40), so plain O(n³) loops beat any blocking.
 //
 // Layout: element (i, j) of an r×c matrix lives at index i·c + j. Every function checks only in
 // debug builds that the buffers are large enough; the controllers size them at construction.
 //
-// Only Cholesky is provided, on purpose: every matrix the controllers invert (M, M + Kd Δt,
-// J M⁻¹ Jᵀ + λ² I) is symmetric positive definite, where Cholesky needs no pivoting and is the
+// Only Cholesky is provided, on purpose: every matrix the controllers and IK invert (M, M + Kd Δt,
+// J M⁻¹ Jᵀ + λ² I, J_w J_wᵀ + λ² I) is symmetric positive definite, where Cholesky needs no pivoting and is the
 // cheapest and most stable direct method.
 
 /// Allocation-free dense linear algebra over flat row-major `[Double]` buffers.
@@ -31,11 +33,10 @@ public enum LinearAlgebra {
                 guard d > 1e-300, d.isFinite else { return false }
                 let ljj = d.squareRoot()
                 m[j * n + j] = ljj
-                let inv = 1 / ljj
                 for i in (j + 1)..<n {
                     var s = m[i * n + j]
                     for k in 0..<j { s -= m[i * n + k] * m[j * n + k] }
-                    m[i * n + j] = s * inv
+                    m[i * n + j] = s / ljj   // one rounding, not two (s · (1/ljj))
                 }
                 for k in (j + 1)..<n { m[j * n + k] = 0 }
             }
