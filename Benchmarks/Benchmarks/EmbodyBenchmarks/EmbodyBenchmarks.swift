@@ -182,6 +182,27 @@ final class ObstacleQuery {
 }
 
 /// The scenario text and path of a bundled scenario, found from the working directory (Benchmarks/).
+/// Every URDF of example-robot-data 6.0.0 (installed from PyPI by scripts/setup.sh), sorted.
+func exampleRobotDataURDFs() throws -> [String] {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["python3", "-c", "import sys, os; print(next(os.path.join(p, 'cmeel.prefix/share/example-robot-data/robots') for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix/share/example-robot-data'))))"]
+    let pipe = Pipe()
+    probe.standardOutput = pipe
+    try probe.run()
+    let root = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    probe.waitUntilExit()
+    guard probe.terminationStatus == 0, let walker = FileManager.default.enumerator(atPath: root) else {
+        throw BenchError("example-robot-data 6.0.0 is not installed (scripts/setup.sh installs it)")
+    }
+    var urdfs: [String] = []
+    while let relative = walker.nextObject() as? String {
+        if relative.hasSuffix(".urdf") { urdfs.append(root + "/" + relative) }
+    }
+    return urdfs.sorted()
+}
+
 func bundled(_ name: String) throws -> (text: String, path: String) {
     guard let path = BundledScenarios.resolve(name) else {
         throw BenchError("no bundled scenario '\(name)': run the suite from the Benchmarks folder of the repository")
@@ -352,6 +373,25 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(query.query())
     } setup: {
         try ObstacleQuery()
+    }
+
+    // The whole example-robot-data corpus loaded as `embody inspect` loads it (URDF, meshes through Assimp,
+    // hashes), once per iteration; target under 10 s on the 2-core machine (docs/robots.md, "Loading time").
+    let corpus = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .peakMemoryResident],
+        timeUnits: .milliseconds,
+        warmupIterations: 0,
+        maxDuration: .seconds(30),
+        maxIterations: 3
+    )
+    Benchmark("load-example-robot-data-corpus", configuration: corpus) { benchmark, urdfs in
+        for _ in benchmark.scaledIterations {
+            var loaded = 0
+            for path in urdfs { if let model = try? URDFLoader.load(path: path) { loaded += model.links.count > 0 ? 1 : 0 } }
+            blackHole(loaded)
+        }
+    } setup: {
+        try exampleRobotDataURDFs()
     }
 
     // Scenario load: parse the YAML, load the URDF, build the world and the loop.
