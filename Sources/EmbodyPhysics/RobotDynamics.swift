@@ -145,7 +145,7 @@ public final class RigidBodyDynamics: RobotDynamics {
     public func massMatrix(q: UnsafeBufferPointer<Double>, basePose: Transform,
                            into out: UnsafeMutableBufferPointer<Double>) {
         checkSizes(q: q, out: out, nv * nv)
-        check(withPose(basePose) { emb_dynamics_mass_matrix(handle, q.baseAddress, $0, out.baseAddress, capacity(out)) })
+        check(withPose(basePose) { emb_dynamics_mass_matrix(handle, q.baseAddress, $0, out.baseAddress, capacity(out)) }, out)
     }
 
     /// Writes h(q, v) (nv values) into `out`.
@@ -154,13 +154,13 @@ public final class RigidBodyDynamics: RobotDynamics {
         checkSizes(q: q, v: v, out: out, nv)
         check(withPose(basePose) {
             emb_dynamics_bias(handle, q.baseAddress, v.baseAddress, $0, out.baseAddress, capacity(out))
-        })
+        }, out)
     }
 
     /// Writes g(q) (nv values) into `out`.
     public func gravity(q: UnsafeBufferPointer<Double>, basePose: Transform, into out: UnsafeMutableBufferPointer<Double>) {
         checkSizes(q: q, out: out, nv)
-        check(withPose(basePose) { emb_dynamics_gravity(handle, q.baseAddress, $0, out.baseAddress, capacity(out)) })
+        check(withPose(basePose) { emb_dynamics_gravity(handle, q.baseAddress, $0, out.baseAddress, capacity(out)) }, out)
     }
 
     /// Writes τ = M(q) v̇ + h(q, v) (nv values) into `out`.
@@ -172,7 +172,7 @@ public final class RigidBodyDynamics: RobotDynamics {
         check(withPose(basePose) {
             emb_dynamics_inverse(handle, q.baseAddress, v.baseAddress, vdot.baseAddress, $0, out.baseAddress,
                                  capacity(out))
-        })
+        }, out)
     }
 
     /// Writes Bullet's forward dynamics v̇ (nv values) for generalized forces τ into `out`.
@@ -184,7 +184,7 @@ public final class RigidBodyDynamics: RobotDynamics {
         check(withPose(basePose) {
             emb_dynamics_forward(handle, q.baseAddress, v.baseAddress, tau.baseAddress, $0, out.baseAddress,
                                  capacity(out))
-        })
+        }, out)
     }
 
     /// Writes the 6 × nv Jacobian of `point` in link `link` into `out` (at least 6·nv values).
@@ -196,7 +196,7 @@ public final class RigidBodyDynamics: RobotDynamics {
             withPoint(point) {
                 emb_dynamics_jacobian(handle, Int32(link), $0, q.baseAddress, pose, out.baseAddress, capacity(out))
             }
-        })
+        }, out)
     }
 
     /// J̇ v for `point` in link `link` (see the array form).
@@ -214,7 +214,7 @@ public final class RigidBodyDynamics: RobotDynamics {
                 }
             }
         }
-        check(s)
+        if !check(s) { return (Vector3(.nan, .nan, .nan), Vector3(.nan, .nan, .nan)) }
         return (Vector3(a.0, a.1, a.2), Vector3(a.3, a.4, a.5))
     }
 
@@ -228,7 +228,7 @@ public final class RigidBodyDynamics: RobotDynamics {
                 withPose(basePose) { emb_dynamics_link_pose(handle, Int32(link), q.baseAddress, $0, out) }
             }
         }
-        check(s)
+        if !check(s) { return Transform(position: Vector3(.nan, .nan, .nan), rotation: Quaternion(x: .nan, y: .nan, z: .nan, w: .nan)) }
         return Transform(position: Vector3(p.0, p.1, p.2), rotation: Quaternion(x: p.3, y: p.4, z: p.5, w: p.6))
     }
 
@@ -255,8 +255,21 @@ public final class RigidBodyDynamics: RobotDynamics {
         precondition(out.count >= needed, "expected room for \(needed) values, got \(out.count)")
     }
 
-    private func check(_ status: emb_status) {
-        precondition(status == EMB_OK, "dynamics call failed with status \(status): inputs must be finite")
+    /// Whether a call succeeded. Non-finite inputs (EMB_ERR_ARGUMENT, as when a run blows up) never trap: the
+    /// call reports false and the caller returns NaN, so the controller's torques turn non-finite and the
+    /// runtime's divergence monitor ends the run. Any other failure is a bug in the caller and traps.
+    @discardableResult
+    private func check(_ status: emb_status) -> Bool {
+        if status == EMB_OK { return true }
+        precondition(status == EMB_ERR_ARGUMENT, "dynamics call failed with status \(status)")
+        return false
+    }
+
+    /// Checks a call that writes `out`; on non-finite inputs fills `out` with NaN.
+    private func check(_ status: emb_status, _ out: UnsafeMutableBufferPointer<Double>) {
+        if !check(status) {
+            for i in out.indices { out[i] = .nan }
+        }
     }
 }
 

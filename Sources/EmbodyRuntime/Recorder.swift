@@ -16,6 +16,10 @@ enum RunEvent: UInt8 {
     case fall = 2
     case criterionPassed = 3
     case criterionFailed = 4
+    /// The run diverged at this record's tick; the code is 0, the value the offending channel's value.
+    case diverged = 5
+    /// The last record of a run that ended normally; the code is the outcome's index in `RunOutcome.allCases`.
+    case runEnd = 6
 }
 
 /// The channel names of a run's records, in storage order.

@@ -153,6 +153,21 @@ public enum Replay {
         return VerifyReport(recordsChecked: checked, divergence: nil, truncatedTail: reader.truncatedTail)
     }
 
+    /// Nil when the log's channels hold what its scenario records (q, q̇, commanded and applied τ of every joint,
+    /// then the base pose and twist); otherwise why not, for people. Check before indexing records by joint.
+    public static func inconsistency(of header: LogHeader, model: RobotModel) -> String? {
+        let names = model.jointNames, n = names.count
+        let expected = recordChannels(jointNames: names, objectNames: [])
+        let prefix = 4 * n + 13
+        guard header.channels.count >= prefix else {
+            return "the log has \(header.channels.count) channels, fewer than the \(prefix) its robot '\(model.name)' (\(n) joints) records; the log does not belong to its own scenario"
+        }
+        for i in 0..<prefix where header.channels[i] != expected[i] {
+            return "channel \(i) is '\(header.channels[i])' where the scenario's robot records '\(expected[i])'; the log does not belong to its own scenario"
+        }
+        return nil
+    }
+
     /// The state hash of a log's last record, computed as `World.stateHash()` computes it: over q, q̇, the base
     /// pose and twist, then each object's pose and twist. Commanded and applied τ, and the estimate and sensor
     /// channels after the objects, are not part of the world's state.

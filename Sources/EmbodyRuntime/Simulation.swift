@@ -145,6 +145,8 @@ public final class Simulation {
     let sensors: SensorSuite
     /// The reference, frame and contact channels recorded last (PlotChannels.swift).
     let plotChannels: PlotChannels
+    /// Ends the run when the state blows up (non-finite, far outside limits, too fast).
+    let monitor: DivergenceMonitor
 
     /// Builds the world and everything the loop needs from a validated scenario; `makeController`, when given,
     /// replaces the scenario's controller with one built from the robot's dynamics terms (always built then).
@@ -259,10 +261,12 @@ public final class Simulation {
         } else {
             recorder = nil
         }
+        monitor = DivergenceMonitor(model: model, limits: scenario.termination, floatingBase: !robot.fixedBase)
         controller.reset()
         task.reference(atTick: 0, into: &metricReference)
         for i in 0..<n { reference.q[i] = metricReference.q[i]; reference.qd[i] = metricReference.qd[i] }  // tick 0's record
         sense()
+        monitor.start(state: trueState)
         sensors.start(truth: trueState, robot: robot)
         sensors.update(tick: 0, robot: robot, truth: trueState, estimate: &estimate)
         try recordIfDue()
@@ -272,7 +276,10 @@ public final class Simulation {
     public var time: Double { Double(tick) * dt }
 
     /// Whether the run has reached its duration or terminated.
-    public var isFinished: Bool { tick >= durationTicks || fell }
+    public var isFinished: Bool { tick >= durationTicks || fell || monitor.hasDiverged }
+
+    /// Where the run blew up, once it has.
+    public var divergence: DivergenceReport? { monitor.report }
 
     // MARK: The tick
 
@@ -309,7 +316,7 @@ public final class Simulation {
             estimate.time = Double(k) * dt
             controller.computeTorques(state: estimate, reference: reference, dt: Double(periods.control) * dt,
                                       tau: &commanded)
-            for i in 0..<commanded.count where !commanded[i].isFinite { commanded[i] = 0 }
+            monitor.screen(torques: &commanded, tick: k)  // NaN never reaches the physics; the first ends the run
             commanded.withUnsafeBufferPointer { robot.setTorques($0) }
             robot.getAppliedTorques(&applied)
         }
@@ -325,6 +332,8 @@ public final class Simulation {
         tick = k + 1
         mark(.physics, &clock)
         sense(into: &trueState)
+        // The divergence check: a blown-up state ends the run here, before sensors, estimators or metrics see it.
+        if monitor.check(state: trueState, tick: tick) { recorder?.event(.diverged, code: 0, value: monitor.firstValue); return }
         mark(.sensing, &clock)
         sensors.update(tick: tick, robot: robot, truth: trueState, estimate: &estimate)
         mark(.estimation, &clock)
@@ -452,23 +461,30 @@ public final class Simulation {
             for (k, v) in planner.statistics.metrics { values[k] = v }
         }
         var criteria: [CriterionResult] = []
-        for c in scenario.success {
+        let divergence = monitor.report
+        for c in scenario.success where divergence == nil {  // a blown-up run's criteria are not evaluated
             let v = values[c.metric] ?? .nan
             let ok = c.isMet(by: v)
             criteria.append(CriterionResult(metric: c.metric, value: v, below: c.below, above: c.above, passed: ok))
             recorder?.event(ok ? .criterionPassed : .criterionFailed, code: Int32(criteria.count - 1), value: v)
         }
+        let outcome = RunOutcome.decide(diverged: divergence != nil, fell: fell, criteria: criteria)
+        recorder?.event(.runEnd, code: outcome.logCode)
         try recorder?.finish(self)
-        let success = !fell && criteria.allSatisfy(\.passed)
         var finalQ: [String: Double] = [:]
         for (name, v) in zip(model.jointNames, trueState.q) { finalQ[name] = v }
         let simTime = time
-        return RunSummary(scenario: scenario.name, seed: scenario.seed, steps: tick, simTime: simTime,
-                          wallTime: wallTime, success: success, fell: fell,
-                          fellAt: fellAtTick.map { Double($0) * dt },
-                          metrics: values, criteria: criteria, finalQ: finalQ,
-                          saturation: Dictionary(uniqueKeysWithValues: zip(model.jointNames, metrics.saturationFractions)),
-                          stateHash: hex(world.stateHash()))
+        var summary = RunSummary(scenario: scenario.name, seed: scenario.seed, steps: tick, simTime: simTime,
+                                 wallTime: wallTime, success: outcome == .success, fell: fell,
+                                 fellAt: fellAtTick.map { Double($0) * dt },
+                                 metrics: values, criteria: criteria, finalQ: finalQ,
+                                 saturation: Dictionary(uniqueKeysWithValues: zip(model.jointNames, metrics.saturationFractions)),
+                                 stateHash: hex(world.stateHash()))
+        summary.outcome = outcome
+        summary.diverged = divergence
+        summary.nonFiniteTorques = monitor.nonFiniteTorques
+        summary.warnings = monitor.healthWarnings(saturation: metrics.saturationFractions, outcome: outcome)
+        return summary
     }
 }
 

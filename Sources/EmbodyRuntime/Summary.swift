@@ -16,6 +16,31 @@ public struct CriterionResult: Codable, Equatable, Sendable {
     public var passed: Bool
 }
 
+/// How a run ended; exactly one per run, decided by the runtime.
+public enum RunOutcome: String, Equatable, Sendable, CaseIterable {
+    /// The run reached its duration, never fell nor diverged, and every success criterion held (exit 0).
+    case success
+    /// The run reached its duration but a success criterion failed (exit 2).
+    case criteriaFailed = "criteria_failed"
+    /// The termination condition `base_height_below` fired (exit 2).
+    case fell
+    /// The state left physically meaningful bounds or became non-finite (exit 2); see `RunSummary.diverged`.
+    case diverged
+    /// The run stopped before its duration (a log without its final record); criteria not evaluated (exit 2).
+    case incomplete
+    /// Embody itself failed (exit 3).
+    case internalError = "internal_error"
+
+    /// The documented exit code: 0 for success, 3 for an internal error, 2 otherwise.
+    public var exitCode: Int32 {
+        switch self {
+        case .success: 0
+        case .criteriaFailed, .fell, .diverged, .incomplete: 2
+        case .internalError: 3
+        }
+    }
+}
+
 /// The result of a run.
 public struct RunSummary: Equatable, Sendable {
     /// The scenario name.
@@ -44,6 +69,15 @@ public struct RunSummary: Equatable, Sendable {
     public var saturation: [String: Double]
     /// The final state hash, 16 hex digits.
     public var stateHash: String
+    /// How the run ended.
+    public var outcome: RunOutcome = .success
+    /// Where the run blew up, when its outcome is `diverged`.
+    public var diverged: DivergenceReport? = nil
+    /// Commanded torque entries that were NaN or ±∞ (never applied; the first one ends the run as diverged).
+    public var nonFiniteTorques = 0
+    /// Why a run that passed still looks unhealthy (torque saturation, velocity chatter); a success with
+    /// warnings is still a success.
+    public var warnings: [String] = []
 
     /// Steps per second of wall-clock time.
     public var stepsPerSecond: Double { wallTime > 0 ? Double(steps) / wallTime : 0 }
@@ -66,6 +100,13 @@ public struct RunSummary: Equatable, Sendable {
             "state_hash": stateHash, "criteria": criteriaJSON, "saturation": saturation,
         ]
         o["fell_at"] = fellAt.map { $0 as Any } ?? NSNull()
+        o["outcome"] = outcome.rawValue
+        o["diverged"] = diverged.map { d -> Any in
+            ["tick": d.tick, "time": Double(d.tick) * (steps > 0 ? simTime / Double(steps) : 0), "channel": d.channel,
+             "value": jsonValue(d.value), "reason": d.reason]
+        } ?? NSNull()
+        o["nonfinite_torques"] = nonFiniteTorques
+        o["warnings"] = warnings
         return o
     }
 
@@ -81,8 +122,19 @@ public struct RunSummary: Equatable, Sendable {
     public func text() -> String {
         var lines: [String] = []
         lines.append("scenario   \(scenario) (seed \(seed))")
-        lines.append(String(format: "result     %@%@", success ? "success" : "FAILED",
-                            fell ? String(format: " — fell at %.3f s", fellAt ?? simTime) : ""))
+        switch outcome {
+        case .success:
+            lines.append("result     success" + (warnings.isEmpty ? "" : " (with \(warnings.count) warning\(warnings.count == 1 ? "" : "s"): the criteria held, but see below)"))
+        case .fell:
+            lines.append(String(format: "result     FAILED — fell at %.3f s", fellAt ?? simTime))
+        case .diverged:
+            let d = diverged.map { "at tick \($0.tick): \($0.channel) = \($0.value) (\($0.reason))" } ?? ""
+            lines.append("result     DIVERGED \(d); criteria not evaluated")
+        case .criteriaFailed: lines.append("result     FAILED (criteria)")
+        case .incomplete: lines.append("result     INCOMPLETE; criteria not evaluated")
+        case .internalError: lines.append("result     INTERNAL ERROR")
+        }
+        for w in warnings { lines.append("warning    \(w)") }
         lines.append(String(format: "steps      %d (%.3f s simulated in %.3f s: %.0f steps/s, %.1f× real time)",
                             steps, simTime, wallTime, stepsPerSecond, realtimeFactor))
         for c in criteria {
@@ -99,5 +151,8 @@ public struct RunSummary: Equatable, Sendable {
 }
 
 func jsonNumber(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+
+/// A number for JSON that keeps non-finite values readable: the number, or "nan", "inf" or "-inf".
+func jsonValue(_ v: Double) -> Any { v.isFinite ? v : (v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf")) }
 
 func format(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "\(v)" }

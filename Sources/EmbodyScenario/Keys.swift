@@ -87,7 +87,9 @@ enum Keys {
     static let task = MapShape(fields: [("type", KeyShape.leaf)] + union(TaskKind.Name.allCases.map(\.shape)))
 
     static let disturbance = MapShape(fields: [("at", .leaf), ("duration", .leaf), ("link", .leaf), ("force", .vector)])
-    static let termination = MapShape(fields: [("base_height_below", .leaf)])
+    static let termination = MapShape(fields: [("base_height_below", .leaf), ("joint_limit_margin", .leaf),
+                                                ("max_joint_velocity", .leaf), ("max_base_speed", .leaf),
+                                                ("max_base_angular_speed", .leaf), ("max_base_rise", .leaf)])
     static let criterion = MapShape(fields: [("metric", .leaf), ("below", .leaf), ("above", .leaf)])
 
     static let sensorMount = MapShape(fields: [("xyz", .vector), ("rpy", .vector), ("eye", .vector), ("target", .vector),

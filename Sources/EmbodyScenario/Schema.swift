@@ -449,10 +449,25 @@ public struct EstimationSpec: Equatable, Sendable {
     public init() {}
 }
 
-/// Conditions that end a run early; a run ended by them is marked as a fall.
+/// Conditions that end a run early: a fall (`base_height_below`), or divergence, when the state leaves
+/// physically meaningful bounds (the run's outcome is then `diverged`; see DivergenceMonitor).
 public struct TerminationSpec: Equatable, Sendable {
-    /// End the run when the base (root link origin) height drops below this many m.
+    /// End the run as a fall when the base (root link origin) height drops below this many m.
     public var baseHeightBelow: Double?
+    /// Diverged when a joint position is more than this many rad (or m) outside its URDF limits (default 0.5).
+    public var jointLimitMargin: Double = TerminationSpec.defaultJointLimitMargin
+    /// Diverged when a joint speed exceeds this many rad/s (or m/s) (default 100).
+    public var maxJointVelocity: Double = TerminationSpec.defaultMaxJointVelocity
+    /// Diverged when a floating base's linear speed exceeds this many m/s (default 50).
+    public var maxBaseSpeed: Double = TerminationSpec.defaultMaxBaseSpeed
+    /// Diverged when a floating base's angular speed exceeds this many rad/s (default 100).
+    public var maxBaseAngularSpeed: Double = TerminationSpec.defaultMaxBaseAngularSpeed
+    /// Diverged when a floating base rises more than this many m above its starting height (default 10).
+    public var maxBaseRise: Double = TerminationSpec.defaultMaxBaseRise
+
+    /// The default divergence bounds, in the units above.
+    public static let defaultJointLimitMargin = 0.5, defaultMaxJointVelocity = 100.0, defaultMaxBaseSpeed = 50.0,
+                      defaultMaxBaseAngularSpeed = 100.0, defaultMaxBaseRise = 10.0
 
     /// Creates termination conditions; heights in m.
     public init(baseHeightBelow: Double? = nil) {

@@ -512,7 +512,13 @@ extension Reader {
         guard let field, let view = map(field, shape: Keys.termination, example: "{ base_height_below: 0.5 }") else {
             return TerminationSpec()
         }
-        return TerminationSpec(baseHeightBelow: optionalNumber(view.field("base_height_below"), unit: "m"))
+        var spec = TerminationSpec(baseHeightBelow: optionalNumber(view.field("base_height_below"), unit: "m"))
+        if let v = number(view.field("joint_limit_margin"), unit: "rad or m", .nonNegative) { spec.jointLimitMargin = v }
+        if let v = number(view.field("max_joint_velocity"), unit: "rad/s or m/s", .positive) { spec.maxJointVelocity = v }
+        if let v = number(view.field("max_base_speed"), unit: "m/s", .positive) { spec.maxBaseSpeed = v }
+        if let v = number(view.field("max_base_angular_speed"), unit: "rad/s", .positive) { spec.maxBaseAngularSpeed = v }
+        if let v = number(view.field("max_base_rise"), unit: "m", .positive) { spec.maxBaseRise = v }
+        return spec
     }
 
     mutating func readSuccess(_ field: Field?) -> [SuccessCriterion] {

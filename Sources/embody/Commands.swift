@@ -337,36 +337,58 @@ struct Replay: ParsableCommand {
         let scenario: Scenario, model: RobotModel
         do { (scenario, model) = try EmbodyRuntime.Replay.scenario(of: h) } catch { throw CLIError(error) }
         let dof = model.dof
+        // A log whose checksums hold can still disagree with its own scenario: check before indexing.
+        if let problem = EmbodyRuntime.Replay.inconsistency(of: h, model: model) {
+            throw CLIError(.invalidInput, "\(log): \(problem)")
+        }
         let kinds = h.eventKinds
         func kind(_ e: LogEvent) -> String { Int(e.kind) < kinds.count ? kinds[Int(e.kind)] : "event \(e.kind)" }
         let fellEvent = run.events.first { kind($0.event) == "fall" }
+        let divergedEvent = run.events.first { kind($0.event) == "diverged" }
+        let endEvent = run.events.last { kind($0.event) == "run_end" }
+        // Logs written since run_end exists end with it; a log without it was cut off (the run was killed).
+        let complete = kinds.contains("run_end") ? endEvent != nil
+            : (fellEvent != nil || Int64(scenario.physicsSteps) <= last.tick)
         var criteria: [[String: Any]] = []
         var allPassed = true
-        for (_, e) in run.events where kind(e) == "criterion_success" || kind(e) == "criterion_failure" {
+        for (_, e) in run.events where complete && (kind(e) == "criterion_success" || kind(e) == "criterion_failure") {
             let passed = kind(e) == "criterion_success"
             allPassed = allPassed && passed
-            let metric = Int(e.code) < scenario.success.count ? scenario.success[Int(e.code)].metric : "criterion \(e.code)"
+            let metric = e.code >= 0 && Int(e.code) < scenario.success.count ? scenario.success[Int(e.code)].metric : "criterion \(e.code)"
             criteria.append(["metric": metric, "value": e.value.isFinite ? e.value : NSNull(), "passed": passed])
         }
+        let outcome: RunOutcome
+        if !complete { outcome = .incomplete }
+        else if divergedEvent != nil { outcome = .diverged }
+        else if fellEvent != nil { outcome = .fell }
+        else { outcome = allPassed ? .success : .criteriaFailed }
         var finalQ: [String: Double] = [:]
         for (i, name) in model.jointNames.enumerated() { finalQ[name] = last.values[i] }
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "scenario": h.scenarioName, "seed": h.seed, "steps": last.tick, "sim_time": Double(last.tick) * h.dt,
-            "success": fellEvent == nil && allPassed, "fell": fellEvent != nil, "final_q": finalQ,
+            "success": outcome == .success, "outcome": outcome.rawValue, "fell": fellEvent != nil, "final_q": finalQ,
             "criteria": criteria, "records": run.records, "truncated_tail": run.truncatedTail,
             "state_hash": EmbodyRuntime.Replay.stateHash(of: last, header: h, dof: dof),
             "embody_version": h.embodyVersion, "scenario_hash": h.scenarioHash,
         ]
+        object["diverged"] = divergedEvent.map { ["tick": $0.tick, "value": $0.event.value.isFinite ? $0.event.value as Any : "\($0.event.value)"] as Any } ?? NSNull()
         if json {
             printJSON(object)
         } else {
             print("log        \(log) (\(run.records) records\(run.truncatedTail ? ", truncated tail ignored" : ""))")
             print("scenario   \(h.scenarioName) (seed \(h.seed), text hash \(h.scenarioHash), Embody \(h.embodyVersion))")
             print(String(format: "steps      %lld (%.3f s simulated)", last.tick, Double(last.tick) * h.dt))
-            print("result     \((object["success"] as? Bool) == true ? "success" : "FAILED")\(fellEvent.map { String(format: " — fell at %.3f s", Double($0.tick) * h.dt) } ?? "")")
+            switch outcome {
+            case .success: print("result     success")
+            case .fell: print("result     FAILED\(fellEvent.map { String(format: " — fell at %.3f s", Double($0.tick) * h.dt) } ?? "")")
+            case .diverged: print("result     DIVERGED by tick \(divergedEvent?.tick ?? last.tick); criteria not evaluated")
+            case .incomplete: print("result     INCOMPLETE: the log ends at tick \(last.tick) without its final record (the run was cut off); criteria not evaluated")
+            case .criteriaFailed, .internalError: print("result     FAILED")
+            }
             for c in criteria { print("criterion  \((c["passed"] as? Bool) == true ? "pass" : "FAIL") \(c["metric"]!) = \(c["value"]!)") }
             print("state hash \(object["state_hash"]!)")
         }
+        if outcome != .success { throw QuietExit(status: .criteriaFailed) }
     }
 }
 

@@ -185,7 +185,8 @@ import Testing
         let writer = try LogWriter(path: path, header: RecordingFixture.header(), maxEventsPerRecord: 2)
         let values = [0.0, 1.0, 2.0]
         #expect(throws: LogError.self) {
-            try writer.append(tick: 0, values: values, events: [LogEvent(kind: 5, code: 0, value: 0)])
+            try writer.append(tick: 0, values: values,
+                              events: [LogEvent(kind: UInt8(LogHeader.standardEventKinds.count), code: 0, value: 0)])
         }
         #expect(throws: LogError.self) {
             try writer.append(tick: 0, values: values, events: Array(repeating: LogEvent(kind: 0, code: 0, value: 0), count: 3))
