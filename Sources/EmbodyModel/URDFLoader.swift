@@ -14,6 +14,9 @@ import FoundationXML
 
 /// Loads URDF robot descriptions into checked, immutable robot models.
 public enum URDFLoader {
+    /// The largest URDF file the loader reads, bytes: 16 MiB (meshes are separate files).
+    public static let maxFileBytes = 16 * 1024 * 1024
+
     /// Reads and parses the URDF file at `path`; relative mesh paths resolve against the file's directory and
     /// `package://` URIs through `options` (docs/robots.md, "Where meshes are found").
     public static func load(path: String, options: ModelLoadOptions = ModelLoadOptions()) throws(ModelError) -> RobotModel {
@@ -25,6 +28,10 @@ public enum URDFLoader {
         }
         guard !isDirectory.boolValue else {
             throw ModelError(location: location, element: element, message: "\(element) is a directory, not a file")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > URDFLoader.maxFileBytes {
+            throw ModelError(location: location, element: element,
+                             message: "\(element) is \(size) bytes, more than the \(URDFLoader.maxFileBytes) bytes Embody reads")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelError(location: location, element: element, message: "\(element) cannot be read")
@@ -135,7 +142,13 @@ enum XMLTree {
         case 73: "expected '>'"
         case 76: "closing tag does not match the open element"
         case 77: "tag is not finished"
-        default: "XMLParser error code \(code)"
+        case 4: "the document is empty"
+        case 31, 32, 81: "the text encoding is unknown or not supported (write the file as UTF-8)"
+        case 85: "the elements are not properly nested"
+        case 86: "extra content at the end of the document"
+        case 89: "entity references expand too much or refer to themselves (an entity expansion bomb); URDF files need no <!ENTITY> definitions"
+        case 1, 2: "the XML parser ran out of resources on this input"
+        default: "the XML is not well-formed here (libxml2 error \(code))"
         }
     }
 }
@@ -151,7 +164,7 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         var openElement: String? { openNode?.name }
     }
 
-    let source: SourcePositions
+    var source: SourcePositions
     var stack: [XMLNode] = []
     var root: XMLNode?
     var failure: Failure?
@@ -189,16 +202,20 @@ struct SourcePositions {
     let bytes: [UInt8]
     /// The byte offset at which each line starts.
     let lineStarts: [Int]
+    /// The last tag's line index, byte offset and character count from its line's start.
+    private var cache = (line: -1, offset: 0, characters: 0)
 
     init(_ text: String) {
         bytes = Array(text.utf8)
         var starts = [0]
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        bytes.withUnsafeBufferPointer { p in
+            for i in 0..<p.count where p[i] == UInt8(ascii: "\n") { starts.append(i + 1) }
+        }
         lineStarts = starts
     }
 
     /// The line and column of the `<` of the tag that XMLParser reports as ending at (line, column).
-    func startOfTag(named name: String, endingAt line: Int, _ column: Int) -> (Int, Int) {
+    mutating func startOfTag(named name: String, endingAt line: Int, _ column: Int) -> (Int, Int) {
         guard line >= 1, line <= lineStarts.count, !bytes.isEmpty else { return (line, column) }
         var offset = min(lineStarts[line - 1] + max(column - 1, 0), bytes.count - 1)
         while offset >= 0, bytes[offset] != UInt8(ascii: "<") { offset -= 1 }
@@ -211,7 +228,16 @@ struct SourcePositions {
             let mid = (lo + hi + 1) / 2
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
         }
-        let characters = bytes[lineStarts[lo]..<offset].filter { $0 & 0xC0 != 0x80 }.count
+        // Characters from the line's start to `offset`, counted from the previous tag when it is on the same line
+        // and before this one: XMLParser reports tags in order, so a file on one line costs linear time, not
+        // quadratic.
+        var from = lineStarts[lo], characters = 0
+        if cache.line == lo, cache.offset <= offset, cache.offset >= from {
+            from = cache.offset
+            characters = cache.characters
+        }
+        for i in from..<offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
+        cache = (lo, offset, characters)
         return (lo + 1, characters + 1)
     }
 }
@@ -901,6 +927,34 @@ private struct URDFInterpreter {
     func listed(_ items: [String]) -> String {
         guard let last = items.last else { return "" }
         return items.count == 1 ? last : items.dropLast().joined(separator: ", ") + " and " + last
+    }
+
+    /// The checks the physics engine would otherwise make only when a run starts, so that `validate` and
+    /// `inspect` report them, by link name, file and line: every inertia tensor is positive semi-definite
+    /// (all principal minors ≥ 0, to a relative 1e-12), and every link on a movable joint carries mass, itself
+    /// or through the links below it (articulated-body inertia is singular otherwise).
+    func checkMasses(links: [Link], joints: [Joint]) throws(ModelError) {
+        for link in links {
+            let i = link.inertial
+            let scale = max(abs(i.ixx), abs(i.iyy), abs(i.izz), abs(i.ixy), abs(i.ixz), abs(i.iyz), 1e-300)
+            let tol = 1e-12 * scale
+            let minors = [i.ixx, i.iyy, i.izz,
+                          i.ixx * i.iyy - i.ixy * i.ixy, i.ixx * i.izz - i.ixz * i.ixz, i.iyy * i.izz - i.iyz * i.iyz,
+                          i.ixx * (i.iyy * i.izz - i.iyz * i.iyz) - i.ixy * (i.ixy * i.izz - i.iyz * i.ixz)
+                              + i.ixz * (i.ixy * i.iyz - i.iyy * i.ixz)]
+            let tolerances = [tol, tol, tol, tol * scale, tol * scale, tol * scale, tol * scale * scale]
+            if zip(minors, tolerances).contains(where: { !($0 >= -$1) }) {
+                throw ModelError(location: link.location, element: "link '\(link.name)'",
+                                 message: "link '\(link.name)' has an inertia tensor that is not positive semi-definite (ixx \(i.ixx), iyy \(i.iyy), izz \(i.izz), ixy \(i.ixy), ixz \(i.ixz), iyz \(i.iyz) kg·m²); no rigid body has such an inertia")
+            }
+        }
+        var subtree = links.map(\.inertial.mass)
+        for joint in joints.reversed() { subtree[joint.parent] += subtree[joint.child] }  // joints are in tree order
+        for joint in joints where joint.type != .fixed && !(subtree[joint.child] > 0) {
+            let link = links[joint.child]
+            throw ModelError(location: link.location, element: "link '\(link.name)'",
+                             message: "link '\(link.name)' hangs from the movable joint '\(joint.name)', but it and the links below it have no mass; give it an <inertial> with a positive <mass>")
+        }
     }
 
     func location(_ node: XMLNode) -> SourceLocation {

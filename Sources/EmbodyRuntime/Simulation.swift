@@ -60,7 +60,7 @@ public struct LoopTiming: Equatable, Sendable {
     @inline(__always) public func seconds(atTick tick: Int) -> Double { Double(tick) * dt }
 
     /// The tick nearest to `seconds` s (rounded half away from zero).
-    public func tick(atSeconds seconds: Double) -> Int { Int((seconds / dt).rounded()) }
+    public func tick(atSeconds seconds: Double) -> Int { tickNearest(seconds, dt: dt) }  // saturating: never traps
 }
 
 /// How often each task runs, as physics ticks per run.

@@ -6,7 +6,7 @@
 import EmbodyModel
 
 /// One problem in a scenario, located at the offending key or value.
-public struct ScenarioDiagnostic: Equatable, Sendable, CustomStringConvertible {
+public struct ScenarioDiagnostic: Hashable, Sendable, CustomStringConvertible {
     /// Where the offending key or value is (file, 1-based line and column; 0 when unknown).
     public var location: SourceLocation
     /// What is wrong, written for people.
@@ -33,7 +33,8 @@ public struct ScenarioErrors: Error, Equatable, Sendable, CustomStringConvertibl
     public init(_ diagnostics: [ScenarioDiagnostic]) {
         var unique: [ScenarioDiagnostic] = []
         var fileRank: [String: Int] = [:]
-        for diagnostic in diagnostics where !unique.contains(diagnostic) {
+        var seen = Set<ScenarioDiagnostic>()  // a set, not a scan: linear in the number of problems
+        for diagnostic in diagnostics where seen.insert(diagnostic).inserted {
             unique.append(diagnostic)
             if fileRank[diagnostic.location.file] == nil { fileRank[diagnostic.location.file] = fileRank.count }
         }
@@ -52,8 +53,13 @@ public struct ScenarioErrors: Error, Equatable, Sendable, CustomStringConvertibl
         self.init([diagnostic])
     }
 
-    /// One `file:line:column: error: message` line per diagnostic.
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    /// One `file:line:column: error: message` line per diagnostic, the first `ScenarioLimits.maxDiagnostics` of
+    /// them, then how many more there are.
+    public var description: String {
+        let shown = diagnostics.prefix(ScenarioLimits.maxDiagnostics).map(\.description)
+        let more = diagnostics.count - shown.count
+        return (shown + (more > 0 ? ["… and \(more) more problems"] : [])).joined(separator: "\n")
+    }
 }
 
 // MARK: - Collecting

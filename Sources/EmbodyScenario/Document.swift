@@ -107,6 +107,13 @@ enum Document {
         guard let root else { return .document(nil) }
         var converter = Converter(placement: placement)
         let node = converter.convert(root)
+        if let at = converter.overflow {
+            // Aliases can make a few hundred bytes expand to billions of values: stop at the documented cap.
+            let message = converter.overflowByAliases
+                ? "aliases (*name, each a copy of what its &name anchor holds) expand to more than \(ScenarioLimits.maxAliasedNodes) values; nested aliases can make a short file enormous, so Embody stops here"
+                : "the document holds more than \(ScenarioLimits.maxDocumentNodes) values, more than Embody reads"
+            return .syntaxError(ScenarioDiagnostic(location: at, message: message))
+        }
         for diagnostic in converter.log.items { log.error(diagnostic.location, diagnostic.message) }
         return .document(node)
     }
@@ -174,16 +181,43 @@ enum Document {
 private struct Converter {
     let placement: Document.Placement
     var log = DiagnosticLog()
+    /// Values converted so far, with every alias expanded; conversion stops at `ScenarioLimits.maxDocumentNodes`.
+    private var count = 0
+    /// Values converted as copies made by aliases: Yams resolves `*name` to the anchored node itself, whose
+    /// marks lie before the furthest point already converted. Stops at `ScenarioLimits.maxAliasedNodes`, so
+    /// that a few hundred bytes of nested aliases are refused in milliseconds.
+    private var aliased = 0
+    private var furthest = (line: 0, column: 0)
+    /// Where a cap was reached, if one was.
+    private(set) var overflow: SourceLocation?
+    /// Which cap: the aliases' or the document's.
+    private(set) var overflowByAliases = false
 
     init(placement: Document.Placement) { self.placement = placement }
 
     mutating func convert(_ node: Node) -> DocNode {
+        count += 1
+        if let mark = node.mark {
+            if (mark.line, mark.column) < furthest { aliased += 1 } else { furthest = (mark.line, mark.column) }
+        }
+        if count > ScenarioLimits.maxDocumentNodes || aliased > ScenarioLimits.maxAliasedNodes || overflow != nil {
+            if overflow == nil {
+                overflow = Document.location(node.mark, placement)
+                overflowByAliases = aliased > ScenarioLimits.maxAliasedNodes
+            }
+            return .scalar(DocScalar(text: "", kind: .null, location: SourceLocation(file: placement.file, line: 0)))
+        }
         let location = Document.location(node.mark, placement)
         switch node {
         case .scalar(let scalar):
             return .scalar(DocScalar(text: scalar.string, kind: kind(of: node, scalar), location: location))
         case .sequence(let sequence):
-            return .list(sequence.map { convert($0) }, location)
+            var items: [DocNode] = []
+            for item in sequence {
+                if overflow != nil { break }
+                items.append(convert(item))
+            }
+            return .list(items, location)
         case .mapping(let mapping):
             return .map(convertMapping(mapping, location: location))
         case .alias(let alias):
@@ -197,6 +231,7 @@ private struct Converter {
         var entries: [DocEntry] = []
         var merged: [DocEntry] = []
         for (keyNode, valueNode) in mapping {
+            if overflow != nil { break }
             let keyLocation = Document.location(keyNode.mark, placement)
             if keyNode.tag.description == Tag.Name.merge.rawValue {
                 merged.append(contentsOf: mergeSources(valueNode))

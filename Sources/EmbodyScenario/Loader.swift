@@ -21,6 +21,10 @@ public enum ScenarioLoader {
         guard !isDirectory.boolValue else {
             throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "'\(path)' is a directory, not a scenario file"))
         }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+           size > ScenarioLimits.maxFileBytes {
+            throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "scenario file '\(path)' is \(size) bytes, more than the \(ScenarioLimits.maxFileBytes) bytes Embody reads"))
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ScenarioErrors(ScenarioDiagnostic(location: location, message: "scenario file '\(path)' cannot be read"))
         }
@@ -34,6 +38,10 @@ public enum ScenarioLoader {
     public static func parse(text: String, path: String, overrides: [String] = [],
                              packagePaths: [String] = []) throws(ScenarioErrors) -> (Scenario, RobotModel) {
         var log = DiagnosticLog()
+        if text.utf8.count > ScenarioLimits.maxFileBytes {
+            throw ScenarioErrors(ScenarioDiagnostic(location: SourceLocation(file: path, line: 1, column: 1),
+                                                    message: "the scenario text is \(text.utf8.count) bytes, more than the \(ScenarioLimits.maxFileBytes) bytes Embody reads"))
+        }
 
         // MARK: Document and overrides
         var root: DocNode
@@ -95,6 +103,11 @@ public enum ScenarioLoader {
             }
         }
         log.append(contentsOf: ScenarioErrors(readerLog))
+        do {  // the documented caps, on the values the readers accepted
+            var limits = LimitChecks(root: root, fallback: draft.rootLocation)
+            limits.run(draft.scenario)
+            log.append(contentsOf: ScenarioErrors(limits.log.items))
+        }
         draft.scenario.sourcePath = absolutePath(path)
         draft.scenario.sourceText = text
         draft.scenario.overrides = overrides

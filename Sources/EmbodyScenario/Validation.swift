@@ -70,6 +70,9 @@ struct Reader {
     var log = DiagnosticLog()
     /// Whether `controller.gains` had problems of its own (so a missing kp may only be their echo).
     var gainsHadProblems = false
+    /// Unknown keys seen so far; only the first `maxSuggestions` get a "did you mean".
+    var unknownKeys = 0
+    static let maxSuggestions = 50
     /// The controller type read so far (pd without a controller section; nil when the type is invalid).
     var controllerName: ControllerKind.Name? = .pd
     /// The scenario's duration in s, once read (waypoints must come before it).
@@ -117,6 +120,11 @@ struct Reader {
 
     /// Reports an unknown key with the nearest valid one.
     mutating func unknownKey(_ key: String, at location: SourceLocation, path: String, valid: [String], context: String = "") {
+        unknownKeys += 1
+        guard unknownKeys <= Reader.maxSuggestions else {  // past a few dozen, suggestions only cost time
+            log.error(location, "unknown key '\(key)' \(Reader.place(path))\(context)")
+            return
+        }
         if let colon = key.firstIndex(of: ":"), valid.contains(String(key[..<colon])) {
             let name = key[..<colon], value = key[key.index(after: colon)...]
             log.error(location, "unknown key '\(key)' \(Reader.place(path)); YAML needs a space after ':', as in '\(name): \(value)'")

@@ -67,7 +67,7 @@ func planReach(_ spec: ReachObjectTask, at location: SourceLocation, scenario: S
         var histogram: [Int] = []
         guard let plane = estimateSupportHeight(depth: depth, intrinsics: intrinsics, cameraPose: cameraPose,
                                                 minHeight: 0.05, maxHeight: 2, histogram: &histogram) else {
-            throw RuntimeError("\(location): the camera\(camera.described) sees no support surface", invalidInput: false)
+            throw RuntimeError("\(location): the camera\(camera.described) sees no support surface; aim task.camera at the table the object stands on")
         }
         var config = ObjectLocalizerConfiguration()
         config.supportHeight = plane
@@ -75,7 +75,7 @@ func planReach(_ spec: ReachObjectTask, at location: SourceLocation, scenario: S
         localizer = try ObjectLocalizer(intrinsics: intrinsics, configuration: config)
         let found = localizer.locate(depth: depth, cameraPose: cameraPose)
         guard found > 0 else {
-            throw RuntimeError("\(location): the camera\(camera.described) sees no object on the support", invalidInput: false)
+            throw RuntimeError("\(location): the camera\(camera.described) sees no object on the support; aim task.camera at the object")
         }
         // The task's own camera takes the cluster nearest its aim point; a declared camera the one nearest its
         // optical axis (the middle of the image).
@@ -107,7 +107,7 @@ func planReach(_ spec: ReachObjectTask, at location: SourceLocation, scenario: S
                               upper: robot.positionLimits.map(\.upperBound), basePose: robot.basePose, options: options)
         let result = solver.solve(target: pose, seed: initialQ, into: &solution)
         guard result.converged else {
-            throw RuntimeError("\(location): no joint solution reaches \(goal) pointing down", invalidInput: false)
+            throw RuntimeError("\(location): no joint solution reaches [\(mm(goal.x)), \(mm(goal.y)), \(mm(goal.z))] m pointing down (\(mm(spec.heightAbove)) m above the object seen); the target is out of the arm's reach, so lower task.above or move the object")
         }
     } catch let error as RuntimeError {
         throw error
@@ -346,3 +346,6 @@ final class ReachCamera {
         stamps[slot] = tick
     }
 }
+
+/// A length in m rounded to the millimetre, for messages.
+private func mm(_ v: Double) -> Double { (v * 1000).rounded() / 1000 }
