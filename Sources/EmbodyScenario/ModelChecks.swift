@@ -17,6 +17,8 @@ struct ModelChecks {
     mutating func run(_ draft: inout Draft) {
         var scenario = draft.scenario
         scenario.robot.groups = groups(draft.explicitGroups)
+        // What the physics engine would refuse when the run starts, reported now, at the URDF's line.
+        for problem in model.simulationProblems { log.error(problem.location, "the robot cannot be simulated: \(problem.message)") }
 
         checkPositions(scenario.robot.initialQ, path: "robot.initial.q")
         switch scenario.task.kind {

@@ -492,6 +492,10 @@ struct Inspect: ParsableCommand {
             for v in scenario.robot.initialQ { if let k = model.coordinateIndex(ofJoint: v.name) { q[k] = v.value } }
             initialQ = q
         }
+        let problems = model.simulationProblems
+        if !problems.isEmpty {  // loadable, but the physics engine would refuse it: say so now, not at `run`
+            throw CLIError(.invalidInput, problems.map { "\($0.description) (the robot cannot be simulated)" }.joined(separator: "\n"))
+        }
         let zero = [Double](repeating: 0, count: model.dof)
         var warnings = model.warnings.map(\.description)
         warnings += model.limitViolations(q: zero).map { "\(model.sourcePath): warning: at the default q = 0, \($0)" }
