@@ -85,6 +85,9 @@ public func parseSeedRange(_ text: String) throws(RuntimeError) -> [UInt64] {
     let seeds: [UInt64]
     if let r = text.range(of: "..<") {
         let a = try number(text[..<r.lowerBound]), b = try number(text[r.upperBound...])
+        guard b <= a || b - a <= 1_000_000 else {
+            throw RuntimeError("--seeds '\(text)': the range must hold at most a million seeds")
+        }
         seeds = a < b ? Array(a..<b) : []
     } else if let r = text.range(of: "..") {
         let a = try number(text[..<r.lowerBound]), b = try number(text[r.upperBound...])

@@ -139,8 +139,9 @@ public enum TickBenchmark {
     /// Loads the scenario at `path` with `overrides`, then measures it as described at the top of this file.
     public static func measure(path: String, overrides: [String] = [],
                                options: BenchOptions = BenchOptions()) throws(RuntimeError) -> BenchResult {
-        guard options.ticks >= 1, options.warmupTicks >= 0, options.blocks >= 1 else {
-            throw RuntimeError("bench needs at least 1 tick and 1 block, and a warm-up of 0 or more ticks")
+        guard options.ticks >= 1, options.warmupTicks >= 0, options.blocks >= 1,
+              options.ticks <= ScenarioLimits.maxSteps, options.warmupTicks <= ScenarioLimits.maxSteps else {
+            throw RuntimeError("bench needs 1 to \(ScenarioLimits.maxSteps) ticks, at least 1 block, and a warm-up of 0 to \(ScenarioLimits.maxSteps) ticks")
         }
         let loadStart = monotonicNanoseconds()
         let scenario: Scenario, model: RobotModel

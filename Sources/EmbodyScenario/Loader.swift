@@ -81,6 +81,9 @@ public enum ScenarioLoader {
                 } catch {
                     log.error(urdfLocation, "robot.\(key) '\(urdf)' failed to load: \(error.description)")
                 }
+            case .directory(let folder):
+                draft.scenario.robot.urdfPath = folder
+                log.error(urdfLocation, "robot.\(key): \(folder) is a directory, not a \(key == "mjcf" ? "MJCF" : "URDF") file")
             case .missing(let tried):
                 draft.scenario.robot.urdfPath = tried.first ?? urdf
                 let also = tried.dropFirst().map { " (also looked for \($0))" }.joined()
@@ -192,6 +195,8 @@ public enum ScenarioLoader {
     enum URDFResolution: Equatable {
         case found(String)
         case missing(tried: [String])
+        /// The first candidate that exists is a directory.
+        case directory(String)
     }
 
     /// Resolves a URDF path: absolute as is; relative against the scenario's folder, then its `robots/` subfolder.
@@ -204,12 +209,15 @@ public enum ScenarioLoader {
             let folder = (absolutePath(scenarioPath) as NSString).deletingLastPathComponent
             candidates = [standardized(folder + "/" + expanded), standardized(folder + "/robots/" + expanded)]
         }
+        var directory: String?
         for candidate in candidates {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue {
-                return .found(candidate)
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return .found(candidate) }
+                if directory == nil { directory = candidate }
             }
         }
+        if let directory { return .directory(directory) }
         return .missing(tried: candidates)
     }
 

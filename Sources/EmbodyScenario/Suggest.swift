@@ -4,9 +4,9 @@
 // by edit distance, or with the list of valid names when nothing is near.
 
 /// Finds the valid name nearest to a misspelt one.
-enum Suggest {
+public enum Suggest {
     /// The candidate nearest to `name`, if it is close enough to be a plausible typo.
-    static func nearest(to name: String, in candidates: [String]) -> String? {
+    public static func nearest(to name: String, in candidates: [String]) -> String? {
         let lowered = name.lowercased()
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != name {

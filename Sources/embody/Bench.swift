@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbodyScenario
 import EmbodyRuntime
 import Foundation
 
@@ -37,8 +38,12 @@ struct Bench: ParsableCommand {
     var noPhases = false
 
     func validate() throws {
-        if ticks < 1 { throw ValidationError("--ticks must be at least 1") }
-        if warmup < 0 { throw ValidationError("--warmup must be 0 or more") }
+        if ticks < 1 || ticks > ScenarioLimits.maxSteps {
+            throw ValidationError("--ticks must be between 1 and \(ScenarioLimits.maxSteps), found \(ticks)")
+        }
+        if warmup < 0 || warmup > ScenarioLimits.maxSteps {
+            throw ValidationError("--warmup must be between 0 and \(ScenarioLimits.maxSteps), found \(warmup)")
+        }
         if blocks < 1 || blocks > ticks { throw ValidationError("--blocks must be between 1 and --ticks") }
     }
 

@@ -343,6 +343,11 @@ struct Replay: ParsableCommand {
         }
         let kinds = h.eventKinds
         func kind(_ e: LogEvent) -> String { Int(e.kind) < kinds.count ? kinds[Int(e.kind)] : "event \(e.kind)" }
+        for (tick, e) in run.events where kind(e) == "criterion_success" || kind(e) == "criterion_failure" {
+            guard e.code >= 0 && Int(e.code) < scenario.success.count else {
+                throw CLIError(.invalidInput, "\(log): the criterion event at tick \(tick) has code \(e.code), but its scenario has \(scenario.success.count) success criteria (codes 0 to \(scenario.success.count - 1)); the log does not match its own scenario")
+            }
+        }
         let fellEvent = run.events.first { kind($0.event) == "fall" }
         let divergedEvent = run.events.first { kind($0.event) == "diverged" }
         let endEvent = run.events.last { kind($0.event) == "run_end" }

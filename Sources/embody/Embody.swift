@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmbodyRuntime
+import EmbodyScenario
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -52,6 +53,10 @@ struct Embody: ParsableCommand {
 
     /// Parses, runs, and maps every outcome to the documented exit codes; never prints a stack trace.
     static func mainWithExitCodes() {
+        if let problem = argumentProblem(CommandLine.arguments) {
+            FileHandle.standardError.write(Data("embody: \(problem)\n".utf8))
+            Glibc.exit(ExitStatus.invalidInput.rawValue)
+        }
         do {
             var command = try parseAsRoot(rewriteViewArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
@@ -124,4 +129,28 @@ final class ProgressBar {
         guard enabled, lastPercent >= 0 else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
+}
+
+// MARK: - Mistakes the argument parser words poorly
+
+/// What is wrong with the command line, for the mistakes swift-argument-parser reports without saying so: a
+/// mistyped subcommand ("Unexpected argument 'rn'") and a negative number after an option ("Missing value for
+/// '--jobs <jobs>'", because '-1' looks like a flag). Nil when the arguments are left to the parser.
+func argumentProblem(_ arguments: [String]) -> String? {
+    let names = Embody.configuration.subcommands.map { $0._commandName }
+    if arguments.count > 1 {
+        let first = arguments[1]
+        if !first.hasPrefix("-") && !names.contains(first) && first != "help" {
+            let near = Suggest.nearest(to: first, in: names).map { "; did you mean 'embody \($0)'?" } ?? ""
+            return "'\(first)' is not an embody command\(near) (commands: \(names.joined(separator: ", ")))"
+        }
+    }
+    for (i, argument) in arguments.enumerated().dropFirst() where argument.hasPrefix("--") && !argument.contains("=") {
+        guard i + 1 < arguments.count else { break }
+        let value = arguments[i + 1]
+        if value.hasPrefix("-"), value.count > 1, Double(value) != nil {
+            return "\(argument) \(value): the value must not be negative (\(argument) takes \(argument == "--jobs" ? "a whole number of threads, at least 1" : "a number of 0 or more"))"
+        }
+    }
+    return nil
 }

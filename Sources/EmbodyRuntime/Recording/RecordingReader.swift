@@ -219,7 +219,7 @@ public final class LogReader {
         do {
             header = try JSONDecoder().decode(LogHeader.self, from: Data(json))
         } catch {
-            throw .badHeader(path: path, reason: "its JSON does not describe a run log header: \(error)")
+            throw .badHeader(path: path, reason: "its JSON does not describe a run log header: \(describeDecoding(error))")
         }
         if let problem = header.problem() { throw .badHeader(path: path, reason: problem) }
         return (header, LogFormat.preambleSize + headerBytes + 4)
@@ -247,5 +247,36 @@ public final class LogReader {
     private static func hex(_ value: UInt32) -> String {
         let digits = String(value, radix: 16)
         return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+}
+
+/// A decoding failure in words for people, never Swift's `DecodingError` dump.
+func describeDecoding(_ error: any Error) -> String {
+    func path(_ keys: [any CodingKey]) -> String {
+        keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    guard let error = error as? DecodingError else { return "it cannot be decoded" }
+    switch error {
+    case .keyNotFound(let key, let context):
+        return "the key '\(key.stringValue)' is missing at \(path(context.codingPath))"
+    case .typeMismatch(let type, let context):
+        return "\(path(context.codingPath)) should be \(describeType(type))"
+    case .valueNotFound(let type, let context):
+        return "\(path(context.codingPath)) is null where \(describeType(type)) is needed"
+    case .dataCorrupted(let context):
+        return context.codingPath.isEmpty ? "it is not valid JSON" : "\(path(context.codingPath)) holds an invalid value"
+    @unknown default:
+        return "it cannot be decoded"
+    }
+}
+
+private func describeType(_ type: Any.Type) -> String {
+    switch type {
+    case is String.Type: "a string"
+    case is Int.Type, is Int64.Type, is UInt64.Type, is Int32.Type: "a whole number"
+    case is Double.Type: "a number"
+    case is Bool.Type: "true or false"
+    case is [String].Type: "a list of strings"
+    default: type is any Collection.Type ? "a list" : "an object"
     }
 }
