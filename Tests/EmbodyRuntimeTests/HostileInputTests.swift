@@ -273,7 +273,6 @@ struct HostileInputTests {
         let one = try runHostile(["inspect", a]), many = try runHostile(["inspect", b])
         #expect(one.result.status == 0 && many.result.status == 0, "\(one.result.stderr.suffix(300))")
         #expect(!one.signaled)
-        #expect(one.result.stderr.contains("… and 99900 more warnings"))
         #expect(one.seconds < 3 * many.seconds + 0.5, "one line \(one.seconds) s, separate lines \(many.seconds) s")
     }
 
