@@ -6,7 +6,7 @@ from the file, disables PyBullet's default velocity motors, sets link damping to
 damping stays, and Embody applies it too), mounts it upside down 2 m above the origin so that it hangs
 and swings without reaching its joint limits, and drives it for 2 s at 1 kHz with an open-loop torque
 sequence of sinusoids, identical numbers on both sides. Writes JSON: the URDF path, dt, the initial state, the
-torques of every tick and the joint angles every 100 ticks and at the end.
+torques of every tick and the joint angles and velocities every 100 ticks and at the end.
 
 Usage: pybullet_arm.py OUT.json [--urdf kuka_iiwa/model.urdf] [--seconds 2]
 """
@@ -64,7 +64,8 @@ def main():
         p.setJointMotorControlArray(robot, movable, p.TORQUE_CONTROL, forces=torques[tick])
         p.stepSimulation()
         if (tick + 1) % 100 == 0:
-            samples.append({"tick": tick + 1, "q": [s[0] for s in p.getJointStates(robot, movable)]})
+            states = p.getJointStates(robot, movable)
+            samples.append({"tick": tick + 1, "q": [s[0] for s in states], "qd": [s[1] for s in states]})
     p.disconnect(client)
 
     with open(args.out, "w") as f:
