@@ -30,7 +30,8 @@ struct RandomTests {
                 == [0.9643618527255183, -1.0637531974798473, -0.3039301238656567, -1.0989693210013467].map(\.bitPattern))
     }
 
-    @Test func ourLogarithmAgreesWithTheCLibraryToTwoUlps() {
+    /// docs/perception.md quotes this bound: within 1 ulp of glibc's log over these 20 000 values and the edge cases.
+    @Test func ourLogarithmAgreesWithTheCLibraryToOneUlp() {
         var r = RandomStream(seed: 3)
         var worst = 0.0
         for _ in 0..<20000 {
@@ -42,7 +43,7 @@ struct RandomTests {
             worst = max(worst, abs(RandomStream.log(x) - Foundation.log(x)) / max(abs(Foundation.log(x)).ulp, 1e-300))
         }
         print("log: worst difference from glibc \(worst) ulp")
-        #expect(worst <= 2)
+        #expect(worst <= 1)
     }
 
     @Test func normalVariatesHaveUnitVarianceAndZeroMean() {

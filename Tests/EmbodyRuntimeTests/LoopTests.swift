@@ -44,11 +44,20 @@ struct LoopTests {
         #expect(summary.simTime == Double(370) * scenario.physics.dt)
     }
 
-    /// Steady-state ticks allocate nothing, for the arm and for the humanoid (landing, standing, being pushed),
-    /// with recording on: every tick after the first ten, to the end of the scenario.
-    @Test(arguments: ["arm-hold", "humanoid-stand", "humanoid-push", "arm-track-sine", "arm-reach-cartesian", "arm-gravity-comp",
-                     "humanoid-imu-stand", "arm-obstacle", "arm-perceive-reach", "arm-reach-ik",
-                     "humanoid-sensors"])
+    /// The scenarios the loop tests cover: every file in Scenarios/, so a new scenario cannot be left out.
+    static let bundledNames: [String] = bundledScenarioNames()
+
+    /// The list above is the bundled set: not empty (an empty argument list would run no test at all), and the
+    /// same set `embody list` shows.
+    @Test func everyBundledScenarioIsCovered() {
+        #expect(!Self.bundledNames.isEmpty, "no scenario found in \(repoRoot.path)/Scenarios")
+        let listed = BundledScenarios.all().map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+        #expect(Self.bundledNames == listed)
+    }
+
+    /// Steady-state ticks allocate nothing, for every bundled scenario (arms, the humanoid landing, standing and
+    /// being pushed, sensors, planners), with recording on: every tick after the first ten, to the end of the scenario.
+    @Test(arguments: bundledNames)
     func steadyStateTicksDoNotAllocate(name: String) throws {
         let path = temporaryPath("emblog")
         defer { try? FileManager.default.removeItem(atPath: path) }

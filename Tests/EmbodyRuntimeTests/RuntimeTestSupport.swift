@@ -10,6 +10,14 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
 /// The path of a bundled scenario file.
 func bundledScenario(_ name: String) -> String { repoRoot.appendingPathComponent("Scenarios/\(name).yaml").path }
 
+/// The names of every bundled scenario (Scenarios/*.yaml, *.yml, *.json), sorted.
+func bundledScenarioNames() -> [String] {
+    let directory = repoRoot.appendingPathComponent("Scenarios").path
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return files.filter { [".yaml", ".yml", ".json"].contains(where: $0.hasSuffix) }.sorted()
+        .map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+}
+
 /// Loads a bundled scenario with overrides.
 func loadBundled(_ name: String, overrides: [String] = []) throws -> (Scenario, RobotModel) {
     try ScenarioLoader.load(path: bundledScenario(name), overrides: overrides)
