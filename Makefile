@@ -2,7 +2,7 @@
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: test-cluster demo test setup build release install clean bench bench-check bench-baseline bench-suite bench-mallocs bench-peers
+.PHONY: test-cluster demo test setup build release install clean bench bench-check bench-baseline bench-suite bench-mallocs bench-peers fuzz sanitize
 
 ## Install what is missing, build in release mode and run the default scenario headlessly.
 demo: setup release
@@ -71,3 +71,16 @@ bench-peers: setup release
 ## start one with `sudo scripts/slurm-up.sh`), collect's statistics, JUnit XML and baselines.
 test-cluster: setup
 	bash scripts/cluster-tests.sh
+
+## Coverage-guided fuzzing (libFuzzer + ASan) of the scenario loader, the URDF loader and the log reader, in
+## .build-fuzz: the committed regression inputs, then FUZZ_SECONDS of fuzzing per target (docs/testing.md).
+## Fails on any crash, trap, timeout (FUZZ_TIMEOUT s per input) or memory blow-up (FUZZ_RSS_MB).
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB ?= 2048
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) FUZZ_RSS_MB=$(FUZZ_RSS_MB) bash scripts/fuzz.sh
+
+## The test suite under AddressSanitizer and UndefinedBehaviorSanitizer, in .build-asan (docs/testing.md).
+sanitize: setup
+	bash scripts/sanitizers.sh

@@ -132,3 +132,15 @@ let package = Package(
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
 )
+
+// MARK: Fuzzing (scripts/fuzz.sh, docs/testing.md)
+// The libFuzzer harness exists only in a fuzz build (`EMBODY_FUZZ=1 swift build --sanitize=fuzzer
+// --scratch-path .build-fuzz`): libFuzzer supplies its `main`, so an ordinary build must not see it.
+if Context.environment["EMBODY_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "embody-fuzz",
+        dependencies: ["EmbodyScenario", "EmbodyModel", "EmbodyRuntime"],
+        path: "Fuzz/Sources/embody-fuzz",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    package.products.append(.executable(name: "embody-fuzz", targets: ["embody-fuzz"]))
+}

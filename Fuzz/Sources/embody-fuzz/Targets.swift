@@ -1,0 +1,121 @@
+// MARK: - The fuzz targets: one entry per loader of untrusted input
+//
+// Each target feeds libFuzzer's bytes to one loader exactly as the CLI would hand it a user's file, and
+// returns. A thrown error is the loader doing its job; a trap, a crash, a hang (libFuzzer's -timeout) or
+// an allocation past the memory limit (-rss_limit_mb, -malloc_limit_mb) is a finding. Adding a loader
+// (MJCF, sweep documents, …) is one more `FuzzTarget` in `FuzzTargets.all` and, optionally, a folder of
+// seeds under Fuzz/Corpus/<name>; scripts/fuzz.sh runs every target the binary lists.
+
+import EmbodyModel
+import EmbodyRuntime
+import EmbodyScenario
+import Foundation
+
+/// One loader under fuzzing.
+struct FuzzTarget: Sendable {
+    /// The name used by EMBODY_FUZZ_TARGET, Fuzz/Corpus/<name> and the report.
+    let name: String
+    /// What the target feeds its input to.
+    let summary: String
+    /// Feeds one input to the loader. Must not keep state between calls.
+    let run: @Sendable (UnsafeRawBufferPointer) -> Void
+    /// Valid inputs generated from the repository at fuzz time (bundled files, a fresh log), as
+    /// (file name, bytes); they start the corpus next to the committed seeds.
+    let seeds: @Sendable () throws -> [(String, Data)]
+}
+
+enum FuzzTargets {
+    static let all: [FuzzTarget] = [scenario, urdf, log]
+
+    // MARK: Scenario loader
+
+    /// The scenario text (YAML or JSON) is loaded as if it were Scenarios/fuzz.yaml, so `robots/…` URDF paths
+    /// resolve to the bundled robots and the whole loader runs: document, overrides, sections, URDF, model checks.
+    /// Bytes after the first NUL are `--set` overrides, one per further NUL-separated field.
+    static let scenario = FuzzTarget(
+        name: "scenario",
+        summary: "ScenarioLoader.parse (YAML/JSON document, --set overrides, sections, URDF, model checks)",
+        run: { bytes in
+            let fields = bytes.split(separator: 0, omittingEmptySubsequences: false)
+            let text = String(decoding: fields.first ?? bytes[...], as: UTF8.self)
+            let overrides = fields.dropFirst().map { String(decoding: $0, as: UTF8.self) }
+            _ = try? ScenarioLoader.parse(text: text, path: Paths.scenarioPath, overrides: overrides)
+        },
+        seeds: {
+            try Paths.bundledFiles(in: Paths.scenariosDirectory, extensions: ["yaml", "yml", "json"])
+        })
+
+    // MARK: URDF loader
+
+    /// The URDF text is parsed as if it were Scenarios/robots/fuzz.urdf, so relative mesh paths resolve
+    /// against the bundled robots' folder.
+    static let urdf = FuzzTarget(
+        name: "urdf",
+        summary: "URDFLoader.parse (XML tree, links, joints, inertias, meshes, tree checks)",
+        run: { bytes in
+            _ = try? URDFLoader.parse(xml: String(decoding: bytes, as: UTF8.self), path: Paths.urdfPath)
+        },
+        seeds: {
+            try Paths.bundledFiles(in: Paths.scenariosDirectory + "/robots", extensions: ["urdf"])
+        })
+
+    // MARK: Log reader
+
+    /// The bytes are written to a file and read as a run log, the way `embody replay` reads one: header and
+    /// every record with their checksums, then the scenario embedded in the header, then the state hash of
+    /// the last record for that scenario's model.
+    static let log = FuzzTarget(
+        name: "log",
+        summary: "LogReader / Replay.read, Replay.scenario(of:), Replay.stateHash (embody replay without --verify)",
+        run: { bytes in
+            let path = Paths.scratchLogPath
+            guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+                fatalError("embody-fuzz: cannot write the scratch log \(path)")
+            }
+            guard let run = try? Replay.read(path: path) else { return }
+            guard let (_, model) = try? Replay.scenario(of: run.header) else { return }
+            if let last = run.last {
+                _ = Replay.stateHash(of: last, header: run.header, dof: model.dof)
+            }
+        },
+        seeds: {
+            // Fresh logs in the current format: short runs of an arm and a humanoid scenario, with their
+            // end-of-run criterion events.
+            var seeds: [(String, Data)] = []
+            for (name, overrides) in [("arm-hold", ["duration=0.01"]), ("humanoid-push", ["duration=0.004"])] {
+                let path = NSTemporaryDirectory() + "embody-fuzz-seed-\(getpid())-\(name).emblog"
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let (scenario, model) = try ScenarioLoader.load(path: Paths.scenariosDirectory + "/\(name).yaml",
+                                                                overrides: overrides)
+                var options = RunOptions()
+                options.recordPath = path
+                _ = try Runner.run(try Simulation(scenario: scenario, model: model, options: options))
+                seeds.append(("\(name).emblog", try Data(contentsOf: URL(fileURLWithPath: path))))
+            }
+            return seeds
+        })
+}
+
+// MARK: - Paths
+
+enum Paths {
+    /// The bundled Scenarios/ folder (found as `embody` finds it: $EMBODY_SCENARIOS or the nearest one above
+    /// the working directory).
+    static let scenariosDirectory: String = {
+        guard let directory = BundledScenarios.directory() else {
+            fatalError("embody-fuzz: cannot find the bundled Scenarios/ folder; run from the repository")
+        }
+        return directory
+    }()
+    static let scenarioPath = scenariosDirectory + "/fuzz.yaml"
+    static let urdfPath = scenariosDirectory + "/robots/fuzz.urdf"
+    /// One scratch file per process, rewritten for every input of the log target.
+    static let scratchLogPath = NSTemporaryDirectory() + "embody-fuzz-\(getpid()).emblog"
+
+    /// The files of `directory` with one of `extensions`, sorted by name, as seeds.
+    static func bundledFiles(in directory: String, extensions: Set<String>) throws -> [(String, Data)] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            .filter { extensions.contains(($0 as NSString).pathExtension) }
+            .map { ($0, try Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0))) }
+    }
+}
