@@ -25,7 +25,7 @@ struct FuzzTarget: Sendable {
 }
 
 enum FuzzTargets {
-    static let all: [FuzzTarget] = [scenario, urdf, log]
+    static let all: [FuzzTarget] = [scenario, urdf, mjcf, log, logContent]
 
     // MARK: Scenario loader
 
@@ -57,6 +57,21 @@ enum FuzzTargets {
         },
         seeds: {
             try Paths.bundledFiles(in: Paths.scenariosDirectory + "/robots", extensions: ["urdf"])
+        })
+
+    // MARK: MJCF loader
+
+    /// The MJCF text is parsed as if it sat in dm_control's suite folder (.corpus/mjcf, installed by
+    /// scripts/setup.sh), so its `<include file="./common/…">` lines resolve; without the corpus, in Fuzz/Corpus/mjcf.
+    static let mjcf = FuzzTarget(
+        name: "mjcf",
+        summary: "MJCFLoader.parse (XML tree, includes, defaults, frames, mass properties, bodies to a robot)",
+        run: { bytes in
+            _ = try? MJCFLoader.parse(xml: String(decoding: bytes, as: UTF8.self), path: Paths.mjcfPath)
+        },
+        seeds: {
+            guard let suite = Paths.mjcfSuiteDirectory else { return [] }
+            return try Paths.bundledFiles(in: suite, extensions: ["xml"])
         })
 
     // MARK: Log reader
@@ -96,6 +111,62 @@ enum FuzzTargets {
         })
 }
 
+extension FuzzTargets {
+    // MARK: Log reader past the checksums
+
+    /// The `log` target's reader, after the harness has rewritten every CRC-32 the bytes frame (the header's
+    /// and each complete record's) to match: random bytes almost never pass a checksum, so without this the
+    /// fuzzer would only test the checksum checks. This reaches what a log with valid checksums but
+    /// inconsistent content does to the reader and to replay (fewer channels than joints, unknown event
+    /// kinds, a header whose scenario does not load, …).
+    static let logContent = FuzzTarget(
+        name: "log-content",
+        summary: "as `log`, with the header and record CRC-32s rewritten to match (content past the checksums)",
+        run: { bytes in
+            var data = [UInt8](bytes)
+            LogChecksums.rewrite(&data)
+            data.withUnsafeBytes { log.run($0) }
+        },
+        seeds: { try log.seeds() })
+}
+
+/// Rewrites the CRC-32s of a run log (docs/log-format.md): the header's after its JSON, and each complete
+/// record's after its payload. Bytes that do not frame a header or a record are left alone.
+enum LogChecksums {
+    static func rewrite(_ bytes: inout [UInt8]) {
+        let preamble = 18
+        guard bytes.count >= preamble, bytes.starts(with: Array("EMBODYLOG\n".utf8)) else { return }
+        let headerBytes = Int(loadUInt32(bytes, at: 14))
+        guard headerBytes <= bytes.count - preamble - 4 else { return }
+        storeUInt32(&bytes, at: preamble + headerBytes, crc32(bytes[preamble..<(preamble + headerBytes)]))
+        var offset = preamble + headerBytes + 4
+        while offset + 4 <= bytes.count {
+            let payload = Int(loadUInt32(bytes, at: offset))
+            guard payload <= bytes.count - offset - 8 else { return }
+            storeUInt32(&bytes, at: offset + 4 + payload, crc32(bytes[(offset + 4)..<(offset + 4 + payload)]))
+            offset += 8 + payload
+        }
+    }
+
+    static func loadUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
+    }
+
+    static func storeUInt32(_ bytes: inout [UInt8], at offset: Int, _ value: UInt32) {
+        for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
+    }
+
+    /// CRC-32 (IEEE 802.3, reflected 0xEDB88320), as the log format uses.
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
+
 // MARK: - Paths
 
 enum Paths {
@@ -109,6 +180,14 @@ enum Paths {
     }()
     static let scenarioPath = scenariosDirectory + "/fuzz.yaml"
     static let urdfPath = scenariosDirectory + "/robots/fuzz.urdf"
+    /// dm_control's suite models, when scripts/mjcf-corpus.sh has installed them.
+    static let mjcfSuiteDirectory: String? = {
+        let corpus = URL(fileURLWithPath: scenariosDirectory).deletingLastPathComponent().appendingPathComponent(".corpus/mjcf").path
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: corpus)) ?? []).sorted()
+        return versions.map { corpus + "/" + $0 + "/dm_control/suite" }.last { FileManager.default.fileExists(atPath: $0) }
+    }()
+    static let mjcfPath = (mjcfSuiteDirectory ?? URL(fileURLWithPath: scenariosDirectory).deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/Corpus/mjcf").path) + "/fuzz.xml"
     /// One scratch file per process, rewritten for every input of the log target.
     static let scratchLogPath = NSTemporaryDirectory() + "embody-fuzz-\(getpid()).emblog"
 
