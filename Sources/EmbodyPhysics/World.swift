@@ -113,6 +113,11 @@ public final class World {
         }
         handle = h
         self.settings = settings
+        // The first conversion of a contact instantiates runtime type metadata (once per process, in
+        // unoptimized builds), which allocates: do it here, at load, not on the first tick with a contact
+        // (LoopTests counted that allocation in arm-gravity-comp, whose first contact comes at tick 2168).
+        var warm = [Contact()]
+        Self.convert([emb_contact()], count: 1, into: &warm)
     }
 
     deinit {
@@ -170,15 +175,20 @@ public final class World {
         let n = contactScratch.withUnsafeMutableBufferPointer {
             Int(emb_world_contacts(handle, $0.baseAddress, Int32($0.count)))
         }
-        for i in 0..<min(n, total) {
-            let c = contactScratch[i]
+        Self.convert(contactScratch, count: min(n, total), into: &out)
+        return total
+    }
+
+    /// Converts the shim's first `count` contact records into `out`.
+    private static func convert(_ scratch: [emb_contact], count: Int, into out: inout [Contact]) {
+        for i in 0..<count {
+            let c = scratch[i]
             out[i] = Contact(objectA: c.object_a, linkA: c.link_a, objectB: c.object_b, linkB: c.link_b,
                              positionOnB: Vector3(c.position_on_b), normalOnB: Vector3(c.normal_on_b),
                              distance: c.distance, normalForce: c.normal_force,
                              frictionForce: SIMD2(c.friction_force.0, c.friction_force.1),
                              lateral1: Vector3(c.lateral_dir_1), lateral2: Vector3(c.lateral_dir_2))
         }
-        return total
     }
 
     /// All current contacts, as a new array (allocates; for tests and tools).
