@@ -1009,7 +1009,7 @@ private struct URDFInterpreter {
     }
 
     /// Parses a whitespace-separated list of exactly `count` finite numbers obeying `rule`; the attribute is required.
-    func vector(_ node: XMLNode, _ attribute: String, count: Int, owner: String,
+    mutating func vector(_ node: XMLNode, _ attribute: String, count: Int, owner: String,
                 rule: NumberRule) throws(ModelError) -> [Double] {
         let raw = try requiredAttribute(node, attribute, owner: owner)
         let what = "\(describe(node, owner: owner)) attribute \(attribute)=\"\(raw)\""
@@ -1020,7 +1020,17 @@ private struct URDFInterpreter {
         }
         var values: [Double] = []
         for (i, token) in tokens.enumerated() {
-            guard let value = Double(token) else {
+            var parsed = Double(token)
+            if parsed == nil, token.count > 1, token.last == ".", token.dropLast().contains("."),
+               token.dropLast().last?.isNumber == true,
+               let trimmed = Double(token.dropLast()) {
+                // A stray dot after a number that already has one ("-1.57.", pybullet_data's biped2d):
+                // Bullet's and PyBullet's stream parsing stop at the second dot, so the value is the number
+                // before it. Read it the same way, and say so.
+                warn(node, "\(what): '\(token)' has a stray trailing '.'; read as \(token.dropLast()), as Bullet and PyBullet read it")
+                parsed = trimmed
+            }
+            guard let value = parsed else {
                 throw error(node, owner, "\(what): '\(token)' is not a number")
             }
             guard value.isFinite else {
@@ -1036,12 +1046,12 @@ private struct URDFInterpreter {
     }
 
     /// Parses a required single number.
-    func number(_ node: XMLNode, _ attribute: String, owner: String, rule: NumberRule) throws(ModelError) -> Double {
+    mutating func number(_ node: XMLNode, _ attribute: String, owner: String, rule: NumberRule) throws(ModelError) -> Double {
         try vector(node, attribute, count: 1, owner: owner, rule: rule)[0]
     }
 
     /// Parses a single number, or returns nil when the attribute is absent.
-    func optionalNumber(_ node: XMLNode, _ attribute: String, owner: String,
+    mutating func optionalNumber(_ node: XMLNode, _ attribute: String, owner: String,
                         rule: NumberRule) throws(ModelError) -> Double? {
         guard node.attributes[attribute] != nil else { return nil }
         return try number(node, attribute, owner: owner, rule: rule)

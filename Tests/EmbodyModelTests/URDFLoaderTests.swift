@@ -89,6 +89,25 @@ struct URDFLoaderTests {
         #expect(model.ignoredElements.first?.message.contains("joint 'wheel'") == true)
     }
 
+    @Test("A stray trailing dot after a number ('-1.57.') reads as Bullet reads it, with a warning; other junk is an error")
+    func strayTrailingDot() throws {
+        let joint = { (lower: String) in robotXML("""
+          <link name="a"/><link name="b"><inertial><mass value="1"/><inertia ixx="1" ixy="0" ixz="0" iyy="1" iyz="0" izz="1"/></inertial></link>
+          <joint name="hinge" type="revolute"><parent link="a"/><child link="b"/>
+            <limit effort="10" lower="\(lower)" upper="1.57" velocity="3"/>
+          </joint>
+        """) }
+        let xml = joint("-1.57.")
+        let model = try URDFLoader.parse(xml: xml, path: "/nowhere/robot.urdf")
+        #expect(model.joints[0].limit == JointLimit(lower: -1.57, upper: 1.57, effort: 10, velocity: 3))
+        let warning = model.warnings.first { $0.message.contains("stray trailing '.'") }
+        #expect(warning?.location.line == lineNumber(of: "<limit", in: xml))
+        // Not a general leniency: a dot without a number before it, or two dots inside, stays an error.
+        for junk in ["1..", "1.5.7", "-.", "1e3."] {
+            #expect(throws: ModelError.self) { try URDFLoader.parse(xml: joint(junk), path: "/nowhere/robot.urdf") }
+        }
+    }
+
     @Test("Joints come out in topological order whatever the file order; links keep document order")
     func topologicalOrder() throws {
         // Tree: base → (j_arm) arm → (j_hand) hand → (j_finger) finger; base → (j_leg) leg.
