@@ -244,9 +244,6 @@ func cell(_ v: Any?) -> String {
     }
 }
 
-/// A number in at most 6 significant digits.
-func formatNumber(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "\(v)" }
-
 /// Rows of cells, left-aligned in columns two spaces apart.
 public func alignedTable(_ rows: [[String]]) -> String {
     guard let first = rows.first else { return "" }

@@ -139,11 +139,11 @@ public struct RunSummary: Equatable, Sendable {
                             steps, simTime, wallTime, stepsPerSecond, realtimeFactor))
         for c in criteria {
             let bound = [c.below.map { "< \($0)" }, c.above.map { "> \($0)" }].compactMap { $0 }.joined(separator: " and ")
-            lines.append("criterion  \(c.passed ? "pass" : "FAIL") \(c.metric) = \(format(c.value)) (want \(bound))")
+            lines.append("criterion  \(c.passed ? "pass" : "FAIL") \(c.metric) = \(formatNumber(c.value)) (want \(bound))")
         }
         let width = max(34, metrics.keys.map(\.count).max() ?? 0)
         for key in metrics.keys.sorted() {
-            lines.append("metric     \(key.padding(toLength: width, withPad: " ", startingAt: 0)) \(format(metrics[key]!))")
+            lines.append("metric     \(key.padding(toLength: width, withPad: " ", startingAt: 0)) \(formatNumber(metrics[key]!))")
         }
         lines.append("state hash \(stateHash)")
         return lines.joined(separator: "\n")
@@ -155,4 +155,5 @@ func jsonNumber(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
 /// A number for JSON that keeps non-finite values readable: the number, or "nan", "inf" or "-inf".
 func jsonValue(_ v: Double) -> Any { v.isFinite ? v : (v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf")) }
 
-func format(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "\(v)" }
+/// A number in at most 6 significant digits (nan, inf and -inf as Swift writes them).
+func formatNumber(_ v: Double) -> String { v.isFinite ? String(format: "%.6g", v) : "\(v)" }
