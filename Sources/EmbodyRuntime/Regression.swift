@@ -111,8 +111,9 @@ public enum Baseline {
                 if worse == nil, let c = criteria.first(where: { $0["metric"] as? String == name }) {
                     worse = c["below"] != nil ? "higher" : (c["above"] != nil ? "lower" : nil)
                 }
-                let oldValue = (old[name] as? NSNumber)?.doubleValue
-                let newValue = (new[name] as? NSNumber)?.doubleValue
+                // A NaN or ±∞ compares false with every tolerance, so it counts as missing, never as unchanged.
+                let oldValue = (old[name] as? NSNumber)?.doubleValue.finiteOrNil
+                let newValue = (new[name] as? NSNumber)?.doubleValue.finiteOrNil
                 switch (oldValue, newValue) {
                 case (nil, nil): continue
                 case (.some(let a), nil):
@@ -136,8 +137,17 @@ public enum Baseline {
                 changes.append(BaselineChange(run: k, what: "state hash \(h) → \(n)", regression: hashPolicy == "exact"))
             }
         }
+        let ran = Set(results.map(key))
+        for k in runs.keys.sorted() where !ran.contains(k) {
+            changes.append(BaselineChange(run: k, what: "in the baseline, but not among these runs", regression: false))
+        }
         return changes
     }
+}
+
+private extension Double {
+    /// The value when finite, else nil.
+    var finiteOrNil: Double? { isFinite ? self : nil }
 }
 
 // MARK: - JUnit XML

@@ -225,4 +225,17 @@ struct SweepStatisticsTests {
         let within = Baseline.compare(results: [result(err: 1.005, work: 2.0)], baseline: baseline)
         #expect(!within.contains(where: \.regression) && within.map(\.what) == ["state hash a → b"])
     }
+
+    /// A metric that is now NaN or ±∞ is a regression (it compares false with any tolerance, so it must not pass as
+    /// unchanged); a baseline run that did not run now is reported.
+    @Test func baselineNonFiniteAndMissingRuns() {
+        let baseline: [String: Any] = ["format": "embody-baseline", "runs": ["r": ["success": true, "state_hash": "a", "metrics": ["err": 1.0]],
+                                                                             "gone": ["success": true, "state_hash": "a", "metrics": [:]]]]
+        for value in [Double.nan, .infinity] {
+            let changes = Baseline.compare(results: [["run_key": "r", "success": true, "state_hash": "a", "metrics": ["err": value]]],
+                                           baseline: baseline)
+            #expect(changes.filter(\.regression).map(\.what) == ["metric err was 1, now missing or not finite"], "\(value): \(changes.map(\.description))")
+            #expect(changes.contains { $0.run == "gone" && !$0.regression && $0.what.contains("not among these runs") })
+        }
+    }
 }
