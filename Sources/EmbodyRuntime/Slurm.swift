@@ -9,6 +9,7 @@
 // kills (time limit, scancel) leaves its unfinished runs without results: `embody collect` lists them as
 // missing, and `embody sweep --resume DIR` submits only those.
 
+import EmbodyScenario
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -28,15 +29,23 @@ public struct SlurmOptions: Sendable, Equatable {
 
     public init() {}
 
-    /// Checks the options for text that would break the script.
+    /// Checks the options for text that would break the script, time limits and memory sizes Slurm would
+    /// refuse, and counts out of range.
     public func check() throws(RuntimeError) {
         for (name, v) in [("--partition", partition), ("--time", time), ("--mem", memory)] {
             if let v, v.isEmpty || v.contains(where: { $0.isNewline || $0.isWhitespace }) {
                 throw RuntimeError("\(name) '\(v)' must be one word")
             }
         }
-        if let c = cpusPerTask, !(1...4096).contains(c) { throw RuntimeError("--cpus-per-task must be from 1 to 4096") }
-        guard (1...100_000).contains(runsPerTask) else { throw RuntimeError("--runs-per-task must be from 1 to 100000") }
+        if let why = time.flatMap(SweepSlurmSettings.timeLimitProblem) { throw RuntimeError("--time \(why)") }
+        if let why = memory.flatMap(SweepSlurmSettings.memoryProblem) { throw RuntimeError("--mem \(why)") }
+        let cpus = SweepSlurmSettings.cpusPerTaskRange, runs = SweepSlurmSettings.runsPerTaskRange
+        if let c = cpusPerTask, !cpus.contains(c) {
+            throw RuntimeError("--cpus-per-task must be from \(cpus.lowerBound) to \(cpus.upperBound), not \(c)")
+        }
+        guard runs.contains(runsPerTask) else {
+            throw RuntimeError("--runs-per-task must be from \(runs.lowerBound) to \(runs.upperBound), not \(runsPerTask)")
+        }
         for e in extra where !e.hasPrefix("-") || e.contains(where: \.isNewline) {
             throw RuntimeError("--sbatch '\(e)' must be one sbatch option such as --account=lab")
         }

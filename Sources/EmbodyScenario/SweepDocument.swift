@@ -55,6 +55,33 @@ public struct SweepSlurmSettings: Equatable, Sendable {
 
     /// Creates empty settings.
     public init() {}
+
+    /// The values `cpus_per_task` (and `--cpus-per-task`) may take.
+    public static let cpusPerTaskRange = 1...4096
+    /// The values `runs_per_task` (and `--runs-per-task`) may take.
+    public static let runsPerTaskRange = 1...100_000
+
+    /// Why `text` is not a Slurm time limit, or nil when it is one: minutes, minutes:seconds,
+    /// hours:minutes:seconds, days-hours, days-hours:minutes, days-hours:minutes:seconds (each field at most
+    /// 7 digits), or "infinite"/"unlimited".
+    public static func timeLimitProblem(_ text: String) -> String? {
+        if ["infinite", "unlimited"].contains(text.lowercased()) { return nil }
+        func field(_ s: Substring) -> Bool { (1...7).contains(s.count) && s.allSatisfy { $0.isASCII && $0.isNumber } }
+        let dayParts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let clock = dayParts.last!.split(separator: ":", omittingEmptySubsequences: false)
+        if dayParts.count <= 2, dayParts.count == 1 || field(dayParts[0]), (1...3).contains(clock.count), clock.allSatisfy(field) {
+            return nil
+        }
+        return "'\(text)' is not a Slurm time limit: write minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (such as 00:10:00)"
+    }
+
+    /// Why `text` is not a Slurm memory size, or nil when it is one: a whole number of at most 12 digits and an
+    /// optional unit K, M, G or T (no unit: megabytes).
+    public static func memoryProblem(_ text: String) -> String? {
+        let digits = text.last.map { "KMGTkmgt".contains($0) } == true ? text.dropLast() : Substring(text)
+        if (1...12).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) { return nil }
+        return "'\(text)' is not a Slurm memory size: write a whole number with an optional unit K, M, G or T (such as 1G; no unit means MB)"
+    }
 }
 
 /// A sweep document, read and checked.
@@ -262,19 +289,25 @@ public struct SweepDocument: Equatable, Sendable {
                 }
                 return s.text
             }
-            func count() -> Int? {
-                guard let n = integer(e.value), (1...100_000).contains(n) else {
-                    log.error(e.value.location, "slurm.\(e.key) must be a whole number from 1 to 100000, not \(e.value.what)")
+            func count(_ range: ClosedRange<Int>) -> Int? {
+                guard let n = integer(e.value), range.contains(n) else {
+                    log.error(e.value.location, "slurm.\(e.key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(e.value.what)")
                     return nil
                 }
                 return n
             }
+            /// The word, when `problem` finds nothing wrong with it.
+            func checked(_ problem: (String) -> String?) -> String? {
+                guard let w = word() else { return nil }
+                if let why = problem(w) { log.error(e.value.location, "slurm.\(e.key): \(why)"); return nil }
+                return w
+            }
             switch e.key {
             case "partition": out.partition = word()
-            case "time": out.time = word()
-            case "mem": out.memory = word()
-            case "cpus_per_task": out.cpusPerTask = count()
-            case "runs_per_task": out.runsPerTask = count()
+            case "time": out.time = checked(SweepSlurmSettings.timeLimitProblem)
+            case "mem": out.memory = checked(SweepSlurmSettings.memoryProblem)
+            case "cpus_per_task": out.cpusPerTask = count(SweepSlurmSettings.cpusPerTaskRange)
+            case "runs_per_task": out.runsPerTask = count(SweepSlurmSettings.runsPerTaskRange)
             case "extra":
                 let items: [DocNode]
                 if case .list(let list, _) = e.value { items = list } else { items = [e.value] }

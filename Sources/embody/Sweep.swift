@@ -30,10 +30,14 @@ struct CheckOptions: ParsableArguments {
                                valueName: "N"))
     var maxInstructions: UInt64?
 
+    func validate() throws {
+        // Checked here, before a command writes anything (a results folder, a baseline).
+        if maxInstructions == 0 { throw ValidationError("--max-instructions must be at least 1") }
+    }
+
     /// The instruction budget, with valgrind found on the PATH.
     func budget() throws -> InstructionBudget? {
         guard let maxInstructions else { return nil }
-        guard maxInstructions > 0 else { throw CLIError(.invalidInput, "--max-instructions must be at least 1") }
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
         guard let valgrind = dirs.map({ "\($0)/valgrind" }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
             throw CLIError(.invalidInput, "--max-instructions counts instructions under callgrind, but valgrind is not on the PATH (apt-get install valgrind)")
@@ -228,6 +232,8 @@ struct Sweep: ParsableCommand {
             print(plan.listing())
             return
         }
+        // Slurm's options are checked before anything is written.
+        let slurmOptions = try slurm ? self.slurmOptions(document: document) : nil
         var indices = plan.runs.map(\.index)
         if resume != nil {
             let study: CollectedStudy
@@ -241,7 +247,7 @@ struct Sweep: ParsableCommand {
         } else {
             do { try folder.create(plan: plan) } catch { throw CLIError(error) }
         }
-        if slurm { return try submit(folder: folder, plan: plan, indices: indices, document: document) }
+        if let slurmOptions { return try submit(folder: folder, plan: plan, indices: indices, options: slurmOptions) }
         let report = try runLocally(folder: folder, plan: plan, indices: indices, jobs: jobs, json: json, checks: checks,
                                     printTable: false)
         try finish(folder: folder, fallback: report.exitStatus())
@@ -258,7 +264,8 @@ struct Sweep: ParsableCommand {
         try exitWith(max(fallback == 3 ? 3 : 0, report.exitStatus(missing: study.missing.count)))
     }
 
-    func submit(folder: ResultsFolder, plan: SweepPlan, indices: [Int], document: SweepDocument?) throws {
+    /// The #SBATCH options: the command line's, else the sweep file's; checked.
+    func slurmOptions(document: SweepDocument?) throws -> SlurmOptions {
         var options = SlurmOptions()
         let fromFile = document?.slurm ?? SweepSlurmSettings()
         options.partition = partition ?? fromFile.partition
@@ -269,6 +276,10 @@ struct Sweep: ParsableCommand {
         options.extra = fromFile.extra + sbatchExtra
         options.wait = wait
         do { try options.check() } catch { throw CLIError(error) }
+        return options
+    }
+
+    func submit(folder: ResultsFolder, plan: SweepPlan, indices: [Int], options: SlurmOptions) throws {
         let prepared: (script: String, text: String, submission: SlurmSubmission)
         do {
             prepared = try Slurm.prepare(folder: folder, plan: plan, indices: indices, executable: currentExecutable(),

@@ -1,4 +1,5 @@
 import EmbodyRuntime
+import EmbodyScenario
 import Foundation
 import Testing
 
@@ -182,6 +183,39 @@ struct SweepTests {
         #expect(r.stderr.contains("submitted nothing"))
         let missing = try embody(["sweep", doc, "--slurm", "--results", dir], environment: ["PATH": "/nonexistent"])
         #expect(missing.status == 1 && missing.stderr.contains("sbatch is not on the PATH"), "\(missing.stderr)")
+    }
+
+    /// Slurm's time limit, memory size and counts are checked, in the sweep file (at file:line:column) and on
+    /// the command line, before the results folder is written; so is --max-instructions.
+    @Test func slurmOptionsAreCheckedBeforeAnythingIsWritten() throws {
+        let doc = temporaryPath("yaml"), dir = temporaryPath("d")
+        defer { for p in [doc, dir] { try? FileManager.default.removeItem(atPath: p) } }
+        try "scenarios: [arm-hold]\nslurm: { time: 10min, mem: 1GB, cpus_per_task: 5000, runs_per_task: 0 }\n"
+            .write(toFile: doc, atomically: true, encoding: .utf8)
+        let file = try embody(["sweep", doc, "--slurm", "--dry-run", "--results", dir])
+        #expect(file.status == 1, "\(file.stderr)")
+        for message in [":2:16: error: slurm.time: '10min' is not a Slurm time limit", ":2:28: error: slurm.mem: '1GB' is not a Slurm memory size",
+                        ":2:48: error: slurm.cpus_per_task must be a whole number from 1 to 4096",
+                        ":2:69: error: slurm.runs_per_task must be a whole number from 1 to 100000"] {
+            #expect(file.stderr.contains(message), "missing \(message) in\n\(file.stderr)")
+        }
+        try "scenarios: [arm-hold]\n".write(toFile: doc, atomically: true, encoding: .utf8)
+        for (options, message) in [(["--time", "1:2:3:4"], "--time '1:2:3:4' is not a Slurm time limit"),
+                                   (["--time", "2-"], "--time '2-' is not a Slurm time limit"),
+                                   (["--mem", "G"], "--mem 'G' is not a Slurm memory size"),
+                                   (["--runs-per-task", "0"], "--runs-per-task must be from 1 to 100000, not 0"),
+                                   (["--cpus-per-task", "4097"], "--cpus-per-task must be from 1 to 4096, not 4097")] {
+            let r = try embody(["sweep", doc, "--slurm", "--dry-run", "--results", dir] + options)
+            #expect(r.status == 1 && r.stderr.contains(message), "\(options): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir), "\(options) wrote \(dir)")
+        }
+        for time in ["90", "10:00", "00:10:00", "2-0", "2-12:30", "1-00:00:00", "UNLIMITED"] {
+            #expect(SweepSlurmSettings.timeLimitProblem(time) == nil, "\(time)")
+        }
+        for mem in ["0", "512", "1G", "16g", "2T"] { #expect(SweepSlurmSettings.memoryProblem(mem) == nil, "\(mem)") }
+        let budget = try embody(["sweep", doc, "--results", dir, "--max-instructions", "0"])
+        #expect(budget.status == 1 && budget.stderr.contains("--max-instructions must be at least 1"), "\(budget.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
     }
 }
 
