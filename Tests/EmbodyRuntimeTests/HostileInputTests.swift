@@ -92,16 +92,6 @@ func replacingAttribute(_ text: String, _ name: String, with value: String) -> S
     return text.replacingCharacters(in: r, with: "\(name)=\"\(value)\"")
 }
 
-/// The standard CRC-32 (as the log format uses), for crafting headers.
-func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var c: UInt32 = 0xFFFF_FFFF
-    for b in bytes {
-        c ^= UInt32(b)
-        for _ in 0..<8 { c = (c >> 1) ^ (0xEDB8_8320 & (0 &- (c & 1))) }
-    }
-    return c ^ 0xFFFF_FFFF
-}
-
 @Suite("Hostile input", .serialized)
 struct HostileInputTests {
     // MARK: 1. A run that blows up is never a success
@@ -372,7 +362,7 @@ struct HostileInputTests {
         var bytes = Array("EMBODYLOG\n".utf8)
         for v in [UInt32(1), UInt32(json.count)] { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
         bytes += json
-        withUnsafeBytes(of: crc32(json).littleEndian) { bytes += $0 }
+        withUnsafeBytes(of: LogCRC32.checksum(json).littleEndian) { bytes += $0 }
         let path = temporaryPath("embodylog")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -138,12 +138,12 @@ enum LogChecksums {
         guard bytes.count >= preamble, bytes.starts(with: Array("EMBODYLOG\n".utf8)) else { return }
         let headerBytes = Int(loadUInt32(bytes, at: 14))
         guard headerBytes <= bytes.count - preamble - 4 else { return }
-        storeUInt32(&bytes, at: preamble + headerBytes, crc32(bytes[preamble..<(preamble + headerBytes)]))
+        storeUInt32(&bytes, at: preamble + headerBytes, LogCRC32.checksum(Array(bytes[preamble..<(preamble + headerBytes)])))
         var offset = preamble + headerBytes + 4
         while offset + 4 <= bytes.count {
             let payload = Int(loadUInt32(bytes, at: offset))
             guard payload <= bytes.count - offset - 8 else { return }
-            storeUInt32(&bytes, at: offset + 4 + payload, crc32(bytes[(offset + 4)..<(offset + 4 + payload)]))
+            storeUInt32(&bytes, at: offset + 4 + payload, LogCRC32.checksum(Array(bytes[(offset + 4)..<(offset + 4 + payload)])))
             offset += 8 + payload
         }
     }
@@ -154,16 +154,6 @@ enum LogChecksums {
 
     static func storeUInt32(_ bytes: inout [UInt8], at offset: Int, _ value: UInt32) {
         for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
-    }
-
-    /// CRC-32 (IEEE 802.3, reflected 0xEDB88320), as the log format uses.
-    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return crc ^ 0xFFFF_FFFF
     }
 }
 
