@@ -47,18 +47,7 @@ enum UnscaledQuintic: StudentTrajectory {
 /// The reference iteration with e = p(q) − p* (a sign error): it walks away from the target, clamped to the limits.
 enum SignFlippedIK: StudentIKSolver {
     static func solve(target: [Double], initial: [Double], model: RobotModelView) -> [Double] {
-        var q = initial
-        let lambda = 0.05
-        for _ in 0..<500 {
-            let p = model.endEffectorPosition(q)
-            let e = (0..<3).map { p[$0] - target[$0] }
-            let j = model.positionJacobian(q)
-            let jt = Mat.transpose(j)
-            guard let inv = Mat.inverse(Mat.add(Mat.mul(j, jt), Mat.identity(3), scale: lambda * lambda)) else { break }
-            let dq = Mat.mul(jt, Mat.mul(inv, e))
-            for i in 0..<q.count { q[i] = min(max(q[i] + dq[i], model.lowerLimits[i]), model.upperLimits[i]) }
-        }
-        return q
+        DampedLeastSquaresIK.solve(target: target, initial: initial, model: model, errorSign: -1)
     }
 }
 
@@ -77,13 +66,9 @@ final class UnweightedCartLQR: StudentController {
 
 /// τ = M(q)(q̈* + Kp e + Kd ė): the bias h(q, q̇) left out, so only the feedback holds the arm up against gravity.
 final class BiaslessComputedTorque: StudentController {
-    let model: RobotModelView
-    let kp = 400.0, kd = 40.0
-    init(model: RobotModelView) { self.model = model }
-    func torques(_ s: JointState) -> [Double] {
-        let a = (0..<s.dof).map { i in s.qddDesired[i] + kp * (s.qDesired[i] - s.q[i]) + kd * (s.qdDesired[i] - s.qd[i]) }
-        return Mat.mul(model.massMatrix(s.q), a)
-    }
+    let reference: ComputedTorque
+    init(model: RobotModelView) { reference = ComputedTorque(model: model); reference.addsBias = false }
+    func torques(_ s: JointState) -> [Double] { reference.torques(s) }
 }
 
 // MARK: - 7. Complementary filter five times too slow

@@ -63,16 +63,18 @@ enum Quintic: StudentTrajectory {
 final class ComputedTorque: StudentController {
     let model: RobotModelView
     let kp = 400.0, kd = 40.0
+    /// Whether h(q, q̇) is added (false only for the near miss BiaslessComputedTorque in NearMisses.swift).
+    var addsBias = true
 
     init(model: RobotModelView) { self.model = model }
 
     func torques(_ state: JointState) -> [Double] {
         let m = model.massMatrix(state.q)
-        let h = model.bias(state.q, state.qd)
         let a = (0..<state.dof).map { i in
             state.qddDesired[i] + kp * (state.qDesired[i] - state.q[i]) + kd * (state.qdDesired[i] - state.qd[i])
         }
-        return zip(Mat.mul(m, a), h).map { $0 + $1 }
+        guard addsBias else { return Mat.mul(m, a) }
+        return zip(Mat.mul(m, a), model.bias(state.q, state.qd)).map { $0 + $1 }
     }
 }
 
@@ -81,11 +83,17 @@ final class ComputedTorque: StudentController {
 /// Damped least squares with clamping to the joint limits.
 enum DampedLeastSquaresIK: StudentIKSolver {
     static func solve(target: [Double], initial: [Double], model: RobotModelView) -> [Double] {
+        solve(target: target, initial: initial, model: model, errorSign: 1)
+    }
+
+    /// The iteration with the error e = errorSign · (p* − p(q)): +1 is the solution; −1 is the near miss
+    /// SignFlippedIK in NearMisses.swift, which walks away from the target.
+    static func solve(target: [Double], initial: [Double], model: RobotModelView, errorSign: Double) -> [Double] {
         var q = initial
         let lambda = 0.05
         for _ in 0..<500 {
             let p = model.endEffectorPosition(q)
-            let e = (0..<3).map { target[$0] - p[$0] }
+            let e = (0..<3).map { errorSign * (target[$0] - p[$0]) }
             if (e.reduce(0) { $0 + $1 * $1 }).squareRoot() < 1e-6 { break }
             let j = model.positionJacobian(q)
             let jt = Mat.transpose(j)
