@@ -689,7 +689,7 @@ struct MJCFBuilder {
                 range = (raw.0 * toRadians, raw.1 * toRadians)
             }
         }
-        func scalar(_ key: String, _ rule: MJCFNumberRule = .nonNegative) throws(ModelError) -> Double {
+        func scalar(_ key: String, _ rule: NumberRule = .nonNegative) throws(ModelError) -> Double {
             a[key] == nil ? 0 : try numbers(node, key, count: 1, owner: jointOwner, rule: rule, values: a)[0]
         }
         let damping = try scalar("damping")
@@ -1011,7 +1011,7 @@ struct MJCFBuilder {
     }
 
     /// Exactly `count` finite numbers from attribute `key` (of `values`, the element's attributes over its defaults).
-    func numbers(_ node: MNode, _ key: String, count: Int, owner: String, rule: MJCFNumberRule = .any,
+    func numbers(_ node: MNode, _ key: String, count: Int, owner: String, rule: NumberRule = .any,
                  values: [String: String]? = nil) throws(ModelError) -> [Double] {
         let raw = (values ?? node.attributes)[key] ?? ""
         let tokens = raw.split(whereSeparator: \.isWhitespace)
@@ -1028,31 +1028,6 @@ struct MJCFBuilder {
             out.append(v)
         }
         return out
-    }
-}
-
-/// What a number in an MJCF attribute may hold.
-enum MJCFNumberRule {
-    case any, nonNegative, positive, nonZero, unit
-
-    var requirement: String {
-        switch self {
-        case .any: ""
-        case .nonNegative: "must not be negative"
-        case .positive: "must be positive"
-        case .nonZero: "must be non-zero"
-        case .unit: "must be between 0 and 1"
-        }
-    }
-
-    func accepts(_ x: Double) -> Bool {
-        switch self {
-        case .any: true
-        case .nonNegative: x >= 0
-        case .positive: x > 0
-        case .nonZero: x != 0
-        case .unit: x >= 0 && x <= 1
-        }
     }
 }
 

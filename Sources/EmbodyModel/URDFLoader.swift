@@ -286,8 +286,8 @@ private struct JointSpec {
     var mimicNode: XMLNode?
 }
 
-/// What a numeric attribute may hold.
-private enum NumberRule {
+/// What a numeric attribute of a URDF or MJCF file may hold.
+enum NumberRule {
     case any, nonNegative, positive, nonZero, unit
 
     var requirement: String {
