@@ -44,17 +44,26 @@ public enum MeshLoader {
         } else {
             meshes = try loadWithAssimp(path: path)
         }
-        if scale != Vector3(1, 1, 1) {
-            for i in meshes.indices {
-                meshes[i].vertices = meshes[i].vertices.map { $0 * scale }
-                meshes[i].scale = scale
-                // A mirroring scale (an odd number of negative factors) turns triangles inside out.
-                if scale.x * scale.y * scale.z < 0 {
-                    var t = meshes[i].triangles
-                    var k = 0
-                    while k + 2 < t.count { t.swapAt(k + 1, k + 2); k += 3 }
-                    meshes[i].triangles = t
-                }
+        return try scaled(meshes, by: scale, path: path)
+    }
+
+    /// `meshes` (read from `path`) with every vertex multiplied by `scale` per axis; a vertex that comes out too
+    /// large to represent is an error.
+    public static func scaled(_ meshes: [Mesh], by scale: Vector3, path: String) throws(ModelError) -> [Mesh] {
+        guard scale != Vector3(1, 1, 1) else { return meshes }
+        var meshes = meshes
+        for i in meshes.indices {
+            meshes[i].vertices = meshes[i].vertices.map { $0 * scale }
+            meshes[i].scale = scale
+            guard meshes[i].vertices.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
+                throw meshError(path, 0, "mesh '\(path)' scaled by (\(scale.x), \(scale.y), \(scale.z)) has vertices too large to represent")
+            }
+            // A mirroring scale (an odd number of negative factors) turns triangles inside out.
+            if scale.x * scale.y * scale.z < 0 {
+                var t = meshes[i].triangles
+                var k = 0
+                while k + 2 < t.count { t.swapAt(k + 1, k + 2); k += 3 }
+                meshes[i].triangles = t
             }
         }
         return meshes

@@ -777,17 +777,7 @@ private struct URDFInterpreter {
                 meshCache[resolved] = raw
                 meshFiles[resolved] = MeshLoader.hash(ofFileAt: resolved) ?? ""
             }
-            guard scale != Vector3(1, 1, 1) else { return raw }
-            return raw.map { m in
-                var scaled = m
-                scaled.vertices = m.vertices.map { $0 * scale }
-                scaled.scale = scale
-                if scale.x * scale.y * scale.z < 0 {  // a mirror turns triangles inside out
-                    var k = 0
-                    while k + 2 < scaled.triangles.count { scaled.triangles.swapAt(k + 1, k + 2); k += 3 }
-                }
-                return scaled
-            }
+            return try MeshLoader.scaled(raw, by: scale, path: resolved)
         } catch {
             if isVisual {
                 warn(node, "\(place) visual skipped: \(error.message)")

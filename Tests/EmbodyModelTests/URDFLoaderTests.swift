@@ -220,6 +220,25 @@ struct URDFLoaderTests {
         #expect(mesh.path == PathTools.realPath(dir.path + "/meshes/tri.obj"))
     }
 
+    @Test("A mesh scale that takes a vertex past Double's range is an error naming the URDF line")
+    func overflowingMeshScale() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        try dir.write("meshes/tri.obj", "v 2 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 3\n")
+        let xml = robotXML("""
+          <link name="a"><collision><geometry>
+            <mesh filename="meshes/tri.obj" scale="1e308 10 1"/></geometry></collision></link>
+        """)
+        let path = try dir.write("robot.urdf", xml)
+        do {
+            _ = try URDFLoader.load(path: path)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message.contains("too large to represent"), "\(error)")
+            #expect(error.message.contains("\(path):\(lineNumber(of: "<mesh", in: xml))"), "\(error)")
+        }
+    }
+
     @Test("Binary STL (even with a 'solid' header) and ASCII STL with scale")
     func stlMeshes() throws {
         let dir = try TempDir()
