@@ -242,8 +242,9 @@ struct MJCFBuilder {
         var bodies = topBodies
         if compiler.setTotalMass > 0 {
             let total = bodies.reduce(0) { $0 + subtreeMass($1) }
-            let scale = max(1e-15, compiler.setTotalMass / max(1e-15, total))
-            for i in bodies.indices { scaleMasses(&bodies[i], by: scale) }
+            // Capped so that a massless body stays massless (0 · ∞ would be NaN); a mass that overflows is an error.
+            let scale = min(.greatestFiniteMagnitude, max(1e-15, compiler.setTotalMass / max(1e-15, total)))
+            for i in bodies.indices { try scaleMasses(&bodies[i], by: scale) }
         }
 
         let actuators = try readActuators(root)
@@ -272,8 +273,10 @@ struct MJCFBuilder {
             warnings.insert(ModelWarning(location: root.location,
                                          message: "MJCF features Embody does not simulate were ignored or approximated: \(list)"), at: 0)
         }
-        // Enough substeps that h·d/I ≤ 1 for every joint: half the explicit-damping stability limit.
-        let substeps = max(1, min(MJCFLoader.maxSubsteps, Int((timestep * emitter.largestDampingRate).rounded(.up))))
+        // Enough substeps that h·d/I ≤ 1 for every joint: half the explicit-damping stability limit. Clamped
+        // as a Double first: timestep·d/I may be far beyond Int's range (or infinite) for a stiff file.
+        let needed = (timestep * emitter.largestDampingRate).rounded(.up)
+        let substeps = Int(min(Double(MJCFLoader.maxSubsteps), max(1, needed)))
         return RobotModel(name: modelName, links: emitter.links, joints: emitter.joints, root: 0, sourcePath: path,
                           warnings: warnings,
                           physicsDefaults: PhysicsDefaults(timestep: timestep, gravity: gravity, substeps: substeps))
@@ -609,10 +612,17 @@ struct MJCFBuilder {
 
     func subtreeMass(_ b: MJCFBody) -> Double { b.children.reduce(b.massProperties.mass) { $0 + subtreeMass($1) } }
 
-    func scaleMasses(_ b: inout MJCFBody, by s: Double) {
+    /// Multiplies the masses and inertias of `b` and its subtree by `s` (settotalmass), refusing a result
+    /// too large to represent.
+    func scaleMasses(_ b: inout MJCFBody, by s: Double) throws(ModelError) {
         b.massProperties.mass *= s
         for r in 0..<3 { for c in 0..<3 { b.massProperties.inertia[r][c] *= s } }
-        for i in b.children.indices { scaleMasses(&b.children[i], by: s) }
+        guard b.massProperties.mass.isFinite, b.massProperties.inertia.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            let owner = b.name.isEmpty ? "<body> at line \(b.location.line)" : "body '\(b.name)'"
+            throw ModelError(location: b.location, element: owner,
+                             message: "<compiler> settotalmass=\"\(compiler.setTotalMass)\" scales \(owner) by \(s), which makes its mass or inertia too large to represent")
+        }
+        for i in b.children.indices { try scaleMasses(&b.children[i], by: s) }
     }
 
     mutating func inertial(_ node: MNode, owner: String) throws(ModelError) -> MassProperties {
@@ -857,7 +867,13 @@ struct MJCFBuilder {
             throw ModelError(location: asset.node.location, element: "mesh '\(name)'",
                              message: "mesh '\(name)' file '\(asset.file)': Embody's MJCF loader reads STL meshes (MuJoCo's own format for them); other formats are not supported yet")
         }
-        let vertices = try MJCFMeshes.triangles(path: file, scale: asset.scale)
+        let vertices: [Vector3]
+        do {
+            vertices = try MJCFMeshes.triangles(path: file, scale: asset.scale)
+        } catch {
+            throw ModelError(location: error.location, element: error.element,
+                             message: "\(error.message) (mesh '\(name)' at \(asset.node.location))")
+        }
         loadedMeshes[name] = vertices
         return vertices
     }
@@ -939,29 +955,30 @@ struct MJCFBuilder {
                     // A first-order filter keeps the activation within ctrlrange, so the force bound holds.
                     isTorque = bias == "none" && ["none", "filter", "filterexact"].contains(dyn) && gainType == "fixed"
                     if isTorque && dyn != "none" { note("actuator activation filter (the torque follows the control at once)") }
-                    if isTorque, let g = a["gainprm"]?.split(whereSeparator: \.isWhitespace).first {
-                        guard let v = Double(g), v.isFinite else { throw error(node, owner, "\(owner) gainprm '\(g)' is not a finite number") }
-                        gain = v
-                    }
+                    if isTorque, a["gainprm"] != nil { gain = try leadingNumber(node, "gainprm", owner: owner, values: a) }
                 }
                 guard isTorque, let jointName = a["joint"] else {
                     note(isTorque ? "actuator on a tendon, site or body" : "<\(node.name)> actuator (servo, not a torque motor)")
                     summary.unmapped += 1
                     continue
                 }
-                var gear = 1.0
-                if let g = a["gear"]?.split(whereSeparator: \.isWhitespace).first {
-                    guard let v = Double(g), v.isFinite else { throw error(node, owner, "\(owner) gear '\(g)' is not a finite number") }
-                    gear = v
-                }
+                let gear = a["gear"] == nil ? 1.0 : try leadingNumber(node, "gear", owner: owner, values: a)
                 var effort = Double.infinity
                 if let limited = try actuatorRange(node, a, "ctrl", owner: owner) {
                     effort = abs(gain * gear) * max(abs(limited.0), abs(limited.1))
+                    // Finite factors can overflow (to infinity, or NaN when the ctrlrange is 0 0): never a limit.
+                    guard effort.isFinite else {
+                        throw error(node, owner, "\(owner): gain × gear × ctrlrange (\(gain) × \(gear) × \(max(abs(limited.0), abs(limited.1)))) is too large to represent")
+                    }
                 }
                 if let force = try actuatorRange(node, a, "force", owner: owner) {
                     effort = min(effort, max(abs(force.0), abs(force.1)))
                 }
-                summary.effort[jointName, default: 0] += effort
+                let total = summary.effort[jointName, default: 0] + effort
+                guard total.isFinite || !effort.isFinite || !(summary.effort[jointName]?.isFinite ?? true) else {
+                    throw error(node, owner, "\(owner): the effort limits of the motors on joint '\(jointName)' add up to more than can be represented")
+                }
+                summary.effort[jointName] = total
                 summary.location[jointName] = summary.location[jointName] ?? node.location
             }
         }
@@ -1008,6 +1025,16 @@ struct MJCFBuilder {
         guard values[key] != nil else { return nil }
         let v = try numbers(node, key, count: 3, owner: owner, values: values)
         return Vector3(v[0], v[1], v[2])
+    }
+
+    /// The first of the 1 to `maxCount` finite numbers in attribute `key` (gear, gainprm: Embody uses the first).
+    func leadingNumber(_ node: MNode, _ key: String, owner: String, values: [String: String],
+                       maxCount: Int = 10) throws(ModelError) -> Double {
+        let count = (values[key] ?? "").split(whereSeparator: \.isWhitespace).count
+        guard (1...maxCount).contains(count) else {
+            throw error(node, owner, "\(owner) \(key)=\"\(values[key] ?? "")\" holds \(count) values; expected 1 to \(maxCount)")
+        }
+        return try numbers(node, key, count: count, owner: owner, values: values)[0]
     }
 
     /// Exactly `count` finite numbers from attribute `key` (of `values`, the element's attributes over its defaults).

@@ -298,6 +298,53 @@ struct MJCFLoaderTests {
         #expect(tooDeep?.message.contains("nested more than 200 levels") == true)
     }
 
+    /// Finite numbers whose products overflow (timestep × damping rate, settotalmass, gain × gear × ctrlrange,
+    /// mesh scale) give a capped suggestion or an error at their line: never a trap, an infinite or NaN limit.
+    @Test func overflowingProductsAreCappedOrRefused() throws {
+        // 1e300 s · 1e10 N·m·s / 4e-3 kg·m² is far beyond Int: the suggestion stops at the cap.
+        let stiff = try mjcf("<body name=\"b\"><joint name=\"h\" damping=\"1e10\"/><geom size=\".1\"/></body>",
+                             head: "<option timestep=\"1e300\"/>")
+        #expect(stiff.physicsDefaults?.substeps == MJCFLoader.maxSubsteps)
+
+        let cases: [(world: String, head: String, tail: String, message: String, line: String)] = [
+            // I = 0.4·1 kg·(1e100 m)² scaled by 1e300 overflows.
+            ("<body name=\"b\"><freejoint/><geom size=\"1e100\" mass=\"1\"/></body>",
+             "<compiler settotalmass=\"1e300\"/>", "", "settotalmass", "<body name"),
+            ("<body name=\"b\"><joint name=\"h\"/><geom size=\".1\"/></body>", "",
+             "<actuator>\n<motor joint=\"h\" gear=\"1e200\" ctrlrange=\"-1e200 1e200\"/></actuator>", "too large to represent", "<motor"),
+            // gain × gear overflows and the range is 0 0: ∞ · 0 would be a NaN limit.
+            ("<body name=\"b\"><joint name=\"h\"/><geom size=\".1\"/></body>", "",
+             "<actuator>\n<general joint=\"h\" gainprm=\"1e200\" gear=\"1e200\" ctrllimited=\"true\" ctrlrange=\"0 0\"/></actuator>",
+             "too large to represent", "<general"),
+            ("<body name=\"b\"><joint name=\"h\"/><geom size=\".1\"/></body>", "",
+             "<actuator>\n<motor joint=\"h\" gear=\"1 x\" ctrlrange=\"-1 1\"/></actuator>", "'x' is not a number", "<motor"),
+            ("<body name=\"b\"><joint name=\"h\"/><geom size=\".1\"/></body>", "",
+             "<actuator>\n<motor joint=\"h\" gear=\"1e307\" ctrlrange=\"-10 10\"/>\n<motor joint=\"h\" gear=\"1e307\" ctrlrange=\"-10 10\"/></actuator>",
+             "add up to more than can be represented", "<motor joint=\"h\" gear=\"1e307\" ctrlrange=\"-10 10\"/></actuator>"),
+        ]
+        for c in cases {
+            let xml = "<mujoco model=\"t\">\n\(c.head)\n<worldbody>\n\(c.world)\n</worldbody>\n\(c.tail)\n</mujoco>\n"
+            let error = mjcfError { () throws(ModelError) in try MJCFLoader.parse(xml: xml, path: "/m/x.xml") }
+            #expect(error?.message.contains(c.message) == true, "\(c.message): \(String(describing: error))")
+            #expect(error?.location.line == lineNumber(of: c.line, in: xml), "\(c.message) line")
+        }
+
+        // A mesh scale that takes a vertex past Double's range is an error naming the mesh asset's line.
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let t = [[Vector3(0, 0, 0), Vector3(2, 0, 0), Vector3(0, 2, 0)], [Vector3(0, 0, 0), Vector3(0, 2, 0), Vector3(0, 0, 2)],
+                 [Vector3(0, 0, 0), Vector3(0, 0, 2), Vector3(2, 0, 0)], [Vector3(2, 0, 0), Vector3(0, 0, 2), Vector3(0, 2, 0)]]
+        try dir.write("tet.stl", data: binarySTL(t))
+        let path = try dir.write("m.xml", """
+            <mujoco><asset>
+            <mesh name="tet" file="tet.stl" scale="1e308 1 1"/></asset>
+            <worldbody><body name="b"><freejoint/><geom type="mesh" mesh="tet"/></body></worldbody></mujoco>
+            """)
+        let scaled = mjcfError { () throws(ModelError) in try MJCFLoader.load(path: path) }
+        #expect(scaled?.message.contains("too large to represent") == true, "\(String(describing: scaled))")
+        #expect(scaled?.message.contains("mesh 'tet' at \(path):2") == true, "\(String(describing: scaled))")
+    }
+
     /// What Embody does not simulate is one summary warning; other top-level trees are named.
     @Test func ignoredFeaturesAreSummarizedOnce() throws {
         let m = try mjcf("<geom type=\"plane\" size=\"1 1 1\"/><body name=\"a\"><freejoint/><geom size=\".1\"/></body><body name=\"ball\"><freejoint/><geom size=\".1\"/></body>",
