@@ -104,9 +104,12 @@ public enum MeshLoader {
             guard n > 0, t >= 0 else { continue }
             var xyz = [Double](repeating: 0, count: 3 * n)
             var tri = [Int32](repeating: 0, count: 3 * t)
+            // Assimp does not validate face indices (aiProcess_ValidateDataStructure is off): a hostile file's
+            // index past the vertex list would trap wherever the triangles are used.
             guard emba_mesh_vertices(scene, m, &xyz, Int32(xyz.count)) == EMBA_OK,
-                  emba_mesh_triangles(scene, m, &tri, Int32(tri.count)) == EMBA_OK else {
-                throw meshError(path, 0, "mesh '\(path)': Assimp returned mesh \(m) inconsistently")
+                  emba_mesh_triangles(scene, m, &tri, Int32(tri.count)) == EMBA_OK,
+                  tri.allSatisfy({ $0 >= 0 && Int($0) < n }) else {
+                throw meshError(path, 0, "mesh '\(path)': Assimp returned mesh \(m) inconsistently (a face index outside its vertices)")
             }
             var vertices: [Vector3] = []
             vertices.reserveCapacity(n)
@@ -124,39 +127,6 @@ public enum MeshLoader {
             throw meshError(path, 0, "mesh '\(path)' contains no vertices")
         }
         return meshes
-    }
-
-    // MARK: - OBJ
-
-    /// Parses `v x y z [w]` lines of an OBJ file; every other line is ignored.
-    static func parseOBJ(_ data: Data, path: String) throws(ModelError) -> [Vector3] {
-        let text = String(decoding: data, as: UTF8.self)
-        var vertices: [Vector3] = []
-        var lineNumber = 0
-        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            lineNumber += 1
-            let fields = line.split(whereSeparator: \.isWhitespace)
-            guard let keyword = fields.first, keyword == "v" else { continue }
-            // `v x y z`, optionally followed by w or by an r g b colour, which are ignored.
-            let numbers = fields.dropFirst()
-            guard numbers.count >= 3 else {
-                throw meshError(path, lineNumber,
-                                "mesh '\(path)' line \(lineNumber): a vertex needs 3 coordinates but '\(line.trimmed)' has \(numbers.count)")
-            }
-            var xyz: [Double] = []
-            for token in numbers.prefix(3) {
-                guard let value = Double(token), value.isFinite else {
-                    throw meshError(path, lineNumber,
-                                    "mesh '\(path)' line \(lineNumber): '\(token)' in vertex '\(line.trimmed)' is not a finite number")
-                }
-                xyz.append(value)
-            }
-            vertices.append(Vector3(xyz[0], xyz[1], xyz[2]))
-        }
-        guard !vertices.isEmpty else {
-            throw meshError(path, 0, "mesh '\(path)' contains no vertices ('v x y z' lines)")
-        }
-        return vertices
     }
 
     // MARK: - STL

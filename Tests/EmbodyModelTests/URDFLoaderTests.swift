@@ -239,6 +239,27 @@ struct URDFLoaderTests {
         }
     }
 
+    @Test("An OBJ face naming a vertex the file does not have is an error, not a trap")
+    func objFaceIndexOutOfRange() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        try dir.write("meshes/tri.obj", "v 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 99\nf 1 2 3\n")
+        let xml = robotXML("""
+          <link name="a"><collision><geometry><mesh filename="meshes/tri.obj"/></geometry></collision></link>
+        """)
+        let path = try dir.write("robot.urdf", xml)
+        do {
+            let model = try URDFLoader.load(path: path)
+            // Read as Assimp reads it (the bad face dropped): every index must name a vertex.
+            guard case .mesh(let mesh) = model.links[0].collisions.first?.shape else {
+                Issue.record("expected a mesh collision"); return
+            }
+            #expect(mesh.triangles.allSatisfy { $0 >= 0 && Int($0) < mesh.vertices.count }, "\(mesh.triangles)")
+        } catch {
+            #expect(error.message.contains("tri.obj"), "\(error)")
+        }
+    }
+
     @Test("Binary STL (even with a 'solid' header) and ASCII STL with scale")
     func stlMeshes() throws {
         let dir = try TempDir()
