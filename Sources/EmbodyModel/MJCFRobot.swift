@@ -70,6 +70,16 @@ struct Emitter {
         return "\(name)_\(k)"
     }
 
+    /// The name an MJCF body or joint gets: its own, which must not be taken yet, or `fallback` made unique.
+    func claim(_ given: String, fallback: String, kind: String, in used: Set<String>, reserved: Set<String>,
+               at location: SourceLocation) throws(ModelError) -> String {
+        if given.isEmpty { return unique(fallback, in: used, reserved: reserved) }
+        guard !used.contains(given) else {
+            throw error(location, "\(kind) '\(given)'", "\(kind) '\(given)' is declared twice; \(kind) names must be unique")
+        }
+        return given
+    }
+
     func error(_ location: SourceLocation, _ element: String, _ message: String) -> ModelError {
         ModelError(location: location, element: element, message: message)
     }
@@ -83,15 +93,8 @@ struct Emitter {
 
     mutating func emit(_ b: MJCFBody, parentLink: Int, parentBodyInLink: Transform, isTop: Bool) throws(ModelError) {
         bodyId += 1
-        let bodyName: String
-        if b.name.isEmpty {
-            bodyName = unique("body\(bodyId)", in: linkNames, reserved: reservedLinkNames)
-        } else {
-            guard !linkNames.contains(b.name) else {
-                throw error(b.location, "body '\(b.name)'", "body '\(b.name)' is declared twice; body names must be unique")
-            }
-            bodyName = b.name
-        }
+        let bodyName = try claim(b.name, fallback: "body\(bodyId)", kind: "body", in: linkNames,
+                                 reserved: reservedLinkNames, at: b.location)
         let owner = "body '\(bodyName)'"
         let bodyFrame = parentBodyInLink * b.pose  // the body frame in the parent link's frame, at q = 0
 
@@ -101,17 +104,10 @@ struct Emitter {
         var free: MJCFJoint?
         for j in b.joints {
             jointId += 1
-            let name: String
-            if j.name.isEmpty {
-                name = unique("joint\(jointId)", in: jointNames, reserved: reservedJointNames)
-            } else {
-                guard !jointNames.contains(j.name) else {
-                    throw error(j.location, "joint '\(j.name)'", "joint '\(j.name)' is declared twice; joint names must be unique")
-                }
-                name = j.name
-            }
+            let name = try claim(j.name, fallback: "joint\(jointId)", kind: "joint", in: jointNames,
+                                 reserved: reservedJointNames, at: j.location)
             jointNames.insert(name)
-            let effort = effortLimit(j.name.isEmpty ? name : j.name)
+            let effort = effortLimit(name)
             switch j.kind {
             case .free:
                 guard isTop, b.joints.count == 1 else {
@@ -121,15 +117,11 @@ struct Emitter {
                 }
                 free = j
                 free?.name = name
-            case .hinge:
+            case .hinge, .slide:
                 let limit = j.range.map { JointLimit(lower: $0.0 - j.reference, upper: $0.1 - j.reference, effort: effort, velocity: .infinity) }
                     ?? JointLimit(lower: -.infinity, upper: .infinity, effort: effort, velocity: .infinity)
-                specs.append(Spec(name: name, type: j.range == nil ? .continuous : .revolute, anchor: j.anchor, axis: j.axis,
-                                  limit: limit, source: j))
-            case .slide:
-                let limit = j.range.map { JointLimit(lower: $0.0 - j.reference, upper: $0.1 - j.reference, effort: effort, velocity: .infinity) }
-                    ?? JointLimit(lower: -.infinity, upper: .infinity, effort: effort, velocity: .infinity)
-                specs.append(Spec(name: name, type: .prismatic, anchor: j.anchor, axis: j.axis, limit: limit, source: j))
+                let type: JointType = j.kind == .slide ? .prismatic : (j.range == nil ? .continuous : .revolute)
+                specs.append(Spec(name: name, type: type, anchor: j.anchor, axis: j.axis, limit: limit, source: j))
             case .ball:
                 jointNames.remove(name)
                 for (suffix, axis) in [("x", Vector3(1, 0, 0)), ("y", Vector3(0, 1, 0)), ("z", Vector3(0, 0, 1))] {
@@ -165,7 +157,7 @@ struct Emitter {
         let bodyInLink = Transform(position: -(specs.last?.anchor ?? .zero))
         var previous = parentLink
         if let free {
-            joints.append(Joint(name: free.name, type: .floating, parent: parentLink, child: links.count + 0,
+            joints.append(Joint(name: free.name, type: .floating, parent: parentLink, child: links.count,
                                 origin: bodyFrame, location: free.location))
         } else if specs.isEmpty {
             let weld = unique("\(bodyName)_weld", in: jointNames, reserved: reservedJointNames)
