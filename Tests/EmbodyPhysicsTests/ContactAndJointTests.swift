@@ -32,9 +32,13 @@ struct ContactAndJointTests {
         #expect(highestAfterImpact < 1e-3, "ball rose \(highestAfterImpact) m with e = 0")
     }
 
-    /// One rod (point mass 1 kg at 1 m, so I = m L² + 2/5 m r² about the hinge) spinning about a horizontal
-    /// axis with gravity off, given the joint's damping and friction.
-    static func spinningRod(damping: Double, friction: Double) throws -> (Robot, World, Double) {
+    /// The rod's inertia about its hinge in kg·m²: a 1 kg ball of radius 0.01 m at 1 m, I = m L² + 2/5 m r².
+    static let rodInertia = 1.0 + 2.0 / 5.0 * 0.01 * 0.01
+
+    /// One rod (see `rodInertia`) spinning about a horizontal axis with gravity off, given the joint's damping
+    /// and friction, started at q̇₀ and stepped 3000 times at h; `check` sees each step's time, q and q̇.
+    static func spinRod(damping: Double, friction: Double, qd0: Double,
+                        check: (_ t: Double, _ q: Double, _ qd: Double) -> Void) throws {
         var settings = WorldSettings()
         settings.ground = false
         settings.gravity = .zero
@@ -46,8 +50,14 @@ struct ContactAndJointTests {
         // link without a collider has none, so its friction motor would never be solved (docs/physics.md).
         model.links[1].collisions = [Geometry(origin: Transform(position: Vector3(0, 0, -1)), shape: .sphere(radius: 0.01))]
         let robot = try world.addRobot(model, options: fixedBase())
-        let inertia = 1.0 + 2.0 / 5.0 * 0.01 * 0.01
-        return (robot, world, inertia)
+        robot.setQd([qd0])
+        var q = [0.0], qd = [0.0]
+        for n in 1...3000 {
+            world.step(dt: h)
+            robot.getQ(&q)
+            robot.getQd(&qd)
+            check(Double(n) * h, q[0], qd[0])
+        }
     }
 
     /// Viscous damping d: I q̈ = −d q̇, so q̇ = q̇₀ e^(−t/τ) and q = q̇₀ τ (1 − e^(−t/τ)) with τ = I/d.
@@ -56,21 +66,13 @@ struct ContactAndJointTests {
     /// q differs by at most that integrated plus one step's q̇₀ h. The checks allow twice those bounds; a
     /// damping off by 0.1% would miss the velocity check by 2 times.
     @Test func jointDampingDecaysExponentially() throws {
-        let qd0 = 2.0, rodInertia = 1.0 + 2.0 / 5.0 * 0.01 * 0.01
-        let (robot, world, inertia) = try Self.spinningRod(damping: rodInertia, friction: 0)
-        let tau = inertia / rodInertia  // d = I: τ = 1 s
-        robot.setQd([qd0])
-        var q = [0.0], qd = [0.0]
+        let qd0 = 2.0, tau = 1.0  // d = I: τ = 1 s
         var worstVelocity = 0.0, worstPosition = 0.0
-        for n in 1...3000 {
-            world.step(dt: Self.h)
-            robot.getQ(&q)
-            robot.getQd(&qd)
-            let t = Double(n) * Self.h
+        try Self.spinRod(damping: Self.rodInertia / tau, friction: 0, qd0: qd0) { t, q, qd in
             let velocityBound = 2 * qd0 * exp(-t / tau) * t * Self.h / (2 * tau * tau)
-            let velocityError = abs(qd[0] - qd0 * exp(-t / tau))
+            let velocityError = abs(qd - qd0 * exp(-t / tau))
             #expect(velocityError <= velocityBound, "q̇ off the exponential by \(velocityError) rad/s at t = \(t) s")
-            let positionError = abs(q[0] - qd0 * tau * (1 - exp(-t / tau)))
+            let positionError = abs(q - qd0 * tau * (1 - exp(-t / tau)))
             #expect(positionError <= 2 * qd0 * Self.h * (1 + t * t / (2 * tau * tau) * Self.h),
                     "q off by \(positionError) rad at t = \(t) s")
             worstVelocity = max(worstVelocity, velocityError)
@@ -85,28 +87,22 @@ struct ContactAndJointTests {
     /// exactly f h / I; the checks allow one step of that (plus the solver's 1e-7 residual) on q̇ and
     /// q̇₀ h on q.
     @Test func jointCoulombFrictionDecaysLinearlyAndStops() throws {
-        let qd0 = 2.0, f = 1.0
-        let (robot, world, inertia) = try Self.spinningRod(damping: 0, friction: f)
+        let qd0 = 2.0, f = 1.0, inertia = Self.rodInertia
         let stopTime = inertia * qd0 / f
         let stopAngle = qd0 * qd0 * inertia / (2 * f)
-        robot.setQd([qd0])
-        var q = [0.0], qd = [0.0]
-        var worstVelocity = 0.0, worstPosition = 0.0
-        for n in 1...3000 {
-            world.step(dt: Self.h)
-            robot.getQ(&q)
-            robot.getQd(&qd)
-            let t = Double(n) * Self.h
+        var worstVelocity = 0.0, worstPosition = 0.0, finalQ = 0.0, finalQd = 0.0
+        try Self.spinRod(damping: 0, friction: f, qd0: qd0) { t, q, qd in
+            finalQ = q; finalQd = qd
             let expectedVelocity = max(0, qd0 - f / inertia * t)
             let expectedAngle = t < stopTime ? qd0 * t - f / inertia * t * t / 2 : stopAngle
-            let velocityError = abs(qd[0] - expectedVelocity)
-            let positionError = abs(q[0] - expectedAngle)
-            #expect(velocityError <= f * Self.h / inertia + 1e-6, "q̇ = \(qd[0]) rad/s at t = \(t) s, expected \(expectedVelocity)")
-            #expect(positionError <= qd0 * Self.h, "q = \(q[0]) rad at t = \(t) s, expected \(expectedAngle)")
+            let velocityError = abs(qd - expectedVelocity)
+            let positionError = abs(q - expectedAngle)
+            #expect(velocityError <= f * Self.h / inertia + 1e-7, "q̇ = \(qd) rad/s at t = \(t) s, expected \(expectedVelocity)")
+            #expect(positionError <= qd0 * Self.h, "q = \(q) rad at t = \(t) s, expected \(expectedAngle)")
             worstVelocity = max(worstVelocity, velocityError)
             worstPosition = max(worstPosition, positionError)
         }
-        #expect(abs(qd[0]) < 1e-6, "the joint did not stop: q̇ = \(qd[0]) rad/s")
-        print("joint friction: worst q̇ error \(worstVelocity) rad/s, worst q error \(worstPosition) rad, final q \(q[0]) vs \(stopAngle)")
+        #expect(abs(finalQd) < 1e-6, "the joint did not stop: q̇ = \(finalQd) rad/s")
+        print("joint friction: worst q̇ error \(worstVelocity) rad/s, worst q error \(worstPosition) rad, final q \(finalQ) vs \(stopAngle)")
     }
 }
