@@ -73,9 +73,12 @@ let package = Package(
             ]
         ),
         // Seeing runs: the self-contained HTML viewer and the MCAP export (docs/viewer.md). The page's
-        // HTML, CSS and JS live in Resources/ and are embedded by scripts/embed-viewer-assets.py.
+        // HTML, CSS and JS live in Resources/ and are embedded as Swift strings at build time by the plugin below.
         .target(name: "EmbodyView", dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyModel", "EmbodyPhysics"],
-                exclude: ["Resources"]),
+                exclude: ["Resources"], plugins: ["EmbedViewerAssets"]),
+        // The build-tool plugin and its tool that write EmbodyView's `ViewerAssets` from Resources/ (no committed copy).
+        .executableTarget(name: "embed-viewer-assets", path: "Sources/embed-viewer-assets"),
+        .plugin(name: "EmbedViewerAssets", capability: .buildTool(), dependencies: ["embed-viewer-assets"]),
         // The command-line interface: thin commands over EmbodyRuntime.
         .executableTarget(
             name: "embody",

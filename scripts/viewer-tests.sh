@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # The viewer's and the MCAP export's tests (docs/viewer.md), run by `make test`:
-#   - the embedded page assets match Sources/EmbodyView/Resources;
 #   - a log written before the plot channels still replays, verifies, exports and views;
 #   - MCAP read back with the `mcap` package, each message validated against its JSON schema;
 #   - the viewer page in headless Chromium (WebGL through SwiftShader).
@@ -22,7 +21,6 @@ if ! python3 -c "import mcap, jsonschema" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check mcap jsonschema
 fi
 
-python3 scripts/embed-viewer-assets.py --check
 swift build --product embody >/dev/null
 embody="$PWD/.build/debug/embody"
 out=.build/viewer-tests
