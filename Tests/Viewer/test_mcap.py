@@ -9,27 +9,12 @@ Usage: test_mcap.py EMBODY_BINARY OUT_DIR
 import csv
 import json
 import os
-import subprocess
 import sys
 
 import jsonschema
 from mcap.reader import make_reader
 
-FAILURES = []
-
-
-def check(ok, what):
-    print(("  ok   " if ok else "  FAIL ") + what, flush=True)
-    if not ok:
-        FAILURES.append(what)
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode not in (0, 2):
-        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr}")
-    return r
-
+from checks import check, finish, run
 
 EXPECTED = {"/tf": "foxglove.FrameTransforms", "/scene": "foxglove.SceneUpdate", "/joint_states": "embody.JointStates",
             "/events": "embody.Event", "/result": "embody.RunResult"}
@@ -114,9 +99,7 @@ def main():
     check_log(embody, out_dir, "humanoid-push", ["duration=3.5"], ["pelvis", "torso", "left_foot", "head"])
     check_log(embody, out_dir, "arm-track-sine", ["duration=1"], ["base_link", "link_4", "hand"])
     check_log(embody, out_dir, "humanoid-sensors", ["duration=0.5"], ["pelvis", "right_foot"], sensors=True)
-    if FAILURES:
-        sys.exit(f"{len(FAILURES)} MCAP check(s) failed:\n  " + "\n  ".join(FAILURES))
-    print("MCAP test: all checks passed")
+    finish("MCAP")
 
 
 if __name__ == "__main__":

@@ -9,16 +9,9 @@ import os
 import subprocess
 import sys
 
+from checks import check, finish, page_data
+
 LOG = "Tests/Fixtures/logs/arm-track-sine-before-plot-channels.emblog"
-FAILURES = []
-
-
-def check(ok, what):
-    print(("  ok   " if ok else "  FAIL ") + what, flush=True)
-    if not ok:
-        FAILURES.append(what)
-
-
 def main():
     embody, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -36,16 +29,13 @@ def main():
     html = os.path.join(out, "old.html")
     r = subprocess.run([embody, "view", LOG, "-o", html], capture_output=True, text=True)
     check(r.returncode == 0 and os.path.getsize(html) > 10000, f"view writes a page ({r.stderr.strip()})")
-    text = open(html, encoding="utf-8").read()
-    data = json.loads(text.split('<script type="application/json" id="embody-data">', 1)[1].split("</script>", 1)[0])
+    data = page_data(html)
     check("q.joint_1" in data["series"]["channels"] and not any(k.startswith("ref.") for k in data["series"]["channels"]),
           "the page plots q without reference channels")
     check(data["frames"]["contactLinks"] == [], "and has no contact channels")
     r = subprocess.run([embody, "export", LOG, "--format", "mcap", "-o", os.path.join(out, "old.mcap")], capture_output=True, text=True)
     check(r.returncode == 0, f"export mcap ({r.stderr.strip()})")
-    if FAILURES:
-        sys.exit(f"{len(FAILURES)} old-log check(s) failed:\n  " + "\n  ".join(FAILURES))
-    print("old log test: all checks passed")
+    finish("old-log")
 
 
 if __name__ == "__main__":

@@ -7,19 +7,7 @@ import os
 import subprocess
 import sys
 
-FAILURES = []
-
-
-def check(ok, what):
-    print(("  ok   " if ok else "  FAIL ") + what, flush=True)
-    if not ok:
-        FAILURES.append(what)
-
-
-def data_of(html):
-    text = open(html, encoding="utf-8").read()
-    return json.loads(text.split('<script type="application/json" id="embody-data">', 1)[1].split("</script>", 1)[0])
-
+from checks import check, finish, page_data
 
 def main():
     embody, out = sys.argv[1], os.path.abspath(sys.argv[2])
@@ -28,7 +16,7 @@ def main():
     r = subprocess.run([embody, "run", "arm-hold", "--set", "duration=0.3", "--json", "--view", page], capture_output=True, text=True)
     check(r.returncode == 0 and os.path.exists(page), f"run --view FILE.html writes the page ({r.returncode}) {r.stderr.strip()[:300]}")
     check(json.loads(r.stdout)["scenario"] == "arm-hold" and "\r" not in r.stderr, "--json stdout is one object; no progress line")
-    d = data_of(page)
+    d = page_data(page)
     check(d["meta"]["scenario"] == "arm-hold" and "final_joint_error_max" in d["meta"]["metrics"],
           "the page carries every metric of the run's summary")
     r = subprocess.run([embody, "run", "arm-hold", "--set", "duration=0.2", "--view"], capture_output=True, text=True, cwd=out)
@@ -42,7 +30,7 @@ def main():
     pages = sorted(f for f in os.listdir(folder) if f.endswith(".html")) if os.path.isdir(folder) else []
     check(pages == ["index.html", "run-1.html", "run-2.html", "run-3.html", "run-4.html"], f"one page per run and index.html: {pages}")
     if "index.html" in pages:
-        runs = data_of(os.path.join(folder, "index.html"))
+        runs = page_data(os.path.join(folder, "index.html"))
         check(len(runs) == 4 and all(r["page"] and r["metrics"] and r["channels"].get("q.joint_1") for r in runs),
               "the index lists every run with its metrics, page and channels")
         check(len({r["title"] for r in runs}) == 4, f"runs are told apart by their variation: {[r['title'] for r in runs]}")
@@ -53,9 +41,7 @@ def main():
     check(b"\r[" in on_tty([]), "a run on a terminal shows a progress line")
     check(b"\r[" not in on_tty(["--json"]), "a --json run on a terminal shows none")
     check(b"\r[" not in on_tty(["--seeds", "1..2"]), "a batch on a terminal shows none")
-    if FAILURES:
-        sys.exit(f"{len(FAILURES)} --view check(s) failed:\n  " + "\n  ".join(FAILURES))
-    print("--view test: all checks passed")
+    finish("--view")
 
 
 if __name__ == "__main__":

@@ -16,27 +16,12 @@ import csv
 import json
 import math
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp import Browser, Page  # noqa: E402
+from checks import check, finish, run  # noqa: E402
 import png  # noqa: E402
-
-FAILURES = []
-
-
-def check(ok, what):
-    print(("  ok   " if ok else "  FAIL ") + what, flush=True)
-    if not ok:
-        FAILURES.append(what)
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode not in (0, 2):
-        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr}")
-    return r
 
 
 def link_positions(embody, log, out_dir):
@@ -264,9 +249,7 @@ def main():
     with open(os.path.join(out_dir, "viewer-results.json"), "w") as f:
         json.dump(results, f, indent=2)
     print(json.dumps(results, indent=2))
-    if FAILURES:
-        sys.exit(f"{len(FAILURES)} viewer check(s) failed:\n  " + "\n  ".join(FAILURES))
-    print("viewer browser test: all checks passed")
+    finish("viewer")
 
 
 if __name__ == "__main__":
