@@ -62,6 +62,29 @@ public enum Replay {
                            truncatedTail: reader.truncatedTail)
     }
 
+    /// How a recorded run ended, from its log's events (the kind name of each, in order): incomplete when the log
+    /// lacks its end (no `run_end` in a log that lists that kind; in an older log, neither a fall nor a final record
+    /// at `physicsSteps`), else diverged, else fell, else whether every logged criterion held. The one reading of a
+    /// log's outcome, shared by `embody replay`, the viewer and the MCAP export, so a diverged run is never a success.
+    public static func outcome(eventKinds: [String], events: some Sequence<String>, lastTick: Int64,
+                               physicsSteps: Int) -> RunOutcome {
+        var ended = false, fell = false, diverged = false, allPassed = true
+        for kind in events {
+            switch kind {
+            case "run_end": ended = true
+            case "fall": fell = true
+            case "diverged": diverged = true
+            case "criterion_failure": allPassed = false
+            default: break
+            }
+        }
+        let complete = eventKinds.contains("run_end") ? ended : (fell || Int64(physicsSteps) <= lastTick)
+        if !complete { return .incomplete }
+        if diverged { return .diverged }
+        if fell { return .fell }
+        return allPassed ? .success : .criteriaFailed
+    }
+
     /// Loads the scenario embedded in a log header (with its overrides), as the run saw it.
     ///
     /// A log that carries its model (`LogHeader.modelText`) is checked against the model as it loads today: when the

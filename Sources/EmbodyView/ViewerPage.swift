@@ -224,7 +224,6 @@ public enum ViewerPage {
 
         // Events.
         var events: [EventJSON] = []
-        var fell = false, anyCriterion = false, allPassed = true
         var criteria: [CriterionJSON] = []
         for r in 0..<n {
             for e in run.records[r].events {
@@ -240,11 +239,8 @@ public enum ViewerPage {
                         let f = (d.force[0] * d.force[0] + d.force[1] * d.force[1] + d.force[2] * d.force[2]).squareRoot()
                         label = (kind == "disturbance_start" ? "push " : "push ends ") + String(format: "%.0f N on %@", f, d.link)
                     }
-                case "fall": fell = true; label = "fall"
                 case "criterion_success", "criterion_failure":
-                    anyCriterion = true
                     let passed = kind == "criterion_success"
-                    allPassed = allPassed && passed
                     let c = Int(e.code) < scenario.success.count ? scenario.success[Int(e.code)] : nil
                     let metric = c?.metric ?? "criterion \(e.code)"
                     var bound: [String] = []
@@ -258,8 +254,9 @@ public enum ViewerPage {
                 events.append(EventJSON(t: run.time(r), kind: kind, code: Int(e.code), value: e.value, label: label))
             }
         }
-        let outcome = fell ? "fell" : (!anyCriterion && scenario.success.count > 0 ? "incomplete"
-                                       : (allPassed ? "success" : "criteria failed"))
+        // As `embody replay` reads it: a diverged or cut-off run is never shown as a success.
+        let outcome = Replay.outcome(eventKinds: h.eventKinds, events: events.lazy.map(\.kind), lastTick: run.records[n - 1].tick,
+                                     physicsSteps: scenario.physicsSteps).rawValue.replacingOccurrences(of: "_", with: " ")
         var metrics = summary?.metrics ?? [:]
         for c in criteria where metrics[c.metric] == nil { metrics[c.metric] = c.value }
 

@@ -350,23 +350,16 @@ struct Replay: ParsableCommand {
         }
         let fellEvent = run.events.first { kind($0.event) == "fall" }
         let divergedEvent = run.events.first { kind($0.event) == "diverged" }
-        let endEvent = run.events.last { kind($0.event) == "run_end" }
         // Logs written since run_end exists end with it; a log without it was cut off (the run was killed).
-        let complete = kinds.contains("run_end") ? endEvent != nil
-            : (fellEvent != nil || Int64(scenario.physicsSteps) <= last.tick)
+        let outcome = EmbodyRuntime.Replay.outcome(eventKinds: kinds, events: run.events.lazy.map { kind($0.event) },
+                                                   lastTick: last.tick, physicsSteps: scenario.physicsSteps)
+        let complete = outcome != .incomplete
         var criteria: [[String: Any]] = []
-        var allPassed = true
         for (_, e) in run.events where complete && (kind(e) == "criterion_success" || kind(e) == "criterion_failure") {
             let passed = kind(e) == "criterion_success"
-            allPassed = allPassed && passed
             let metric = e.code >= 0 && Int(e.code) < scenario.success.count ? scenario.success[Int(e.code)].metric : "criterion \(e.code)"
             criteria.append(["metric": metric, "value": e.value.isFinite ? e.value : NSNull(), "passed": passed])
         }
-        let outcome: RunOutcome
-        if !complete { outcome = .incomplete }
-        else if divergedEvent != nil { outcome = .diverged }
-        else if fellEvent != nil { outcome = .fell }
-        else { outcome = allPassed ? .success : .criteriaFailed }
         var finalQ: [String: Double] = [:]
         for (i, name) in model.jointNames.enumerated() { finalQ[name] = last.values[i] }
         var object: [String: Any] = [

@@ -43,6 +43,33 @@ struct ViewerPageTests {
         #expect(!html.contains("http://") && !html.contains("https://"))
     }
 
+    /// The page's outcome is the log's, as `embody replay` reads it: a run with a `diverged` event is shown
+    /// diverged (not a success, whatever its criteria), and a log cut off before its `run_end` is incomplete.
+    @Test func divergedOrCutOffRunIsNotShownAsSuccess() throws {
+        let log = try recordBundled("arm-track-sine", duration: 0.3)
+        let forged = log + ".forged.emblog", cut = log + ".cut.emblog"
+        defer { for p in [log, forged, cut] { try? FileManager.default.removeItem(atPath: p) } }
+        #expect(ViewerPage.pageData(try LoadedRun(path: log), summary: nil).meta.outcome == "success")
+        let original = try LogReader(path: log)
+        let records = try original.readAll()
+        let diverged = try #require(original.header.eventKindIndex(named: "diverged"))
+        var writer = try LogWriter(path: forged, header: original.header)
+        for (k, r) in records.enumerated() {
+            let events = r.events + (k == records.count / 2 ? [LogEvent(kind: diverged, code: 0, value: .nan)] : [])
+            try writer.append(tick: r.tick, values: r.values, events: events)
+        }
+        try writer.close()
+        let page = ViewerPage.pageData(try LoadedRun(path: forged), summary: nil)
+        #expect(page.meta.outcome == "diverged")
+        writer = try LogWriter(path: cut, header: original.header)
+        for r in records.dropLast() { try writer.append(tick: r.tick, values: r.values, events: r.events) }
+        try writer.close()
+        #expect(ViewerPage.pageData(try LoadedRun(path: cut), summary: nil).meta.outcome == "incomplete")
+        // The MCAP export's /result carries the same outcome.
+        let (bytes, _) = MCAPExport.encode(try LoadedRun(path: forged))
+        #expect(String(decoding: bytes, as: UTF8.self).contains("\"outcome\":\"diverged\""))
+    }
+
     /// A placeholder written inside an inserted value is not replaced.
     @Test func fillReplacesOnlyTheTemplatesPlaceholders() {
         let out = ViewerPage.fill("a /*X*/ b /*Y*/ c", ["/*X*/": "x /*Y*/", "/*Y*/": "y"])
