@@ -48,7 +48,16 @@ public enum MCAPExport {
         let objects = run.scenario.world.objects.map(\.name)
         let jointNames = model.jointNames
         let idx = run.channelIndex
-        let hasRef = jointNames.allSatisfy { idx["ref.q.\($0)"] != nil && idx["ref.qd.\($0)"] != nil }
+        // Channel indices per joint, looked up once (LoadedRun checked that q, qd, tau and tau_cmd exist).
+        func indices(_ prefix: String) -> [Int]? {
+            let found = jointNames.compactMap { idx["\(prefix).\($0)"] }
+            return found.count == jointNames.count ? found : nil
+        }
+        let qIndex = indices("q")!, qdIndex = indices("qd")!, tauIndex = indices("tau")!, tauCmdIndex = indices("tau_cmd")!
+        let refQIndex = indices("ref.q") ?? [], refQdIndex = indices("ref.qd") ?? []
+        let hasRef = indices("ref.q") != nil && indices("ref.qd") != nil
+        let jointNameList = "[" + jointNames.map(JSONText.string).joined(separator: ",") + "]"
+        let sensorIndex = sensorNames.map { idx[$0]! }
         let page = ViewerPage.pageData(run, summary: nil)
         var poses: [Double] = []
         var count = 0
@@ -74,34 +83,35 @@ public enum MCAPExport {
             t += "]}"
             w.addMessage(channel: tf, logTime: ns, data: Array(t.utf8))
             // Joint states.
-            func list(_ prefix: String) -> String {
-                "[" + jointNames.map { num(record.values[idx["\(prefix).\($0)"]!]) }.joined(separator: ",") + "]"
+            func list(_ indices: [Int]) -> String {
+                "[" + indices.map { JSONText.number(record.values[$0]) }.joined(separator: ",") + "]"
             }
-            var j = "{\"timestamp\":\(stamp),\"name\":[" + jointNames.map(jsonString).joined(separator: ",") + "]"
-            j += ",\"position\":\(list("q")),\"velocity\":\(list("qd")),\"effort\":\(list("tau")),\"effort_commanded\":\(list("tau_cmd"))"
-            if hasRef { j += ",\"position_reference\":\(list("ref.q")),\"velocity_reference\":\(list("ref.qd"))" }
+            var j = "{\"timestamp\":\(stamp),\"name\":\(jointNameList)"
+            j += ",\"position\":\(list(qIndex)),\"velocity\":\(list(qdIndex)),\"effort\":\(list(tauIndex)),\"effort_commanded\":\(list(tauCmdIndex))"
+            if hasRef { j += ",\"position_reference\":\(list(refQIndex)),\"velocity_reference\":\(list(refQdIndex))" }
             j += "}"
             w.addMessage(channel: joints, logTime: ns, data: Array(j.utf8))
             count += 2
             if let sensors {
-                let body = sensorNames.map { "\(jsonString($0)):\(num(record.values[idx[$0]!]))" }.joined(separator: ",")
+                let body = zip(sensorNames, sensorIndex).map { "\(JSONText.string($0)):\(JSONText.number(record.values[$1]))" }
+                    .joined(separator: ",")
                 w.addMessage(channel: sensors, logTime: ns, data: Array("{\"timestamp\":\(stamp),\"values\":{\(body)}}".utf8))
                 count += 1
             }
             for e in record.events {
-                let m = "{\"timestamp\":\(stamp),\"kind\":\(jsonString(run.kindName(e))),\"code\":\(e.code),\"value\":\(num(e.value))}"
+                let m = "{\"timestamp\":\(stamp),\"kind\":\(JSONText.string(run.kindName(e))),\"code\":\(e.code),\"value\":\(JSONText.number(e.value))}"
                 w.addMessage(channel: events, logTime: ns, data: Array(m.utf8))
                 count += 1
             }
         }
         // The run's result, at the last record's time.
         let criteria = page.meta.criteria.map {
-            "{\"metric\":\(jsonString($0.metric)),\"value\":\(num($0.value)),\"passed\":\($0.passed)}"
+            "{\"metric\":\(JSONText.string($0.metric)),\"value\":\(JSONText.number($0.value)),\"passed\":\($0.passed)}"
         }.joined(separator: ",")
         let last = nanoseconds(run.time(run.records.count - 1))
         let res = "{\"timestamp\":{\"sec\":\(last / 1_000_000_000),\"nsec\":\(last % 1_000_000_000)},"
-            + "\"scenario\":\(jsonString(h.scenarioName)),\"seed\":\(jsonString(String(h.seed))),"
-            + "\"outcome\":\(jsonString(page.meta.outcome)),\"state_hash\":\(jsonString(page.meta.stateHash)),\"criteria\":[\(criteria)]}"
+            + "\"scenario\":\(JSONText.string(h.scenarioName)),\"seed\":\(JSONText.string(String(h.seed))),"
+            + "\"outcome\":\(JSONText.string(page.meta.outcome)),\"state_hash\":\(JSONText.string(page.meta.stateHash)),\"criteria\":[\(criteria)]}"
         w.addMessage(channel: result, logTime: last, data: Array(res.utf8))
         count += 1
         return (w.finish(), count)
@@ -113,9 +123,9 @@ public enum MCAPExport {
     }
 
     static func transform(_ stamp: String, child: String, _ p: [Double]) -> String {
-        "{\"timestamp\":\(stamp),\"parent_frame_id\":\"world\",\"child_frame_id\":\(jsonString(child)),"
-            + "\"translation\":{\"x\":\(num(p[0])),\"y\":\(num(p[1])),\"z\":\(num(p[2]))},"
-            + "\"rotation\":{\"x\":\(num(p[3])),\"y\":\(num(p[4])),\"z\":\(num(p[5])),\"w\":\(num(p[6]))}}"
+        "{\"timestamp\":\(stamp),\"parent_frame_id\":\"world\",\"child_frame_id\":\(JSONText.string(child)),"
+            + "\"translation\":{\"x\":\(JSONText.number(p[0])),\"y\":\(JSONText.number(p[1])),\"z\":\(JSONText.number(p[2]))},"
+            + "\"rotation\":{\"x\":\(JSONText.number(p[3])),\"y\":\(JSONText.number(p[4])),\"z\":\(JSONText.number(p[5])),\"w\":\(JSONText.number(p[6]))}}"
     }
 
     /// Every link's and object's shapes as scene entities locked to their frames.
@@ -124,15 +134,15 @@ public enum MCAPExport {
         func entity(frame: String, id: String, visuals: [VisualJSON]) -> String {
             var cubes: [String] = [], spheres: [String] = [], cylinders: [String] = [], triangles: [String] = []
             for v in visuals {
-                let color = "{\"r\":\(num(v.rgba[0])),\"g\":\(num(v.rgba[1])),\"b\":\(num(v.rgba[2])),\"a\":\(num(v.rgba[3]))}"
+                let color = "{\"r\":\(JSONText.number(v.rgba[0])),\"g\":\(JSONText.number(v.rgba[1])),\"b\":\(JSONText.number(v.rgba[2])),\"a\":\(JSONText.number(v.rgba[3]))}"
                 let o = v.origin
                 let at = Transform(position: Vector3(o[0], o[1], o[2]), rotation: Quaternion(x: o[3], y: o[4], z: o[5], w: o[6]))
                 func pose(_ t: Transform) -> String {
                     let p = packed(t)
-                    return "{\"position\":{\"x\":\(num(p[0])),\"y\":\(num(p[1])),\"z\":\(num(p[2]))},"
-                        + "\"orientation\":{\"x\":\(num(p[3])),\"y\":\(num(p[4])),\"z\":\(num(p[5])),\"w\":\(num(p[6]))}}"
+                    return "{\"position\":{\"x\":\(JSONText.number(p[0])),\"y\":\(JSONText.number(p[1])),\"z\":\(JSONText.number(p[2]))},"
+                        + "\"orientation\":{\"x\":\(JSONText.number(p[3])),\"y\":\(JSONText.number(p[4])),\"z\":\(JSONText.number(p[5])),\"w\":\(JSONText.number(p[6]))}}"
                 }
-                func size(_ x: Double, _ y: Double, _ z: Double) -> String { "{\"x\":\(num(x)),\"y\":\(num(y)),\"z\":\(num(z))}" }
+                func size(_ x: Double, _ y: Double, _ z: Double) -> String { "{\"x\":\(JSONText.number(x)),\"y\":\(JSONText.number(y)),\"z\":\(JSONText.number(z))}" }
                 switch v.type {
                 case "box":
                     let s = v.size ?? [0, 0, 0]
@@ -164,7 +174,7 @@ public enum MCAPExport {
                 default: continue
                 }
             }
-            return "{\"timestamp\":\(stamp),\"frame_id\":\(jsonString(frame)),\"id\":\(jsonString(id)),"
+            return "{\"timestamp\":\(stamp),\"frame_id\":\(JSONText.string(frame)),\"id\":\(JSONText.string(id)),"
                 + "\"lifetime\":{\"sec\":0,\"nsec\":0},\"frame_locked\":true,\"metadata\":[],\"arrows\":[],"
                 + "\"cubes\":[\(cubes.joined(separator: ","))],\"spheres\":[\(spheres.joined(separator: ","))],"
                 + "\"cylinders\":[\(cylinders.joined(separator: ","))],\"lines\":[],"
@@ -178,24 +188,4 @@ public enum MCAPExport {
         }
         return "{\"deletions\":[],\"entities\":[\(entities.joined(separator: ","))]}"
     }
-}
-
-/// A JSON number; null when not finite.
-func num(_ v: Double) -> String { v.isFinite ? v.description : "null" }
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
 }

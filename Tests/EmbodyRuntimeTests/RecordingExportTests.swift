@@ -125,13 +125,13 @@ extension RecordingTests {
     }
 
     @Test func jsonEscapingOfNames() {
-        #expect(LogRowFormatter.jsonString("q.a") == "\"q.a\"")
-        #expect(LogRowFormatter.jsonString("a\"b\\c\nd\u{01}é") == "\"a\\\"b\\\\c\\nd\\u0001é\"")
+        #expect(JSONText.string("q.a") == "\"q.a\"")
+        #expect(JSONText.string("a\"b\\c\nd\u{01}é") == "\"a\\\"b\\\\c\\nd\\u0001é\"")
         #expect(LogRowFormatter.csvNumber(-.nan) == "nan")
         #expect(LogRowFormatter.csvNumber(.signalingNaN) == "nan")
         #expect(LogRowFormatter.csvNumber(-.infinity) == "-inf")
-        #expect(LogRowFormatter.jsonNumber(.infinity) == "null")
-        #expect(LogRowFormatter.jsonNumber(1e-5) == "1e-05")
+        #expect(JSONText.number(.infinity) == "null")
+        #expect(JSONText.number(1e-5) == "1e-05")
     }
 
     // MARK: - Failure modes

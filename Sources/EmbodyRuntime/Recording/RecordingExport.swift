@@ -104,8 +104,8 @@ struct LogRowFormatter {
         self.format = format
         let columns = names ?? (["tick", "t"] + header.channels)
         self.names = names
-        jsonKeys = columns.map { Array((Self.jsonString($0) + ":").utf8) }
-        jsonKindNames = header.eventKinds.map { Array(Self.jsonString($0).utf8) }
+        jsonKeys = columns.map { Array((JSONText.string($0) + ":").utf8) }
+        jsonKindNames = header.eventKinds.map { Array(JSONText.string($0).utf8) }
         line.reserveCapacity(32 * (columns.count + 1))
     }
 
@@ -137,11 +137,11 @@ struct LogRowFormatter {
             append(String(record.tick))
             line.append(UInt8(ascii: ","))
             line.append(contentsOf: jsonKeys[1])
-            append(Self.jsonNumber(t))
+            append(JSONText.number(t))
             for (index, value) in record.values.enumerated() where index + 2 < jsonKeys.count {
                 line.append(UInt8(ascii: ","))
                 line.append(contentsOf: jsonKeys[index + 2])
-                append(Self.jsonNumber(value))
+                append(JSONText.number(value))
             }
             if !record.events.isEmpty {
                 append(",\"events\":[")
@@ -151,12 +151,12 @@ struct LogRowFormatter {
                     if Int(event.kind) < jsonKindNames.count {
                         line.append(contentsOf: jsonKindNames[Int(event.kind)])
                     } else {
-                        append(Self.jsonString("kind\(event.kind)"))
+                        append(JSONText.string("kind\(event.kind)"))
                     }
                     append(",\"code\":")
                     append(String(event.code))
                     append(",\"value\":")
-                    append(Self.jsonNumber(event.value))
+                    append(JSONText.number(event.value))
                     line.append(UInt8(ascii: "}"))
                 }
                 line.append(UInt8(ascii: "]"))
@@ -178,11 +178,6 @@ struct LogRowFormatter {
         value.isNaN ? "nan" : value.description  // description already gives "inf" and "-inf"
     }
 
-    /// A Double for JSON: full round-trip precision; `null` when not finite.
-    static func jsonNumber(_ value: Double) -> String {
-        value.isFinite ? value.description : "null"
-    }
-
     /// An RFC 4180 field: quoted, with quotes doubled, when it contains a comma, quote, CR or LF.
     static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else {
@@ -190,9 +185,18 @@ struct LogRowFormatter {
         }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+}
+
+/// JSON text written by hand, for exports that stream records (CSV/JSONL here, MCAP in EmbodyView) rather than
+/// encode whole objects.
+public enum JSONText {
+    /// A Double for JSON: full round-trip precision; `null` when not finite.
+    public static func number(_ value: Double) -> String {
+        value.isFinite ? value.description : "null"
+    }
 
     /// A JSON string literal for `text`, escaping quotes, backslashes and control characters.
-    static func jsonString(_ text: String) -> String {
+    public static func string(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
