@@ -35,6 +35,10 @@ public final class LoadedRun {
     public let truncatedTail: Bool
     /// Channel index by name.
     public let channelIndex: [String: Int]
+    /// Per scenario object logged with its pose, the index of its channel `<object>.x` (x, y, z, qx, qy, qz, qw follow).
+    let objectPoseStart: [String: Int]
+    /// Per robot link with contact channels, the index of `contact.<link>.fx` (fy, fz, px, py, pz follow).
+    let contactStart: [String: Int]
     /// Forward kinematics of the logged robot.
     let kinematics: Kinematics
     /// The robot's link names in `Robot.linkNames` order (base first): the order of every link array here.
@@ -61,17 +65,37 @@ public final class LoadedRun {
         for (i, c) in header.channels.enumerated() { index[c] = i }
         channelIndex = index
         do { (scenario, model) = try Replay.scenario(of: header) } catch { throw ViewError("\(path): \(error.message)") }
-        let dof = model.dof
         for prefix in ["q", "qd", "tau_cmd", "tau"] {
             for name in model.jointNames where index["\(prefix).\(name)"] == nil {
                 throw ViewError("run log '\(path)' has no channel '\(prefix).\(name)' for the robot's joint '\(name)'")
             }
         }
-        for c in ["x", "y", "z", "qx", "qy", "qz", "qw"] where index["base.\(c)"] == nil {
-            throw ViewError("run log '\(path)' has no channel 'base.\(c)'")
+        guard Self.block("base", Self.poseSuffixes, channels: header.channels, index: index) != nil else {
+            throw ViewError("run log '\(path)' does not hold the base pose channels base.x … base.qw in that order")
         }
-        _ = dof
-        kinematics = try Kinematics(scenario: scenario, model: model, channels: header.channels, logPath: path)
+        let kinematics = try Kinematics(scenario: scenario, model: model, channels: header.channels, logPath: path)
+        self.kinematics = kinematics
+        // Blocks of channels are indexed from their first: only blocks whose names follow in order count.
+        var objects: [String: Int] = [:], contacts: [String: Int] = [:]
+        for o in scenario.world.objects {
+            objects[o.name] = Self.block(o.name, Self.poseSuffixes, channels: header.channels, index: index)
+        }
+        for l in kinematics.linkNames {
+            contacts[l] = Self.block("contact.\(l)", ["fx", "fy", "fz", "px", "py", "pz"], channels: header.channels, index: index)
+        }
+        objectPoseStart = objects
+        contactStart = contacts
+    }
+
+    /// The channel suffixes of a logged pose, in order: position (m), then the unit quaternion.
+    static let poseSuffixes = ["x", "y", "z", "qx", "qy", "qz", "qw"]
+
+    /// The index of channel `prefix.suffixes[0]` when the channels `prefix.suffix` follow it in `suffixes` order,
+    /// else nil (a log whose names are out of order must not be read by offset).
+    static func block(_ prefix: String, _ suffixes: [String], channels: [String], index: [String: Int]) -> Int? {
+        guard let i = index["\(prefix).\(suffixes[0])"], i + suffixes.count <= channels.count else { return nil }
+        for (k, suffix) in suffixes.enumerated() where channels[i + k] != "\(prefix).\(suffix)" { return nil }
+        return i
     }
 
     /// The value of channel `name` in record `r`, or nil when the log has no such channel.
@@ -103,7 +127,7 @@ public final class LoadedRun {
 
     /// The world pose of object `name` at record `r`, from its logged channels, or nil when not logged.
     public func objectPose(_ name: String, _ r: Int) -> Transform? {
-        guard let i = channelIndex["\(name).x"], i + 6 < header.channels.count else { return nil }
+        guard let i = objectPoseStart[name] else { return nil }
         let v = records[r].values
         return Transform(position: Vector3(v[i], v[i + 1], v[i + 2]),
                          rotation: Quaternion(x: v[i + 3], y: v[i + 4], z: v[i + 5], w: v[i + 6]).normalizedOrIdentity)

@@ -167,9 +167,10 @@ public enum ViewerPage {
         var times: [Double] = [], linkPoses: [Double] = [], objectPoses: [Double] = [], com: [Double] = []
         // Links with contact channels that touch something at some record (the others would draw nothing).
         let contactLinks = run.linkNames.filter { l in
-            guard let i = run.channelIndex["contact.\(l).fx"] else { return false }
+            guard let i = run.contactStart[l] else { return false }
             return run.records.contains { $0.values[i] != 0 || $0.values[i + 1] != 0 || $0.values[i + 2] != 0 }
         }
+        let contactStarts = contactLinks.map { run.contactStart[$0]! }
         var contacts: [Double] = []
         var poses: [Double] = []
         let masses = run.modelLinkIndex.map { model.links[$0].inertial }
@@ -189,9 +190,8 @@ public enum ViewerPage {
             for o in scenario.world.objects {
                 objectPoses += packed(run.objectPose(o.name, r) ?? .identity)
             }
-            for l in contactLinks {
-                for s in ["fx", "fy", "fz", "px", "py", "pz"] { contacts.append(run.value("contact.\(l).\(s)", in: r) ?? 0) }
-            }
+            let values = run.records[r].values
+            for i in contactStarts { contacts += values[i..<(i + 6)] }
         }
 
         // Plot series.
@@ -206,8 +206,7 @@ public enum ViewerPage {
             channels[name] = base64Float32(seriesIndices.map { run.records[$0].values[i] })
         }
         // Contact force magnitude |F| (N) per link, only for links that touch something during the run.
-        for l in contactLinks {
-            let i = run.channelIndex["contact.\(l).fx"]!
+        for (l, i) in zip(contactLinks, contactStarts) {
             let norm = seriesIndices.map { r -> Double in
                 let v = run.records[r].values
                 return (v[i] * v[i] + v[i + 1] * v[i + 1] + v[i + 2] * v[i + 2]).squareRoot()
