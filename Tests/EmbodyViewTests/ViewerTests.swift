@@ -70,6 +70,26 @@ struct ViewerPageTests {
         #expect(String(decoding: bytes, as: UTF8.self).contains("\"outcome\":\"diverged\""))
     }
 
+    /// A log whose contact channels do not follow in order (here a lone `contact.<link>.fx` as the last channel,
+    /// CRCs intact) is viewed without them, never read past its end.
+    @Test func contactChannelsOutOfOrderAreIgnored() throws {
+        let log = try recordBundled("arm-hold", duration: 0.05)
+        let forged = log + ".forged.emblog"
+        defer { for p in [log, forged] { try? FileManager.default.removeItem(atPath: p) } }
+        let original = try LogReader(path: log)
+        let records = try original.readAll()
+        var header = original.header
+        let link = try LoadedRun(path: log).linkNames[1]
+        header.channels = header.channels.filter { !$0.hasPrefix("contact.") } + ["contact.\(link).fx"]
+        let keep = original.header.channels.indices.filter { !original.header.channels[$0].hasPrefix("contact.") }
+        let writer = try LogWriter(path: forged, header: header)
+        for r in records { try writer.append(tick: r.tick, values: keep.map { r.values[$0] } + [1], events: r.events) }
+        try writer.close()
+        let run = try LoadedRun(path: forged)
+        #expect(run.contactStart[link] == nil)
+        #expect(ViewerPage.pageData(run, summary: nil).frames.contactLinks.isEmpty)
+    }
+
     /// A placeholder written inside an inserted value is not replaced.
     @Test func fillReplacesOnlyTheTemplatesPlaceholders() {
         let out = ViewerPage.fill("a /*X*/ b /*Y*/ c", ["/*X*/": "x /*Y*/", "/*Y*/": "y"])
