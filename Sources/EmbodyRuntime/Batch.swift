@@ -74,32 +74,9 @@ public struct SweepAxis: Sendable, Equatable {
     }
 }
 
-/// Parses a seed range: "a..b" (inclusive), "a..<b", or a single seed "a".
+/// Parses `--seeds`: "a..b" (inclusive), "a..<b", or a single seed "a" (`SeedRange`, as sweep files read it).
 public func parseSeedRange(_ text: String) throws(RuntimeError) -> [UInt64] {
-    func number(_ s: Substring) throws(RuntimeError) -> UInt64 {
-        guard let v = UInt64(s.trimmingCharacters(in: .whitespaces)) else {
-            throw RuntimeError("--seeds '\(text)': '\(s)' is not a seed (0 … 2⁶⁴−1); write a..b, a..<b or a")
-        }
-        return v
-    }
-    let seeds: [UInt64]
-    if let r = text.range(of: "..<") {
-        let a = try number(text[..<r.lowerBound]), b = try number(text[r.upperBound...])
-        guard b <= a || b - a <= 1_000_000 else {
-            throw RuntimeError("--seeds '\(text)': the range must hold at most a million seeds")
-        }
-        seeds = a < b ? Array(a..<b) : []
-    } else if let r = text.range(of: "..") {
-        let a = try number(text[..<r.lowerBound]), b = try number(text[r.upperBound...])
-        guard b >= a, b - a < 1_000_000 else {
-            throw RuntimeError("--seeds '\(text)': the range must run upwards and hold at most a million seeds")
-        }
-        seeds = Array(a...b)
-    } else {
-        seeds = [try number(Substring(text))]
-    }
-    guard !seeds.isEmpty else { throw RuntimeError("--seeds '\(text)' is an empty range") }
-    return seeds
+    do { return try SeedRange.parse(text) } catch { throw RuntimeError("--seeds '\(text)': \(error.message)") }
 }
 
 /// The jobs for scenarios × every combination of the sweep values × seeds, in that nesting order

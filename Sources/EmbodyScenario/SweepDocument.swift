@@ -38,6 +38,39 @@ public struct SweepOverride: Equatable, Sendable {
     public var assignment: String { "\(key)=\(value)" }
 }
 
+/// Seeds written as a range: `embody run --seeds` and a sweep file's `seeds: a..b` read them alike.
+public enum SeedRange {
+    /// The most seeds one range may hold.
+    public static let maximumCount: UInt64 = 1_000_000
+
+    /// Why a text is not a seed range, for people.
+    public struct Problem: Error, Sendable {
+        public var message: String
+    }
+
+    /// The seeds `text` names: "a..b" (inclusive), "a..<b", or one seed "a", each from 0 to 2⁶⁴−1, at most
+    /// `maximumCount` of them, in increasing order.
+    public static func parse(_ text: String) throws(Problem) -> [UInt64] {
+        func seed(_ s: Substring) throws(Problem) -> UInt64 {
+            guard let v = UInt64(s.trimmingCharacters(in: .whitespaces)) else {
+                throw Problem(message: "'\(s)' is not a seed (0 … 2⁶⁴−1); write a..b, a..<b or a")
+            }
+            return v
+        }
+        let upTo = text.range(of: "..<"), through = text.range(of: "..")
+        guard let r = upTo ?? through else { return [try seed(Substring(text))] }
+        let a = try seed(text[..<r.lowerBound]), b = try seed(text[r.upperBound...])
+        // The count is b − a (+ 1 when inclusive), computed without overflowing at 2⁶⁴−1.
+        guard a <= b, upTo == nil || a < b else {
+            throw Problem(message: a == b ? "the range is empty" : "the range must run upwards")
+        }
+        guard b - a <= maximumCount - (upTo == nil ? 1 : 0) else {
+            throw Problem(message: "the range must hold at most \(maximumCount) seeds")
+        }
+        return upTo == nil ? Array(a...b) : Array(a..<b)
+    }
+}
+
 /// Slurm settings written in a sweep document; the command line's options take precedence.
 public struct SweepSlurmSettings: Equatable, Sendable {
     /// `#SBATCH --partition`.
@@ -255,20 +288,10 @@ public struct SweepDocument: Equatable, Sendable {
             if Set(out).count != out.count { log.error(node.location, "seeds lists a seed twice") }
             return out
         case .scalar(let s):
-            if let v = seed(node) { return [v] }
-            let text = s.text
-            let parts = text.components(separatedBy: text.contains("..<") ? "..<" : "..")
-            if parts.count == 2, let a = UInt64(parts[0].trimmingCharacters(in: .whitespaces)),
-               let b = UInt64(parts[1].trimmingCharacters(in: .whitespaces)) {
-                let open = text.contains("..<")
-                if open ? a < b : a <= b, b - a < UInt64(maximumRuns) {
-                    return open ? Array(a..<b) : Array(a...b)
-                }
-                log.error(s.location, "seeds '\(text)' must run upwards, hold at least one seed and at most \(maximumRuns)")
+            do { return try SeedRange.parse(s.text) } catch {
+                log.error(s.location, "seeds '\(s.text)': \(error.message) (or a list of seeds)")
                 return nil
             }
-            log.error(s.location, "seeds is a range a..b (inclusive), a..<b, a list of seeds or one seed, not \(node.what)")
-            return nil
         case .map:
             log.error(node.location, "seeds is a range a..b (inclusive), a..<b, a list of seeds or one seed, not a mapping")
             return nil

@@ -48,6 +48,15 @@ struct BatchTests {
         #expect(try parseSeedRange("42") == [42])
         #expect(throws: RuntimeError.self) { try parseSeedRange("5..2") }
         #expect(throws: RuntimeError.self) { try SweepAxis.parse("kp=") }
+        // --seeds and a sweep file's seeds: share one parser: at most a million seeds either way, to 2⁶⁴−1.
+        let max = UInt64.max
+        #expect(try parseSeedRange("1..1000000").count == 1_000_000)
+        #expect(try parseSeedRange("0..<1000000").count == 1_000_000)
+        #expect(try parseSeedRange("\(max - 1)..\(max)") == [max - 1, max])
+        for bad in ["1..1000001", "0..<1000001", "5..<5", "5..<3", "1..x", "-1", "\(max)0"] {
+            #expect(throws: RuntimeError.self, "\(bad)") { try parseSeedRange(bad) }
+            #expect(throws: SeedRange.Problem.self, "\(bad)") { try SeedRange.parse(bad) }
+        }
     }
 
     /// The CLI prints one JSON line per run, in order, with the sweep's overrides, and exits 2 when one fails.
