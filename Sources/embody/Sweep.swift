@@ -83,9 +83,8 @@ func runLocally(folder: ResultsFolder, plan: SweepPlan, indices: [Int], jobs: In
     let start = Date()
     var report = BatchReport(plan: plan)
     var headerPrinted = false
-    let results: [[String: Any]]
     do {
-        results = try SweepExecution.runChildren(folder: folder, indices: indices, jobs: threads,
+        _ = try SweepExecution.runChildren(folder: folder, indices: indices, jobs: threads,
                                                  executable: currentExecutable(), budget: budget) { o in
             report.add(o)
             if json {
@@ -111,7 +110,6 @@ func runLocally(folder: ResultsFolder, plan: SweepPlan, indices: [Int], jobs: In
     if try checks.apply(ordered, name: plan.name), report.exitStatus() == 0 {
         throw QuietExit(status: .criteriaFailed)
     }
-    _ = results
     return report
 }
 
@@ -303,7 +301,7 @@ struct Sweep: ParsableCommand {
         do { study = try CollectedStudy(folder: folder) } catch { throw CLIError(error) }
         let ordered = study.plan.runs.compactMap { study.results[$0.index] }
         let regressed = try checks.apply(ordered, name: plan.name)
-        do { try finish(folder: folder, fallback: 0) } catch let q as QuietExit { throw q }
+        try finish(folder: folder, fallback: 0)
         if regressed { throw QuietExit(status: .criteriaFailed) }
     }
 }
