@@ -269,6 +269,25 @@ struct SweepStatisticsTests {
         #expect(!within.contains(where: \.regression) && within.map(\.what) == ["state hash a → b"])
     }
 
+    /// JUnit counts each run's failure once: at the failed criterion, or at the outcome when the run fell, diverged,
+    /// or failed its criteria with no failed criterion to show (a result without criteria is never green).
+    @Test func junitFailsEveryRunThatDidNotSucceed() {
+        func counts(_ o: [String: Any]) -> (failures: Int, errors: Int) {
+            let xml = JUnit.xml(results: [o], name: "t")
+            func attribute(_ name: String) -> Int {
+                guard let r = xml.range(of: "<testsuites name=\"t\""), let a = xml[r.upperBound...].range(of: " \(name)=\"") else { return -1 }
+                return Int(xml[a.upperBound...].prefix { $0 != "\"" }) ?? -1
+            }
+            return (attribute("failures"), attribute("errors"))
+        }
+        let failed: [String: Any] = ["metric": "err", "value": 2.0, "below": 1.0, "passed": false]
+        #expect(counts(["run_key": "a", "outcome": "success", "criteria": [["metric": "err", "value": 0.5, "below": 1.0, "passed": true]]]) == (0, 0))
+        #expect(counts(["run_key": "a", "outcome": "criteria_failed", "criteria": [failed]]) == (1, 0))
+        #expect(counts(["run_key": "a", "outcome": "criteria_failed"]) == (1, 0))
+        #expect(counts(["run_key": "a", "outcome": "diverged"]) == (1, 0))
+        #expect(counts(["run_key": "a", "error": "boom"]) == (0, 1))
+    }
+
     /// A metric that is now NaN or ±∞ is a regression (it compares false with any tolerance, so it must not pass as
     /// unchanged); a baseline run that did not run now is reported.
     @Test func baselineNonFiniteAndMissingRuns() {
