@@ -2,7 +2,7 @@
 # Checks that debug and release builds compute the same bits: every bundled scenario (every file in
 # Scenarios/, so a new one cannot be left out) must end in the same state hash from `.build/debug/embody`
 # and `.build/release/embody`. Variants below add, by override, the controller and task kinds that no
-# bundled scenario uses, so every kind's arithmetic is compared too.
+# bundled scenario uses, and the RK4 integrator, so every kind's arithmetic is compared too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
@@ -14,11 +14,13 @@ for file in Scenarios/*.yaml Scenarios/*.yml Scenarios/*.json; do
   [ -e "$file" ] && runs+=("$file")
 done
 [ ${#runs[@]} -gt 0 ] || { echo "determinism: no scenario found in Scenarios/" >&2; exit 1; }
-# Kinds that no bundled scenario uses (scenario|override|override…).
+# Kinds and settings that no bundled scenario uses (scenario|override|override…).
 variants=(
   "Scenarios/arm-hold.yaml|controller.type=pid|controller.gains.ki=20|duration=1"
   "Scenarios/arm-hold.yaml|controller.type=stable_pd|duration=1"
   "Scenarios/arm-joint-waypoints.yaml|task.type=joint_trajectory"
+  # The shim's RK4 integrator (no bundled scenario sets physics.integrator; all run the default euler).
+  "Scenarios/arm-hold.yaml|physics.integrator=rk4|duration=1"
 )
 
 hash_of() { # build, scenario|overrides…
