@@ -19,6 +19,9 @@ let package = Package(
         .library(name: "EmbodyRuntime", targets: ["EmbodyRuntime"]),
         .library(name: "EmbodyView", targets: ["EmbodyView"]),
         .library(name: "EmbodyExercises", targets: ["EmbodyExercises"]),
+        // The whole command line as a library: a program of the user's own registers Swift controllers
+        // (ControllerRegistry) and calls EmbodyCLI.main() (docs/controllers-in-swift.md).
+        .library(name: "EmbodyCommandLine", targets: ["EmbodyCommandLine"]),
         .executable(name: "embody-exercise", targets: ["embody-exercise"]),
         .executable(name: "embody-exercise-runner", targets: ["embody-exercise-runner"]),
     ] + (instructorEdition ? [.executable(name: "embody-exercise-reference", targets: ["embody-exercise-reference"])] : []),
@@ -79,12 +82,14 @@ let package = Package(
         // The build-tool plugin and its tool that write EmbodyView's `ViewerAssets` from Resources/ (no committed copy).
         .executableTarget(name: "embed-viewer-assets", path: "Sources/embed-viewer-assets"),
         .plugin(name: "EmbedViewerAssets", capability: .buildTool(), dependencies: ["embed-viewer-assets"]),
-        // The command-line interface: thin commands over EmbodyRuntime.
-        .executableTarget(
-            name: "embody",
+        // The command-line interface: thin commands over EmbodyRuntime, in a library so that a program of the
+        // user's own can run it with its own controllers registered; `embody` is its main.swift.
+        .target(
+            name: "EmbodyCommandLine",
             dependencies: ["EmbodyRuntime", "EmbodyView", "EmbodyScenario", "EmbodyModel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "embody", dependencies: ["EmbodyCommandLine"]),
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),
         .testTarget(name: "EmbodyPhysicsTests", dependencies: ["EmbodyPhysics", "EmbodyModel"]),
         .testTarget(name: "EmbodyControlTests", dependencies: ["EmbodyControl", "EmbodyModel"]),

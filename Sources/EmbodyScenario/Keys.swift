@@ -73,7 +73,7 @@ enum Keys {
     static let anyKeys = MapShape(fields: [], other: .leaf)
     static let controller = MapShape(fields: [
         ("type", .leaf), ("gains", .map(gains)), ("torque_limit_scale", .leaf), ("parameters", .map(parameters)),
-        ("ee_link", .leaf),
+        ("ee_link", .leaf), ("name", .leaf),
     ])
 
     static let waypoint = MapShape(fields: [("at", .leaf), ("q", .map(jointValues))])

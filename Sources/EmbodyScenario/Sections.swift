@@ -351,6 +351,12 @@ extension Reader {
                 log.error(eeField.keyLocation, "controller.ee_link is only used by controller type osc")
             }
         }
+        if name == .custom {
+            readCustomController(view, into: &spec)
+            return spec
+        } else if name != nil, let nameField = view.field("name") {
+            log.error(nameField.keyLocation, "controller.name is only used by controller type custom (a Swift controller registered by that name)")
+        }
         let parametersField = view.field("parameters")
         guard let name, let parametersField,
               let parameters = map(parametersField, shape: Keys.parameters, example: "{ velocity_filter_hz: 50 }") else {
@@ -366,6 +372,7 @@ extension Reader {
         case .computedTorque(var p): read(ComputedTorqueParameters.self, from: parameters, into: &p); spec.kind = .computedTorque(p)
         case .stablePD(var p): read(StablePDParameters.self, from: parameters, into: &p); spec.kind = .stablePD(p)
         case .osc(var p): read(OperationalSpaceParameters.self, from: parameters, into: &p); spec.kind = .osc(p)
+        case .custom: break  // read above, against its registration
         }
         return spec
     }

@@ -40,16 +40,34 @@ struct KindTests {
         }.joined()
     }
 
+    /// The Swift controller a `custom` controller section names in these tests: its declared parameters stand
+    /// for the kind's keys, so that they are misspelled and mistyped like every other kind's (registered once per
+    /// process; the name is unique to this file).
+    static let customDeclaration: CustomControllerDeclaration = {
+        let declaration = CustomControllerDeclaration(
+            name: "kinds_test", law: "τ = gain (q* − q) − damping q̇",
+            parameters: [CustomParameter("gain", unit: "N·m/rad", range: 0...1000, default: 10, "Stiffness."),
+                         CustomParameter("damping_ratio", range: 0...5, default: 1, "Damping ratio.")])
+        do { try CustomControllerCatalog.shared.declare(declaration) } catch { Issue.record("\(error)") }
+        return declaration
+    }()
+
+    /// The keys a controller kind accepts in `controller.parameters`: its own, or for `custom` the test declaration's.
+    static func controllerKeys(_ name: ControllerKind.Name) -> [String] {
+        name == .custom ? customDeclaration.parameters.map(\.key) : name.description.keyNames
+    }
+
     /// A controller section of type `name` whose parameters hold `line`.
     static func controllerScenario(_ name: ControllerKind.Name, parameter line: String) -> String {
-        """
+        _ = customDeclaration
+        return """
         name: kinds
         duration: 1.0
         robot: { urdf: robots/arm7.urdf, base: { fixed: true } }
         controller:
           type: \(name.rawValue)
           gains: { kp: 100, kd: 1 }
-        \(name == .osc ? "  ee_link: ee_link\n" : "")  parameters:
+        \(name == .osc ? "  ee_link: ee_link\n" : "")\(name == .custom ? "  name: kinds_test\n" : "")  parameters:
             \(line)
 
         """
@@ -80,7 +98,7 @@ struct KindTests {
     static var misspellings: [(what: String, text: String, typo: String, key: String?)] {
         var cases: [(String, String, String, String?)] = []
         for name in ControllerKind.Name.allCases {
-            let keys = name.description.keyNames
+            let keys = controllerKeys(name)
             for key in keys { cases.append(("controller \(name.rawValue)", controllerScenario(name, parameter: "\(misspell(key)): 1"), misspell(key), key)) }
             if keys.isEmpty { cases.append(("controller \(name.rawValue)", controllerScenario(name, parameter: "gain_scale: 1"), "gain_scale", nil)) }
         }
@@ -158,7 +176,7 @@ struct KindTests {
             checked += 1
         }
         for name in ControllerKind.Name.allCases {
-            for key in name.description.keyNames {
+            for key in Self.controllerKeys(name) {
                 check("controller \(name.rawValue)", Self.controllerScenario(name, parameter: "\(key): \(wrong)"), key: key)
             }
         }

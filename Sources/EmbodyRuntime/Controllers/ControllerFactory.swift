@@ -19,6 +19,8 @@ struct ControllerContext {
     let torqueLimits: [Double]
     /// The robot's link names, in simulator link order.
     let linkNames: [String]
+    /// The robot's movable joints' names, in q order.
+    let jointNames: [String]
     /// The dynamics terms, built when `ControllerKind.needsDynamics`.
     let dynamicsTerms: (any RobotDynamics)?
 
@@ -47,7 +49,7 @@ enum ControllerFactory {
         }
         let limits = effortLimits.map { $0 > 0 ? $0 * spec.torqueLimitScale : .leastNormalMagnitude }
         let context = ControllerContext(spec: spec, gains: gains, torqueLimits: limits, linkNames: linkNames,
-                                        dynamicsTerms: dynamics)
+                                        jointNames: model.jointNames, dynamicsTerms: dynamics)
         switch spec.kind {
         case .pd(let p): return try p.makePDController(context)
         case .pid(let p): return try p.makeController(context)
@@ -55,6 +57,7 @@ enum ControllerFactory {
         case .computedTorque(let p): return try p.makeController(context)
         case .stablePD(let p): return try p.makeController(context)
         case .osc(let p): return try p.makeController(context)
+        case .custom(let p): return try p.makeController(context)
         }
     }
 }

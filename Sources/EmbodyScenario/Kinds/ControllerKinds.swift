@@ -20,6 +20,8 @@ public enum ControllerKind: Equatable, Sendable {
     case stablePD(StablePDParameters)
     /// Operational-space control of an end-effector link, with the joint gains as the null-space posture task.
     case osc(OperationalSpaceParameters)
+    /// A Swift controller registered by name in a program of the user's own (CustomControllers.swift); its law is the registered one.
+    case custom(CustomControllerParameters)
 
     /// The controller types `controller.type` accepts, as written.
     public enum Name: String, CaseIterable, Sendable {
@@ -28,6 +30,7 @@ public enum ControllerKind: Equatable, Sendable {
         case computedTorque = "computed_torque"
         case stablePD = "stable_pd"
         case osc
+        case custom
     }
 
     /// This kind's name.
@@ -39,6 +42,7 @@ public enum ControllerKind: Equatable, Sendable {
         case .computedTorque: .computedTorque
         case .stablePD: .stablePD
         case .osc: .osc
+        case .custom: .custom
         }
     }
 
@@ -51,6 +55,7 @@ public enum ControllerKind: Equatable, Sendable {
         case .computedTorque: self = .computedTorque(ComputedTorqueParameters())
         case .stablePD: self = .stablePD(StablePDParameters())
         case .osc: self = .osc(OperationalSpaceParameters())
+        case .custom: self = .custom(CustomControllerParameters())
         }
     }
 
@@ -59,6 +64,7 @@ public enum ControllerKind: Equatable, Sendable {
         switch self {
         case .pd, .pid: false
         case .pdGravity, .computedTorque, .stablePD, .osc: true
+        case .custom(let p): p.needsDynamics
         }
     }
 }
@@ -80,6 +86,9 @@ extension ControllerKind.Name {
         case .osc: KindDescription(name: rawValue,
                                    summary: "τ = Jᵀ Λ (ẍ* + Kp eₓ + Kd ėₓ) + h + (I − Jᵀ J̄ᵀ)(kp (q* − q) − kd q̇); needs `controller.ee_link`",
                                    keys: OperationalSpaceParameters.keyDescriptions, metrics: [])
+        case .custom: KindDescription(name: rawValue,
+                                      summary: "The law of the Swift controller registered as `controller.name` in a program of your own (docs/controllers-in-swift.md); its `controller.parameters` are the numbers that registration declares, range-checked",
+                                      keys: CustomControllerParameters.keyDescriptions, metrics: [])
         }
     }
 
@@ -91,6 +100,7 @@ extension ControllerKind.Name {
         case .computedTorque: ComputedTorqueParameters.mapShape
         case .stablePD: StablePDParameters.mapShape
         case .osc: OperationalSpaceParameters.mapShape
+        case .custom: CustomControllerParameters.mapShape
         }
     }
 }

@@ -52,7 +52,7 @@ struct Embody: ParsableCommand {
     )
 
     /// Parses, runs, and maps every outcome to the documented exit codes; never prints a stack trace.
-    static func mainWithExitCodes() {
+    static func mainWithExitCodes() -> Never {
         if let problem = argumentProblem(CommandLine.arguments) {
             FileHandle.standardError.write(Data("embody: \(problem)\n".utf8))
             Glibc.exit(ExitStatus.invalidInput.rawValue)
@@ -79,6 +79,16 @@ struct Embody: ParsableCommand {
             FileHandle.standardError.write(Data("\(message)\n".utf8))
             Glibc.exit(ExitStatus.invalidInput.rawValue)
         }
+    }
+}
+
+/// The embody command line as a library: every subcommand (`run`, `validate`, `replay --verify`, `sweep`, …)
+/// with the documented exit codes. A program of the user's own registers its Swift controllers with
+/// `ControllerRegistry.register(…)` and then calls `EmbodyCLI.main()`; `embody` itself is this call alone.
+public enum EmbodyCLI {
+    /// Parses this process's arguments, runs the command and exits with its status; never returns.
+    public static func main() -> Never {
+        Embody.mainWithExitCodes()
     }
 }
 
