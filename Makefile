@@ -14,6 +14,7 @@ test: setup
 	bash scripts/determinism-across-builds.sh
 	bash scripts/install-test.sh
 	bash scripts/viewer-tests.sh
+	bash scripts/custom-controller-example.sh
 
 setup:
 	@bash scripts/setup.sh
