@@ -337,7 +337,7 @@ struct ValidationTests {
     func unknownControllerType() throws {
         let text = minimalArm.replacingOccurrences(of: "type: pd", with: "type: pdd")
         let diagnostic = try #require(onlyDiagnostic(text))
-        #expect(diagnostic.message == "unknown controller type 'pdd'; did you mean 'pd'? (valid controller types: pd, pid, pd_gravity, computed_torque, stable_pd, osc)")
+        #expect(diagnostic.message == "unknown controller type 'pdd'; did you mean 'pd'? (valid controller types: pd, pid, pd_gravity, computed_torque, stable_pd, osc, custom)")
         #expect(diagnostic.location.column == column(of: "pdd", in: text))
     }
 

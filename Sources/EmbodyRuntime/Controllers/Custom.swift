@@ -62,7 +62,7 @@ public enum ControllerRegistry {
     /// A thrown error stops the load with the controller's name and the error's text (exit 1).
     public typealias Builder = @Sendable (CustomControllerContext) throws -> any Controller
 
-    /// Registers the controller `name`: its `law` as a formula (shown by `embody validate` messages and docs), the
+    /// Registers the controller `name`: its `law` as a formula (kept with the declaration, `declaration(named:)`), the
     /// numbers it reads from `controller.parameters` (each with unit, range and default, checked at load like a
     /// built-in kind's keys), whether it needs the dynamics terms, and the closure that builds it.
     ///
