@@ -32,6 +32,22 @@ expect_err() {  # text, what
     grep -qF -- "$1" "$WORK/err" || { cat "$WORK/err" >&2; fail "$2: stderr lacks: $1"; }
 }
 
+# 0. The page that walks through the example quotes it: each snippet marked `<!-- code from FILE -->` must appear
+#    in FILE line for line (indentation aside), so the page cannot drift from the code that is built below.
+python3 - "$ROOT" <<'PYEOF' || fail "docs/controllers-in-swift.md quotes code that is not in the example"
+import os, re, sys
+root = sys.argv[1]
+doc = open(os.path.join(root, "docs/controllers-in-swift.md"), encoding="utf-8").read()
+snippets = re.findall(r"<!-- code from (\S+) -->\n```swift\n(.*?)```", doc, re.S)
+assert len(snippets) >= 4, "expected at least 4 quoted snippets, found %d" % len(snippets)
+for path, snippet in snippets:
+    want = [l.strip() for l in snippet.strip("\n").split("\n")]
+    have = [l.strip() for l in open(os.path.join(root, path), encoding="utf-8").read().split("\n")]
+    found = any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+    assert found, "the snippet starting %r is not in %s" % (want[0], path)
+print("custom-controller-example: the %d snippets of docs/controllers-in-swift.md are in the example" % len(snippets))
+PYEOF
+
 echo "custom-controller-example: building Examples/custom-controller from a clean state"
 rm -rf "$EXAMPLE/.build" "$EXAMPLE/Package.resolved"
 (cd "$EXAMPLE" && swift build >"$WORK/build.log" 2>&1) || { tail -40 "$WORK/build.log" >&2; fail "the example package does not build"; }
