@@ -15,6 +15,7 @@ test: setup
 	bash scripts/install-test.sh
 	bash scripts/viewer-tests.sh
 	bash scripts/custom-controller-example.sh
+	bash scripts/python-tests.sh
 
 setup:
 	@bash scripts/setup.sh
@@ -26,12 +27,13 @@ release: setup
 	$(SWIFT) build -c release --product embody
 
 ## Install under PREFIX (default /usr/local; DESTDIR is honoured): bin/embody and bin/embody-exercise, the bundled
-## scenarios, robots and exercises under share/embody, shell completions, and the C library and header once
-## they exist (scripts/install.sh). The installed binary finds share/embody relative to itself.
+## scenarios, robots and exercises under share/embody, shell completions, and the C library and header
+## (lib/libembody.so, include/embody.h; scripts/install.sh). The installed binary finds share/embody relative to itself.
 PREFIX ?= /usr/local
 install: setup
 	$(SWIFT) build -c release --product embody
 	$(SWIFT) build -c release --product embody-exercise
+	$(SWIFT) build -c release --product EmbodyC
 	bash scripts/install.sh "$(DESTDIR)$(PREFIX)"
 
 clean:
@@ -67,6 +69,7 @@ bench-peers: setup release
 	python3 Benchmarks/peers/pybullet_peer.py --write-docs
 	python3 Benchmarks/peers/mujoco_peer.py --write-docs
 	python3 Benchmarks/peers/scaling.py --write-docs
+	python3 Benchmarks/peers/python_peer.py --write-docs
 
 ## The sweep tests: a Slurm job array on a single-node cluster (skipped with a message when none is up;
 ## start one with `sudo scripts/slurm-up.sh`), collect's statistics, JUnit XML and baselines.

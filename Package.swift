@@ -22,6 +22,8 @@ let package = Package(
         // The whole command line as a library: a program of the user's own registers Swift controllers
         // (ControllerRegistry) and calls EmbodyCLI.main() (docs/controllers-in-swift.md).
         .library(name: "EmbodyCommandLine", targets: ["EmbodyCommandLine"]),
+        // libEmbodyC.so (installed as lib/libembody.so): the C ABI (include/embody.h) that Python's `embody` package loads (docs/python.md).
+        .library(name: "EmbodyC", type: .dynamic, targets: ["EmbodyC"]),
         .executable(name: "embody-exercise", targets: ["embody-exercise"]),
         .executable(name: "embody-exercise-runner", targets: ["embody-exercise-runner"]),
     ] + (instructorEdition ? [.executable(name: "embody-exercise-reference", targets: ["embody-exercise-reference"])] : []),
@@ -82,6 +84,8 @@ let package = Package(
         // The build-tool plugin and its tool that write EmbodyView's `ViewerAssets` from Resources/ (no committed copy).
         .executableTarget(name: "embed-viewer-assets", path: "Sources/embed-viewer-assets"),
         .plugin(name: "EmbedViewerAssets", capability: .buildTool(), dependencies: ["embed-viewer-assets"]),
+        // The C ABI over EmbodyRuntime's Simulation: `@_cdecl` functions declared in include/embody.h.
+        .target(name: "EmbodyC", dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyModel"]),
         // The command-line interface: thin commands over EmbodyRuntime, in a library so that a program of the
         // user's own can run it with its own controllers registered; `embody` is its main.swift.
         .target(
@@ -102,6 +106,8 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "EmbodyRuntimeTests",
                     dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "CMallocCounter"]),
+        // The C ABI called as C would: statuses, not traps, and an allocation-free step.
+        .testTarget(name: "EmbodyCTests", dependencies: ["EmbodyC", "CMallocCounter"]),
         .testTarget(name: "EmbodyViewTests", dependencies: ["EmbodyView", "EmbodyRuntime", "EmbodyScenario", "EmbodyModel"]),
         // MARK: Control exercises (Exercises/, docs/teaching.md)
         // The student API, the exercise catalogue, the trials and the autograder.

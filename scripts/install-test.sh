@@ -3,6 +3,7 @@
 # is moved, with no EMBODY_* variables: they find share/embody relative to themselves. Run by `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
 export PATH=/opt/swift/usr/bin:$PATH
 unset EMBODY_SCENARIOS EMBODY_EXERCISES EMBODY_SECRET_SALT EMBODY_SECRET_SALT_FILE
 prefix=$(mktemp -d) elsewhere=$(mktemp -d) moved=$(mktemp -d)
@@ -43,6 +44,37 @@ check "a moved install still runs arm-hold" $rc "exit $rc: $out"
 out=$("$moved/bin/embody" list 2>&1); rc=$?
 echo "$out" | grep -q humanoid-stand
 check "a moved install lists the bundled scenarios" $((rc + $?)) "exit $rc: $out"
+
+# The C library and its header (docs/python.md): a C program compiles against the installed header, links the
+# installed library, and opens a bundled scenario by name, found next to the library (share/embody/Scenarios).
+cat > "$elsewhere/abi.c" <<'C'
+#include <embody.h>
+#include <stdio.h>
+int main(void) {
+    embody_sim *sim = NULL;
+    char error[4096];
+    const char *overrides[] = {"duration=0.2"};
+    if (embody_open("arm-hold", overrides, 1, NULL, &sim, error, sizeof error) != EMBODY_OK) { fprintf(stderr, "%s\n", error); return 1; }
+    int64_t stepped = 0;
+    if (embody_step(sim, 50, &stepped) != EMBODY_OK || stepped != 50) { fprintf(stderr, "%s\n", embody_last_error(sim)); return 1; }
+    if (embody_step(sim, -1, NULL) != EMBODY_INVALID_ARGUMENT) return 1;
+    if (embody_run(sim) != EMBODY_OK) { fprintf(stderr, "%s\n", embody_last_error(sim)); return 1; }
+    printf("%s\n", embody_summary_json(sim));
+    embody_close(sim);
+    return 0;
+}
+C
+cc -o "$elsewhere/abi" -I"$moved/include" "$elsewhere/abi.c" -L"$moved/lib" -lembody -Wl,-rpath,"$moved/lib" >"$elsewhere/cc.log" 2>&1
+check "a C program compiles against the installed include/embody.h and links lib/libembody.so" $? "$(cat "$elsewhere/cc.log")"
+out=$("$elsewhere/abi" 2>&1); rc=$?
+echo "$out" | grep -q '"steps":200'
+check "the installed library runs the bundled arm-hold from another directory" $((rc + $?)) "exit $rc: $out"
+out=$(EMBODY_LIBRARY="$moved/lib/libembody.so" PYTHONPATH="$repo/python" python3 -c "
+import embody
+with embody.Simulation('humanoid-stand', overrides={'duration': 0.1}) as sim:
+    print(embody.library_path, sim.run()['steps'])" 2>&1); rc=$?
+echo "$out" | grep -q "$moved/lib/libembody.so 100"
+check "Python's embody package drives the installed library" $((rc + $?)) "exit $rc: $out"
 
 # Shell completions from swift-argument-parser.
 for f in share/bash-completion/completions/embody share/zsh/site-functions/_embody share/fish/vendor_completions.d/embody.fish; do

@@ -78,7 +78,12 @@ public enum BundledScenarios {
     public static let defaultName = "arm-hold"
 
     /// The Scenarios/ folder, found as `ResourceFolder.scenarios` describes.
-    public static func directory() -> String? { ResourceFolder.scenarios.locate() }
+    public static func directory() -> String? { directory(executable: ResourceFolder.runningExecutable()) }
+
+    /// The Scenarios/ folder as seen from `executable`'s location (the C library passes its own path).
+    public static func directory(executable: URL?) -> String? {
+        ResourceFolder.scenarios.locate(executable: executable)
+    }
 
     /// The message when no Scenarios/ folder can be found.
     public static var notFoundMessage: String {
@@ -86,17 +91,23 @@ public enum BundledScenarios {
     }
 
     /// The paths of the bundled scenario files, sorted by name.
-    public static func all() -> [String] {
-        guard let dir = directory(),
+    public static func all() -> [String] { all(executable: ResourceFolder.runningExecutable()) }
+
+    /// The bundled scenario files as seen from `executable`'s location.
+    public static func all(executable: URL?) -> [String] {
+        guard let dir = directory(executable: executable),
               let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
             .sorted().map { "\(dir)/\($0)" }
     }
 
     /// Resolves a scenario argument: an existing file path, or the name of a bundled scenario.
-    public static func resolve(_ argument: String) -> String? {
+    public static func resolve(_ argument: String) -> String? { resolve(argument, executable: ResourceFolder.runningExecutable()) }
+
+    /// Resolves a scenario argument with bundled names looked up from `executable`'s location.
+    public static func resolve(_ argument: String, executable: URL?) -> String? {
         if FileManager.default.fileExists(atPath: argument) { return argument }
-        guard let dir = directory() else { return nil }
+        guard let dir = directory(executable: executable) else { return nil }
         for ext in ["yaml", "yml", "json"] where FileManager.default.fileExists(atPath: "\(dir)/\(argument).\(ext)") {
             return "\(dir)/\(argument).\(ext)"
         }

@@ -151,6 +151,10 @@ public enum Replay {
             throw RuntimeError("\(path): the log's channels do not match what this scenario records (\(header.channels.count) against \(all.count))")
         }
         let channels = header.channels
+        // An external controller's torques came from the host program: the log's commanded τ stand in for them.
+        if let external = sim.controller as? ExternalController {
+            external.replay(rows: try loggedTorques(path: path, dof: sim.robot.dof, controlEvery: sim.periods.control))
+        }
         var values = [Double](repeating: 0, count: all.count)
         var checked = 0
         while true {
@@ -174,6 +178,33 @@ public enum Replay {
             checked += 1
         }
         return VerifyReport(recordsChecked: checked, divergence: nil, truncatedTail: reader.truncatedTail)
+    }
+
+    /// The commanded torques of each control tick of the log at `path`, one row of `dof` per control tick from tick 0:
+    /// control tick c's τ is held through ticks c + 1 … c + `controlEvery`, so the first record among those carries it
+    /// (channels `tau_cmd.*`, after q and q̇). Throws when the log skips a control tick.
+    static func loggedTorques(path: String, dof: Int, controlEvery: Int) throws(RuntimeError) -> [Double] {
+        let reader: LogReader
+        do { reader = try LogReader(path: path) } catch { throw RuntimeError(error.description) }
+        guard reader.header.channels.count >= 3 * dof, controlEvery >= 1 else {
+            throw RuntimeError("\(path): the log has no commanded torque channels for its \(dof) joints")
+        }
+        var rows: [Double] = []
+        var next = 0  // the control tick (in control periods) whose torques come next
+        while true {
+            let record: LogRecord?
+            do { record = try reader.next() } catch { throw RuntimeError(error.description) }
+            guard let record else { break }
+            guard record.tick >= 1 else { continue }
+            let period = Int((record.tick - 1) / Int64(controlEvery))
+            if period < next { continue }
+            guard period == next else {
+                throw RuntimeError("\(path): controller type external: the log holds no record between ticks \(next * controlEvery + 1) and \(next * controlEvery + controlEvery), so the torques of control tick \(next * controlEvery) are unknown and cannot be replayed")
+            }
+            rows.append(contentsOf: record.values[(2 * dof)..<(3 * dof)])
+            next += 1
+        }
+        return rows
     }
 
     /// Nil when the log's channels hold what its scenario records (q, q̇, commanded and applied τ of every joint,

@@ -115,6 +115,10 @@ public final class Simulation {
     @exclusivity(unchecked) var estimate: RobotState
     @exclusivity(unchecked) var reference: Reference
     @exclusivity(unchecked) var metricReference: Reference
+    /// A reference q*, q̇* written by the host program (C ABI), used instead of the task's at control ticks while
+    /// `hostReferenceActive` (HostAccess.swift); the metrics keep comparing against the task's reference.
+    @exclusivity(unchecked) var hostReference: Reference
+    @exclusivity(unchecked) var hostReferenceActive = false
     @exclusivity(unchecked) var commanded: [Double]
     @exclusivity(unchecked) var applied: [Double]
     @exclusivity(unchecked) var basePose = [Double](repeating: 0, count: 7)
@@ -247,6 +251,7 @@ public final class Simulation {
         estimate = RobotState(dof: n)
         reference = Reference(dof: n)
         metricReference = Reference(dof: n)
+        hostReference = Reference(dof: n)
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
         let suite = try SensorSuite(scenario: scenario, robot: robot, world: world, timing: timing,
@@ -254,6 +259,11 @@ public final class Simulation {
         sensors = suite
         metrics = MetricsAccumulator(dof: n, timing: timing, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {
+            // An external controller's torques exist only in the log: replay needs the commanded τ of every control
+            // tick, which a record at each multiple of `every` holds when `every` divides the control period.
+            if case .external = scenario.controller.kind, options.recordEvery >= 1, timing.periods.control % options.recordEvery != 0 {
+                throw RuntimeError("\(scenario.controller.location): controller type external: a log must hold the torques of every control tick (every \(timing.periods.control) physics ticks) to be replayed; record every N ticks with N dividing \(timing.periods.control) (such as 1), not every \(options.recordEvery)")
+            }
             let channels = recordChannels(jointNames: model.jointNames, objectNames: scenario.world.objects.map(\.name),
                                           estimated: suite.estimates, sensors: suite.channelNames) + plotChannels.names
             recorder = try Recorder(path: path, scenario: scenario, model: model, channels: channels,
@@ -313,6 +323,9 @@ public final class Simulation {
         // control: τ from the estimate, held until the next control tick, clamped to the limits.
         if k % periods.control == 0 {
             task.reference(atTick: k, into: &reference)
+            if hostReferenceActive {
+                for i in 0..<reference.q.count { reference.q[i] = hostReference.q[i]; reference.qd[i] = hostReference.qd[i] }
+            }
             estimate.time = Double(k) * dt
             controller.computeTorques(state: estimate, reference: reference, dt: Double(periods.control) * dt,
                                       tau: &commanded)
@@ -437,8 +450,8 @@ public final class Simulation {
         try recorder.record(self)
     }
 
-    /// Finishes the run: flushes the log, evaluates success criteria, and returns the summary.
-    public func finish(wallTime: Double) throws(RuntimeError) -> RunSummary {
+    /// The metric values so far, as the summary reports them (the final values once the run has finished).
+    public func metricValues() -> [String: Double] {
         var values = metrics.values(finalState: trueState, reference: metricReference)
         for (k, v) in eeTracker?.values() ?? [:] { values[k] = v }
         for (k, v) in stepRecorder?.values() ?? [:] { values[k] = v }
@@ -460,6 +473,12 @@ public final class Simulation {
             if motion == nil { values["planning_time"] = planner.statistics.loadSeconds }
             for (k, v) in planner.statistics.metrics { values[k] = v }
         }
+        return values
+    }
+
+    /// Finishes the run: flushes the log, evaluates success criteria, and returns the summary.
+    public func finish(wallTime: Double) throws(RuntimeError) -> RunSummary {
+        let values = metricValues()
         var criteria: [CriterionResult] = []
         let divergence = monitor.report
         for c in scenario.success where divergence == nil {  // a blown-up run's criteria are not evaluated

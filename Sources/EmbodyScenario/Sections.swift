@@ -373,6 +373,7 @@ extension Reader {
         case .stablePD(var p): read(StablePDParameters.self, from: parameters, into: &p); spec.kind = .stablePD(p)
         case .osc(var p): read(OperationalSpaceParameters.self, from: parameters, into: &p); spec.kind = .osc(p)
         case .custom: break  // read above, against its registration
+        case .external(var p): read(ExternalParameters.self, from: parameters, into: &p); spec.kind = .external(p)
         }
         return spec
     }

@@ -337,7 +337,9 @@ struct ValidationTests {
     func unknownControllerType() throws {
         let text = minimalArm.replacingOccurrences(of: "type: pd", with: "type: pdd")
         let diagnostic = try #require(onlyDiagnostic(text))
-        #expect(diagnostic.message == "unknown controller type 'pdd'; did you mean 'pd'? (valid controller types: pd, pid, pd_gravity, computed_torque, stable_pd, osc, custom)")
+        // The list is every ControllerKind.Name, in declaration order (pd, pid, pd_gravity, …, osc, external, …).
+        #expect(diagnostic.message == "unknown controller type 'pdd'; did you mean 'pd'? (valid controller types: \(ScenarioSchema.controllerTypes.joined(separator: ", ")))")
+        #expect(ScenarioSchema.controllerTypes.starts(with: ["pd", "pid", "pd_gravity", "computed_torque", "stable_pd", "osc"]))
         #expect(diagnostic.location.column == column(of: "pdd", in: text))
     }
 

@@ -58,6 +58,7 @@ enum ControllerFactory {
         case .stablePD(let p): return try p.makeController(context)
         case .osc(let p): return try p.makeController(context)
         case .custom(let p): return try p.makeController(context)
+        case .external(let p): return p.makeController(context)
         }
     }
 }

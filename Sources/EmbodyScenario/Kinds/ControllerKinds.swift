@@ -22,6 +22,8 @@ public enum ControllerKind: Equatable, Sendable {
     case osc(OperationalSpaceParameters)
     /// A Swift controller registered by name in a program of the user's own (CustomControllers.swift); its law is the registered one.
     case custom(CustomControllerParameters)
+    /// τ = τ_host: the torques a host program (the C ABI, Python) wrote, held since the last control tick.
+    case external(ExternalParameters)
 
     /// The controller types `controller.type` accepts, as written.
     public enum Name: String, CaseIterable, Sendable {
@@ -31,6 +33,7 @@ public enum ControllerKind: Equatable, Sendable {
         case stablePD = "stable_pd"
         case osc
         case custom
+        case external
     }
 
     /// This kind's name.
@@ -43,6 +46,7 @@ public enum ControllerKind: Equatable, Sendable {
         case .stablePD: .stablePD
         case .osc: .osc
         case .custom: .custom
+        case .external: .external
         }
     }
 
@@ -56,13 +60,14 @@ public enum ControllerKind: Equatable, Sendable {
         case .stablePD: self = .stablePD(StablePDParameters())
         case .osc: self = .osc(OperationalSpaceParameters())
         case .custom: self = .custom(CustomControllerParameters())
+        case .external: self = .external(ExternalParameters())
         }
     }
 
     /// Whether the runtime builds the robot's dynamics terms (M, h, g, Jacobians) for this kind.
     public var needsDynamics: Bool {
         switch self {
-        case .pd, .pid: false
+        case .pd, .pid, .external: false
         case .pdGravity, .computedTorque, .stablePD, .osc: true
         case .custom(let p): p.needsDynamics
         }
@@ -89,6 +94,9 @@ extension ControllerKind.Name {
         case .custom: KindDescription(name: rawValue,
                                       summary: "The law of the Swift controller registered as `controller.name` in a program of your own (docs/controllers-in-swift.md); its `controller.parameters` are the numbers that registration declares, range-checked",
                                       keys: CustomControllerParameters.keyDescriptions, metrics: [])
+        case .external: KindDescription(name: rawValue,
+                                        summary: "τ = τ_host, the torques the host program (C ABI, Python) wrote, held since the last control tick; 0 until written. `replay --verify` replays the logged τ",
+                                        keys: ExternalParameters.keyDescriptions, metrics: [])
         }
     }
 
@@ -101,6 +109,7 @@ extension ControllerKind.Name {
         case .stablePD: StablePDParameters.mapShape
         case .osc: OperationalSpaceParameters.mapShape
         case .custom: CustomControllerParameters.mapShape
+        case .external: ExternalParameters.mapShape
         }
     }
 }
@@ -153,6 +162,13 @@ public struct ComputedTorqueParameters: Equatable, Sendable, KindParameters {
 
 /// `stable_pd`: no parameters besides the gains.
 public struct StablePDParameters: Equatable, Sendable, KindParameters {
+    /// No parameters.
+    public init() {}
+    static var keys: [KindKey<Self>] { [] }
+}
+
+/// `external`: no parameters; the torques come from the host program at run time (docs/python.md).
+public struct ExternalParameters: Equatable, Sendable, KindParameters {
     /// No parameters.
     public init() {}
     static var keys: [KindKey<Self>] { [] }
