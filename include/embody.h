@@ -69,7 +69,8 @@ void embody_close(embody_sim *sim);
 const char *embody_last_error(const embody_sim *sim);
 
 /* Back to tick 0 with the same scenario, and the same recording settings (the log restarts). `seed` may be
- * NULL (keep the seed) or a new seed. The buffers keep their addresses; the torque buffer keeps its values. */
+ * NULL (keep the seed) or a new seed. The buffers keep their addresses; the torque buffer keeps its values; a
+ * reference set with embody_set_reference is cleared (as by embody_record, which also starts at tick 0). */
 embody_status embody_reset(embody_sim *sim, const uint64_t *seed);
 
 /* Advances `ticks` physics ticks (>= 0), stopping early when the run finishes (see embody_flags); *stepped (may
