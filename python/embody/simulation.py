@@ -327,7 +327,8 @@ class Simulation:
                     raise InvalidArgument(f"the controller returned torques of shape {t.shape}; the robot has "
                                           f"{self.dof} joints")
                 torques[:] = t
-                status = step(h, every, stepped)
+                # Up to the next control tick, where the external controller samples the torques.
+                status = step(h, every - tick % every, stepped)
                 if status != 0:
                     self._check(status)
         self._check(_lib.embody_run(h))

@@ -69,3 +69,27 @@ def test_record_only_at_tick_zero(tmp_path):
 def test_replay_of_a_missing_log_raises():
     with pytest.raises(embody.InvalidInput):
         embody.replay("/nonexistent/run.emblog")
+
+
+def test_a_python_controller_is_called_at_each_control_tick():
+    ticks = []
+
+    def controller(state):
+        ticks.append((state.tick, state.time, state.dt))
+        return np.zeros(9)
+
+    sim = embody.Simulation("arm-hold", overrides={"duration": 0.1, "rates.control": 250}, controller=controller)
+    summary = sim.run()
+    assert summary["steps"] == 100
+    assert [t for t, _, _ in ticks] == list(range(0, 100, 4))
+    assert ticks[1][1] == pytest.approx(0.004) and ticks[1][2] == pytest.approx(0.004)
+
+
+def test_a_python_controller_returning_nan_or_the_wrong_shape_raises():
+    sim = embody.Simulation("arm-hold", controller=lambda s: np.full(9, np.nan))
+    with pytest.raises(embody.InvalidArgument, match="torque 0 \\(joint joint_1\\) is nan"):
+        sim.run()
+    assert sim.tick == 0
+    sim = embody.Simulation("arm-hold", controller=lambda s: np.zeros(4))
+    with pytest.raises(embody.InvalidArgument, match="shape \\(4,\\)"):
+        sim.run()
