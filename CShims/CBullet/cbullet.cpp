@@ -338,6 +338,32 @@ bool validRobotDesc(const emb_robot_desc* d, char* err, int errSize) {
     return true;
 }
 
+/// The island of a multibody: that of its first moving link collider (the base's, unless the base is fixed), or
+/// −1 when it has none. Bullet unites every moving collider of one multibody into one island.
+int multiBodyIsland(const btMultiBody* mb) {
+    if (!mb) return -1;
+    const btMultiBodyLinkCollider* base = mb->getBaseCollider();
+    if (base && !base->isStaticOrKinematicObject()) return base->getIslandTag();
+    for (int l = 0; l < mb->getNumLinks(); ++l) {
+        const btMultiBodyLinkCollider* c = mb->getLink(l).m_collider;
+        if (c && !c->isStaticOrKinematicObject()) return c->getIslandTag();
+    }
+    return -1;
+}
+
+/// A joint constraint (limit, friction motor, mimic gear) solved in its robot's island. Bullet takes a
+/// constraint's island from its links' own colliders, and with islands split (as in PyBullet) a constraint
+/// whose links have none (a gripper's inner finger, a link with only a visual) was never solved: its limit,
+/// friction or coupling silently did nothing. All of one robot's moving colliders share one island, so for a
+/// link that has a collider this is the island Bullet would have used.
+template <class Constraint>
+class RobotIslandConstraint final : public Constraint {
+public:
+    using Constraint::Constraint;
+    int getIslandIdA() const override { return multiBodyIsland(this->m_bodyA); }
+    int getIslandIdB() const override { return multiBodyIsland(this->m_bodyB); }
+};
+
 }  // namespace
 
 extern "C" emb_robot* emb_robot_create(emb_world* w, const emb_robot_desc* d, char* err, int errSize) {
@@ -449,12 +475,12 @@ extern "C" emb_robot* emb_robot_create(emb_world* w, const emb_robot_desc* d, ch
             const emb_link_desc& l = d->links[i];
             if (l.joint_type == EMB_JOINT_FIXED) continue;
             if (l.has_position_limits) {
-                auto c = std::make_unique<btMultiBodyJointLimitConstraint>(mb, i - 1, l.lower, l.upper);
+                auto c = std::make_unique<RobotIslandConstraint<btMultiBodyJointLimitConstraint>>(mb, i - 1, l.lower, l.upper);
                 w->dynamics->addMultiBodyConstraint(c.get());
                 r->constraints.push_back(std::move(c));
             }
             if (l.friction > 0) {
-                auto m = std::make_unique<btMultiBodyJointMotor>(mb, i - 1, 0.0, 0.0);
+                auto m = std::make_unique<RobotIslandConstraint<btMultiBodyJointMotor>>(mb, i - 1, 0.0, 0.0);
                 m->setVelocityTarget(0, 1.0);
                 w->dynamics->addMultiBodyConstraint(m.get());
                 r->frictionMotors.push_back(m.get());
@@ -589,6 +615,44 @@ extern "C" emb_status emb_robot_get_applied_torques(const emb_robot* r, double* 
     if (!r || !tau) return EMB_ERR_ARGUMENT;
     if (cap < int(r->heldTorque.size())) return EMB_ERR_CAPACITY;
     std::copy(r->heldTorque.begin(), r->heldTorque.end(), tau);
+    return EMB_OK;
+}
+
+extern "C" emb_status emb_robot_add_mimic(emb_robot* r, int follower, int leader, double multiplier, double offset,
+                                          char* err, int errSize) {
+    if (!r) { writeError(err, errSize, "robot is null"); return EMB_ERR_ARGUMENT; }
+    const int n = int(r->dofLink.size());
+    if (follower < 0 || follower >= n || leader < 0 || leader >= n || follower == leader) {
+        writeError(err, errSize, "a mimic needs two different coordinates in 0..<%d (got %d following %d)", n, follower, leader);
+        return EMB_ERR_ARGUMENT;
+    }
+    if (!std::isfinite(multiplier) || !std::isfinite(offset)) {
+        writeError(err, errSize, "coordinate %d's mimic multiplier and offset must be finite", follower);
+        return EMB_ERR_ARGUMENT;
+    }
+    if (r->mimicOf.empty()) r->mimicOf.assign(n, -1);
+    if (r->mimicOf[follower] >= 0) {
+        writeError(err, errSize, "coordinate %d already follows coordinate %d", follower, r->mimicOf[follower]);
+        return EMB_ERR_ARGUMENT;
+    }
+    try {
+        // The gear row holds q̇_A + ratio · q̇_B = 0 and corrects q_A + ratio · q_B toward the target: with A the
+        // follower, ratio = −multiplier and target = offset, that is q_f − multiplier · q_l = offset.
+        btMultiBody* mb = r->body.get();
+        auto c = std::make_unique<RobotIslandConstraint<btMultiBodyGearConstraint>>(
+            mb, r->dofLink[follower], mb, r->dofLink[leader], btVector3(0, 0, 0), btVector3(0, 0, 0),
+            btMatrix3x3::getIdentity(), btMatrix3x3::getIdentity());
+        c->setGearRatio(-multiplier);
+        c->setRelativePositionTarget(offset);
+        c->setErp(1);  // the drift is then corrected at the solver's own rate, m_erp of it per step
+        c->setMaxAppliedImpulse(SIMD_INFINITY);
+        r->world->dynamics->addMultiBodyConstraint(c.get());
+        r->constraints.push_back(std::move(c));
+        r->mimicOf[follower] = leader;
+    } catch (const std::exception& e) {
+        writeError(err, errSize, "could not add the mimic constraint: %s", e.what());
+        return EMB_ERR_INTERNAL;
+    }
     return EMB_OK;
 }
 

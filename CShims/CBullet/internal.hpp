@@ -18,6 +18,7 @@
 #include <BulletDynamics/Featherstone/btMultiBody.h>
 #include <BulletDynamics/Featherstone/btMultiBodyConstraintSolver.h>
 #include <BulletDynamics/Featherstone/btMultiBodyDynamicsWorld.h>
+#include <BulletDynamics/Featherstone/btMultiBodyGearConstraint.h>
 #include <BulletDynamics/Featherstone/btMultiBodyJointLimitConstraint.h>
 #include <BulletDynamics/Featherstone/btMultiBodyJointMotor.h>
 #include <BulletDynamics/Featherstone/btMultiBodyLinkCollider.h>
@@ -248,9 +249,10 @@ struct emb_robot {
     std::unique_ptr<btMultiBody> body;
     std::vector<std::unique_ptr<btMultiBodyLinkCollider>> colliders;  // per link (base first); may hold null
     std::vector<std::unique_ptr<btCollisionShape>> shapes;             // every shape this robot owns
-    std::vector<std::unique_ptr<btMultiBodyConstraint>> constraints;   // limits and friction motors
+    std::vector<std::unique_ptr<btMultiBodyConstraint>> constraints;   // limits, friction motors, mimics
     std::vector<btMultiBodyJointMotor*> frictionMotors;                // views into constraints
     std::vector<double> frictionTorque;                                // per friction motor, N·m or N
+    std::vector<int> mimicOf;           // per dof: the dof it follows by a <mimic> constraint, or −1
     std::vector<int> dofLink;           // per dof: the multibody link index (0-based, base excluded)
     std::vector<double> heldTorque;     // per dof, after clamping
     std::vector<double> maxEffort;      // per dof

@@ -207,8 +207,8 @@ public struct JointLimit: Equatable, Sendable {
 
 /// A URDF `<mimic>`: this joint is meant to follow q = multiplier · q_leader + offset.
 ///
-/// Embody keeps a mimic joint as a coordinate of its own, as PyBullet does (so the DoF count is the same); the
-/// coupling is recorded here and shown by `inspect`, but not yet enforced in simulation (docs/robots.md).
+/// Embody keeps a mimic joint as a coordinate of its own, as PyBullet does (so the DoF count is the same), and
+/// EmbodyPhysics enforces the coupling with a constraint (docs/robots.md); PyBullet ignores it.
 public struct Mimic: Equatable, Sendable {
     /// The name of the joint followed.
     public var joint: String

@@ -23,6 +23,9 @@ public struct RobotOptions: Equatable, Sendable {
     public var rollingFriction: Double = 0
     /// Applies the URDF's joint damping (−d·q̇) and Coulomb friction.
     public var jointDynamics: Bool = true
+    /// Enforces each URDF `<mimic>`, q_f = multiplier · q_l + offset, with a constraint (docs/robots.md); false
+    /// leaves mimic joints free, as PyBullet's loadURDF does.
+    public var mimicCoupling: Bool = true
 
     /// Creates options with the defaults: base as the URDF says, at the origin, no self-collision, no damping.
     public init() {}
@@ -77,6 +80,20 @@ public final class Robot {
             return l.lower...l.upper
         }
         velocityLimits = movable.map { $0.limit?.velocity ?? .infinity }
+        if options.mimicCoupling {
+            // The loader has dropped, with a warning, every <mimic> that names no other movable joint.
+            let coordinate = Dictionary(movable.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for (follower, joint) in movable.enumerated() {
+                guard let mimic = joint.mimic, let leader = coordinate[mimic.joint] else { continue }
+                let status = emb_robot_add_mimic(h, Int32(follower), Int32(leader), mimic.multiplier, mimic.offset,
+                                                 &err, Int32(err.count))
+                guard status == EMB_OK else {
+                    emb_robot_destroy(h)
+                    handle = nil
+                    throw PhysicsError("cannot couple joint '\(joint.name)' to '\(mimic.joint)' in \(model.sourcePath): \(String(cStringBuffer: err))")
+                }
+            }
+        }
     }
 
     func detach() { handle = nil }

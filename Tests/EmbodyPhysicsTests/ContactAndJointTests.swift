@@ -47,7 +47,8 @@ struct ContactAndJointTests {
         model.joints[0].damping = damping
         model.joints[0].friction = friction
         // The rod needs a collision shape: Bullet solves multibody constraints per simulation island, and a
-        // link without a collider has none, so its friction motor would never be solved (docs/physics.md).
+        // robot without any moving collider has none, so its friction motor would never be solved
+        // (docs/physics.md; ColliderlessJointTests covers a collider-less link in a robot that has an island).
         model.links[1].collisions = [Geometry(origin: Transform(position: Vector3(0, 0, -1)), shape: .sphere(radius: 0.01))]
         let robot = try world.addRobot(model, options: fixedBase())
         robot.setQd([qd0])

@@ -350,6 +350,16 @@ emb_status emb_body_apply_force(emb_body* body, const double force[3], const dou
 /// Applies an external force in N at the origin of a robot link (−1 for the base) for the next step only.
 emb_status emb_robot_apply_link_force(emb_robot* robot, int link, const double force[3]);
 
+/// Couples coordinate `follower` to coordinate `leader` (indices in emb_robot_get_q order), as a URDF <mimic>
+/// says: q_f = multiplier · q_l + offset. A gear constraint (Bullet's btMultiBodyGearConstraint) holds
+/// q̇_f − multiplier · q̇_l = 0 each step with no force bound, and corrects position drift by the solver's
+/// error reduction parameter (Bullet's m_erp, 0.2 of the error per step). Each coordinate follows at most one
+/// leader, never itself. Like the robot's limits and friction, the constraint is solved in its robot's island
+/// even when neither link has a collision shape; a robot with no moving collision shape at all has no island,
+/// and Bullet then solves none of its constraints.
+emb_status emb_robot_add_mimic(emb_robot* robot, int follower, int leader, double multiplier, double offset,
+                               char* err, int err_size);
+
 // MARK: - Dynamics terms
 //
 // An emb_dynamics object computes the rigid-body dynamics of one robot for controllers, planners and
