@@ -83,7 +83,9 @@ embody_status embody_step(embody_sim *sim, int64_t ticks, int64_t *stepped);
 embody_status embody_run(embody_sim *sim);
 
 /* The summary as one line of JSON, the object `embody run --json` prints (keys sorted), or NULL before
- * embody_run. Valid until the handle is reset or closed. */
+ * embody_run. Valid until the handle is reset or closed. `wall_time` is the time spent inside embody_step and
+ * embody_run since the last reset; `cpu_time` the calling thread's CPU time from the open or last reset to the
+ * end of the run, the host's own work between steps included. */
 const char *embody_summary_json(const embody_sim *sim);
 
 /* Records the run into a binary log at `path` (docs/log-format.md), every `every` ticks (>= 1). Only at tick 0:

@@ -112,6 +112,22 @@ def main():
         st_cpu.append(args.steps / cpu); st_wall.append(args.steps / wall)
         print(f"PD loop round {r + 1}: PyBullet {py_cpu[-1]:,.0f}, Embody {zc_cpu[-1]:,.0f} (zero copy), "
               f"{st_cpu[-1]:,.0f} (set_torques) steps per CPU second", file=sys.stderr)
+    # Where Embody's loop goes, per step: the tick alone (`embody bench`, thread CPU, the same scenario with its
+    # built-in PD, which holds the same posture: with the external controller and no host the arm would fall), the
+    # step call's own cost (step(0): boundary, torque check, buffer refresh) and the two NumPy calls of the PD law.
+    tick_ns = [common.embody_bench(scenario, args.steps, warmup=WARMUP)["tick_cpu_ns"] for _ in range(3)]
+    gain_, bias_, out_ = np.hstack([np.diag(-kp), np.diag(-kd)]), kp * target, np.zeros(sim.dof)
+    x_ = np.zeros(2 * sim.dof)
+    t = time.thread_time()
+    for _ in range(args.steps):
+        np.dot(gain_, x_, out=out_)
+        np.add(out_, bias_, out=out_)
+    numpy_us = (time.thread_time() - t) / args.steps * 1e6
+    t = time.thread_time()
+    for _ in range(args.steps):
+        sim.step(0)
+    call_us = (time.thread_time() - t) / args.steps * 1e6
+    py_ctrl = [loop.control_only(args.steps) / args.steps * 1e6 for _ in range(3)]
     py_error = loop.max_error()
     em_error = float(np.max(np.abs(target - sim.q)))
     p.disconnect(loop.client)
@@ -192,6 +208,13 @@ def main():
              f"{mid(zc_wall):,.0f} | **{ratio:.2f}×** (per round {paired[0]:.2f}–{paired[-1]:.2f}) | {em_error:.2e} rad |",
              f"| Embody: the same τ through `sim.set_torques(τ)`, `sim.step()` | {mid(st_cpu):,.0f} | {mid(st_wall):,.0f} | "
              f"**{ratio_set:.2f}×** | (same law) |",
+             "",
+             f"Where the time goes, per step (thread CPU): PyBullet's loop {1e6 / mid(py_cpu):.1f} µs, of which its "
+             f"Python and API work without `stepSimulation` {mid(py_ctrl):.1f} µs; Embody's loop {1e6 / mid(zc_cpu):.1f} µs: "
+             f"the tick alone {mid(tick_ns) / 1000:.1f} µs (`embody bench`, the built-in PD), the step call's own "
+             f"cost {call_us:.1f} µs (`step(0)`), the PD law's two NumPy calls {numpy_us:.1f} µs. With the tick as it is, "
+             f"the loop could be at most {(1e6 / mid(py_cpu)) / (mid(tick_ns) / 1000):.2f}× PyBullet's even if Python "
+             f"and the boundary cost nothing.",
              "",
              f"Target (at least 2× PyBullet's loop): **{'MET' if ratio >= 2 else 'MISSED'}** with the zero-copy "
              f"path ({ratio:.2f}×), **{'MET' if ratio_set >= 2 else 'MISSED'}** through `set_torques` ({ratio_set:.2f}×).",

@@ -106,7 +106,14 @@ final class Session {
     let q, qd, base, tauCommanded, tauApplied, hostTorques, channels: UnsafeMutablePointer<Double>
     var channelScratch: [Double]
     let channelNames = CText(), jointNames = CText(), lastError = CText(), metricsJSON = CText()
-    var wallNs: UInt64 = 0, cpuNs: UInt64 = 0
+    /// Wall time spent stepping since the last reset, ns (the summary's `wall_time`).
+    var wallNs: UInt64 = 0
+    /// The thread's CPU clock at open or the last reset, ns: the summary's `cpu_time` is the thread CPU time from
+    /// there to the end of the run, the host's own work between steps included (read twice per run, not per step:
+    /// the CPU clock is a system call).
+    var cpuStartNs: UInt64 = 0
+    /// The external controller, when the scenario has one (looked up once per build, not per step).
+    var external: ExternalController?
 
     init(path: String, overrides: [String], seed: UInt64?) throws(HostError) {
         self.path = path
@@ -125,6 +132,8 @@ final class Session {
         hostTorques.initialize(repeating: 0, count: max(dof, 1))
         channels.initialize(repeating: 0, count: max(channelCount, 1))
         channelScratch = [Double](repeating: 0, count: channelCount)
+        external = sim.externalController
+        cpuStartNs = threadCPUNanoseconds()
         channelNames.set(sim.channelNames.joined(separator: "\n"))
         jointNames.set(model.jointNames.joined(separator: "\n"))
         refresh()
@@ -161,8 +170,10 @@ final class Session {
             throw HostError(statusInternal, "the rebuilt simulation records \(next.channelNames.count) channels, not \(channelCount)")
         }
         sim = next
+        external = next.externalController
         summary = nil
-        wallNs = 0; cpuNs = 0
+        wallNs = 0
+        cpuStartNs = threadCPUNanoseconds()
         refresh()
     }
 
@@ -175,7 +186,7 @@ final class Session {
 
     /// Hands the host's torques to an external controller, refusing non-finite ones.
     func loadHostTorques() throws(HostError) {
-        guard let external = sim.externalController else { return }
+        guard let external else { return }
         for i in 0..<dof where !hostTorques[i].isFinite {
             throw HostError(statusInvalidArgument, "torque \(i) (joint \(model.jointNames[i])) is \(hostTorques[i]); torques must be finite (N·m or N)")
         }
@@ -187,7 +198,7 @@ final class Session {
             throw HostError(statusInvalidState, "the run has finished (embody_run returned its summary); reset it to start again")
         }
         try loadHostTorques()
-        let wall0 = wallNanoseconds(), cpu0 = threadCPUNanoseconds()
+        let wall0 = wallNanoseconds()
         var done = 0
         while done < ticks && !sim.isFinished {
             do { try sim.step() } catch {
@@ -197,7 +208,6 @@ final class Session {
             done += 1
         }
         wallNs &+= wallNanoseconds() &- wall0
-        cpuNs &+= threadCPUNanoseconds() &- cpu0
         refresh()
         return done
     }
@@ -208,7 +218,7 @@ final class Session {
         let result: RunSummary
         do { result = try sim.finish(wallTime: Double(wallNs) / 1e9) } catch { throw HostError(error) }
         var object = result.jsonObject()
-        let cpu = Double(cpuNs) / 1e9
+        let cpu = Double(threadCPUNanoseconds() &- cpuStartNs) / 1e9
         object["cpu_time"] = cpu
         object["steps_per_cpu_second"] = cpu > 0 ? Double(result.steps) / cpu : 0
         summary = CText(jsonText(object))

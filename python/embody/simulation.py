@@ -224,6 +224,10 @@ class Simulation:
         self.sensors = _Sensors(self)
         """Sensor readings by sensor name: `sim.sensors["ft_wrist"]` (see `sensors.fields(name)`)."""
         self._stepped = ctypes.c_int64()
+        self._dof_shape = (n,)
+        self._staging = np.zeros(max(n, 1))
+        self._staging_ptr = _ptr(self._staging)
+        self._set_torques = _lib.embody_set_torques
         self._step = _lib.embody_step
         self._closed = False
 
@@ -279,8 +283,17 @@ class Simulation:
 
     def set_torques(self, torques: Any) -> None:
         """Sets the external controller's torques (N·m or N, one per joint), held from the next control tick."""
+        t = np.asarray(torques, dtype=np.float64)
+        if t.shape == self._dof_shape and not self._closed:
+            # Staged in an array whose C pointer was made once: the library checks and copies it (a ctypes call
+            # with a ready pointer costs a fraction of converting an array per call).
+            self._staging[:] = t
+            status = self._set_torques(self._handle, self._staging_ptr, self.dof)
+            if status:
+                self._check(status)
+            return
         h = self._live()
-        t = np.ascontiguousarray(torques, dtype=np.float64)
+        t = np.ascontiguousarray(t)
         if t.ndim != 1:
             raise InvalidArgument(f"torques must be a 1-D array of {self.dof} values, got shape {t.shape}")
         self._check(_lib.embody_set_torques(h, _ptr(t), t.shape[0]))
