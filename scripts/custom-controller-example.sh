@@ -94,6 +94,12 @@ a, b = (json.load(open(p)) for p in sys.argv[1:3])
 assert a["state_hash"] == b["state_hash"], (a["state_hash"], b["state_hash"])
 EOF
 
+# `list` shows the registered controller with its law and parameters (the plain embody lists none, below).
+capture "$MY" list
+expect_status 0 "my-embody list"
+grep -qF "saturated_pd_gravity     τ = kp ε tanh((q* − q)/ε) − kd q̇ + c g(q)" "$WORK/out" || fail "my-embody list does not show the controller's law"
+grep -qF "  error_saturation       number in [0.001, 10] (rad), default 0.2: " "$WORK/out" || fail "my-embody list does not show the parameters"
+
 # 4. The registered parameters are checked like a built-in kind's keys.
 capture "$MY" validate scenario.yaml --set controller.parameters.error_saturaton=0.5
 expect_status 1 "a misspelled parameter"
@@ -112,6 +118,9 @@ capture "$EMBODY" run scenario.yaml
 expect_status 1 "plain embody run"
 expect_err "scenario.yaml:17:9: error: controller type custom runs a Swift controller registered by a program of your own, and this program has none registered, so 'saturated_pd_gravity' cannot run here" "plain embody run"
 expect_err "ControllerRegistry.register(name: \"saturated_pd_gravity\"" "plain embody run"
+capture "$EMBODY" list
+expect_status 0 "plain embody list"
+if grep -qF "Swift controllers registered" "$WORK/out"; then fail "the plain embody lists Swift controllers"; fi
 capture "$EMBODY" replay "$WORK/run.emblog" --verify
 expect_status 1 "plain embody replay --verify"
 expect_err "none registered, so 'saturated_pd_gravity' cannot run here" "plain embody replay --verify"

@@ -439,7 +439,8 @@ struct Export: ParsableCommand {
 // MARK: - list
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the bundled scenarios with their descriptions.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the bundled scenarios with their descriptions, and the Swift controllers this program registers.")
 
     func run() throws {
         let files = BundledScenarios.all()
@@ -451,6 +452,19 @@ struct List: ParsableCommand {
                 print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(s.description)")
             } catch {
                 print("\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) (invalid: \(error.diagnostics.first?.description ?? "?"))")
+            }
+        }
+        // A program of the user's own (docs/controllers-in-swift.md) lists what `type: custom` can name here.
+        let declarations = ControllerRegistry.registeredNames.compactMap(ControllerRegistry.declaration(named:))
+        guard !declarations.isEmpty else { return }
+        print("")
+        print("Swift controllers registered by this program (controller: { type: custom, name: … }):")
+        for d in declarations {
+            print("\(d.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(d.law)")
+            for p in d.parameters {
+                let unit = p.unit.isEmpty ? "" : " (\(p.unit))"
+                let value = p.defaultValue.map { "default " + ($0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0)) } ?? "required"
+                print("  \(p.key.padding(toLength: 22, withPad: " ", startingAt: 0)) \(p.typeText)\(unit), \(value): \(p.meaning)")
             }
         }
     }

@@ -34,8 +34,8 @@ public struct CustomParameter: Equatable, Sendable {
         self.key = key; self.unit = unit; self.range = range; self.defaultValue = defaultValue; self.meaning = meaning
     }
 
-    /// The range as the type column of the docs and messages write it ("number in [0, 1000]").
-    var typeText: String {
+    /// The range as messages and `embody list` write it ("number in [0, 1000]").
+    public var typeText: String {
         let low = range.lowerBound, high = range.upperBound
         let lowOpen = low <= -Double.greatestFiniteMagnitude, highOpen = high >= Double.greatestFiniteMagnitude
         switch (lowOpen, highOpen) {
