@@ -24,8 +24,15 @@ scratch=.build-fuzz
 started=$(date +%s)
 echo "fuzz: building the harness ($configuration, libFuzzer + AddressSanitizer, scratch path $scratch)"
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+  # swiftc keeps only the last `-sanitize=` it is given, and SwiftPM passes `-sanitize=fuzzer -sanitize=address`:
+  # without the explicit coverage options the Swift code is built with ASan but no coverage counters, and
+  # libFuzzer fuzzes it blind (only the C in libyaml reports coverage). These are the options
+  # `-sanitize=fuzzer` implies. The C and C++ get `-fsanitize=fuzzer-no-link,address` from SwiftPM.
+  mkdir -p "$scratch"
   EMBODY_FUZZ=1 swift build -c "$configuration" --scratch-path "$scratch" --product embody-fuzz \
-    --sanitize=fuzzer --sanitize=address >"$scratch.log" 2>&1 || { tail -40 "$scratch.log" >&2; exit 1; }
+    --sanitize=fuzzer --sanitize=address \
+    -Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table \
+    >"$scratch.log" 2>&1 || { tail -40 "$scratch.log" >&2; exit 1; }
   mv "$scratch.log" "$scratch/build.log"
 fi
 binary="$scratch/$configuration/embody-fuzz"
@@ -73,11 +80,19 @@ for target in $targets; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
   peak=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1 || true)
   coverage=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
-  corpus=$(find "$work" -type f | wc -l)
-  line="$target: ${runs:-?} executions in ${elapsed} s, coverage ${coverage:-?} edges, corpus +$corpus inputs, peak RSS ${peak:-?} MB"
+  corpus=$(grep -ao 'corp: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
+  added=$(find "$work" -type f | wc -l)
+  findings=$(find "$artifacts" -type f | wc -l)
+  line="$target: ${runs:-?} execs in ${elapsed} s, corpus ${corpus:-?} (${added} new), findings $findings (coverage ${coverage:-?} edges, peak RSS ${peak:-?} MB)"
+  if [ "$status" -eq 0 ] && [ "${coverage:-0}" -lt 100 ]; then
+    # A target whose code reports (almost) no coverage is being fuzzed blind: the build lost its instrumentation.
+    status=1
+    line="$line, FAILED: no coverage, the harness is not instrumented"
+  elif [ "$status" -ne 0 ]; then
+    line="$line, FAILED (exit $status; input in $artifacts/)"
+  fi
   if [ "$status" -ne 0 ]; then
     failed=$((failed + 1))
-    line="$line, FAILED (exit $status; input in $artifacts/)"
     grep -aE '==ERROR|^SUMMARY|Fatal error:|ALARM|deadly signal|out-of-memory|Test unit written' "$log" | head -8 >&2 || true
     tail -40 "$log" >&2
   fi

@@ -94,10 +94,13 @@ enum FuzzTargets {
             }
         },
         seeds: {
-            // Fresh logs in the current format: short runs of an arm and a humanoid scenario, with their
-            // end-of-run criterion events.
+            // Fresh logs in the current format: short runs of an arm, a humanoid pushed at the start (its push
+            // moved into the short run: validation refuses a push after the end) and a humanoid with force-torque,
+            // contact and depth-camera sensors, with their end-of-run criterion events.
             var seeds: [(String, Data)] = []
-            for (name, overrides) in [("arm-hold", ["duration=0.01"]), ("humanoid-push", ["duration=0.004"])] {
+            for (name, overrides) in [("arm-hold", ["duration=0.01"]),
+                                      ("humanoid-push", ["duration=0.004", "disturbances[0].at=0", "disturbances[0].duration=0.002"]),
+                                      ("humanoid-sensors", ["duration=0.004"])] {
                 let path = NSTemporaryDirectory() + "embody-fuzz-seed-\(getpid())-\(name).emblog"
                 defer { try? FileManager.default.removeItem(atPath: path) }
                 let (scenario, model) = try ScenarioLoader.load(path: Paths.scenariosDirectory + "/\(name).yaml",
