@@ -75,7 +75,7 @@ struct XMLNode {
 /// Builds an XMLNode tree with XMLParser, failing on the first syntax error.
 enum XMLTree {
     static func parse(_ text: String, path: String) throws(ModelError) -> XMLNode {
-        let xml = blankingDeclaration(text)
+        let xml = blankingEmptyProcessingInstructions(blankingDeclaration(text))
         let source = SourcePositions(xml)
         try checkEncoding(source, path: path)
         let builder = TreeBuilder(source: source)
@@ -123,6 +123,74 @@ enum XMLTree {
         guard end + 1 < bytes.count else { return text }
         var out = bytes
         for k in i...(end + 1) where out[k] != 0x0A && out[k] != 0x0D { out[k] = 0x20 }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The text with every processing instruction that has a target and no content (`<?name?>`) replaced by
+    /// spaces (newlines kept, so lines and columns stay). libxml2 hands such an instruction to its SAX handler
+    /// with a null content pointer, and Foundation's XMLParser on Linux passes that pointer to strlen: the
+    /// process dies with SIGSEGV (found by `make fuzz`: `<?xmhi?>` as a URDF killed `embody inspect`). A
+    /// processing instruction means nothing to a URDF or MJCF reader, so the valid document loads as if it were
+    /// not there. Comments, CDATA sections and quoted attribute values are skipped, so only real instructions
+    /// are blanked (inside the document type's internal subset too, where libxml2 reports them the same way).
+    static func blankingEmptyProcessingInstructions(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        var out: [UInt8]? = nil
+        func starts(_ literal: StaticString, at k: Int) -> Bool {
+            let n = literal.utf8CodeUnitCount
+            guard k + n <= bytes.count else { return false }
+            return literal.withUTF8Buffer { prefix in (0..<n).allSatisfy { bytes[k + $0] == prefix[$0] } }
+        }
+        /// The offset just past the first `terminator` at or after `k`, or the end of the text.
+        func after(_ terminator: StaticString, from k: Int) -> Int {
+            var j = k
+            while j < bytes.count, !starts(terminator, at: j) { j += 1 }
+            return min(bytes.count, j + terminator.utf8CodeUnitCount)
+        }
+        // libxml2's name characters, ASCII part; every byte of a multi-byte UTF-8 character counts as one.
+        func isNameStart(_ b: UInt8) -> Bool {
+            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":") || b >= 0x80
+        }
+        func isName(_ b: UInt8) -> Bool {
+            isNameStart(b) || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
+        }
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "<") else { i += 1; continue }
+            if starts("<!--", at: i) {
+                i = after("-->", from: i + 4)
+            } else if starts("<![CDATA[", at: i) {
+                i = after("]]>", from: i + 9)
+            } else if starts("<?", at: i) {
+                var end = i + 2
+                if end < bytes.count, isNameStart(bytes[end]) {
+                    while end < bytes.count, isName(bytes[end]) { end += 1 }
+                    if starts("?>", at: end) {
+                        if out == nil { out = bytes }
+                        for k in i..<(end + 2) { out![k] = 0x20 }
+                    }
+                }
+                i = after("?>", from: i + 2)
+            } else if starts("<!", at: i) {
+                i += 2   // a declaration (<!DOCTYPE …, <!ENTITY …): its internal subset may hold instructions
+            } else {
+                // A tag: skip to its `>`, over quoted attribute values (where `<` is not markup).
+                var k = i + 1
+                var quote: UInt8? = nil
+                while k < bytes.count {
+                    if let q = quote {
+                        if bytes[k] == q { quote = nil }
+                    } else if bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") {
+                        quote = bytes[k]
+                    } else if bytes[k] == UInt8(ascii: ">") {
+                        break
+                    }
+                    k += 1
+                }
+                i = k + 1
+            }
+        }
+        guard let out else { return text }
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -54,4 +54,43 @@ struct URDFFuzzRegressionTests {
             #expect(try URDFLoader.parse(xml: text, path: "/m/r.urdf").links.map(\.name) == ["a"])
         }
     }
+
+    /// `<?xmhi?>` (a processing instruction with a target and no content) killed `embody inspect` with SIGSEGV:
+    /// libxml2 reports it with a null content pointer and Foundation's XMLParser calls strlen on it. Such an
+    /// instruction is now blanked before libxml2 sees the text: the document loads, in URDF and MJCF alike,
+    /// and positions after it are unchanged.
+    @Test func aProcessingInstructionWithoutContentLoads() throws {
+        for pi in ["<?xmhi?>", "<?a?>", "<?x-y.z:1?>", "<?é?>"] {
+            let urdf = "\(pi)\n<robot name=\"r\">\(pi)<link name=\"a\"/>\(pi)</robot>\n\(pi)"
+            #expect(try URDFLoader.parse(xml: urdf, path: "/m/r.urdf").links.map(\.name) == ["a"], "\(pi)")
+            let mjcf = "\(pi)<mujoco model=\"m\">\(pi)<worldbody><body name=\"b\"><freejoint/><geom size=\".1\"/></body></worldbody></mujoco>"
+            #expect(try MJCFLoader.parse(xml: mjcf, path: "/m/m.xml").links.map(\.name) == ["world", "b"], "\(pi)")
+        }
+        // Inside a document type's internal subset, which libxml2 reports the same way.
+        let doctype = "<!DOCTYPE robot [ <?x?> ]>\n<robot name=\"r\"><link name=\"a\"/></robot>"
+        #expect(try URDFLoader.parse(xml: doctype, path: "/m/r.urdf").links.map(\.name) == ["a"])
+        // Columns after a blanked instruction are those of the file: the unclosed tag is at 1:9.
+        do {
+            _ = try URDFLoader.parse(xml: "<?ab?>  <robot name=\"r\"><link name=\"a\"/>", path: "/m/r.urdf")
+            Issue.record("an unclosed <robot> loaded")
+        } catch {
+            #expect(error.location == SourceLocation(file: "/m/r.urdf", line: 1, column: 9), "\(error)")
+        }
+    }
+
+    /// Only real instructions are blanked: the same characters in a comment, a CDATA section or an attribute
+    /// value are left to libxml2 (ignored in a comment; `<` in an attribute value is refused as before).
+    @Test func onlyRealProcessingInstructionsAreBlanked() throws {
+        let comment = "<!-- <?a?> --><robot name=\"r\"><link name=\"a\"/></robot>"
+        #expect(XMLTree.blankingEmptyProcessingInstructions(comment) == comment)
+        let cdata = "<robot name=\"r\"><![CDATA[<?a?>]]><link name=\"a\"/></robot>"
+        #expect(XMLTree.blankingEmptyProcessingInstructions(cdata) == cdata)
+        let attribute = "<robot name=\"<?a?>\"><link name=\"a\"/></robot>"
+        #expect(XMLTree.blankingEmptyProcessingInstructions(attribute) == attribute)
+        #expect(throws: ModelError.self) { try URDFLoader.parse(xml: attribute, path: "/m/r.urdf") }
+        // An instruction with content is not touched (libxml2 hands it over with its content).
+        let withContent = "<?a b?><robot name=\"r\"><link name=\"a\"/></robot>"
+        #expect(XMLTree.blankingEmptyProcessingInstructions(withContent) == withContent)
+        #expect(XMLTree.blankingEmptyProcessingInstructions("<?a?>\n<r/>") == "     \n<r/>")
+    }
 }
