@@ -80,7 +80,13 @@ struct GradingOptions: ParsableArguments {
                                                                                          packageRoot: packageRoot))
             }
             let configuration = buildConfiguration()
-            path = "\(packageRoot)/.build/\(configuration)/\(product)"
+            let built = "\(packageRoot)/.build/\(configuration)/\(product)"
+            // Without a build, a runner next to this tool, when this tool was itself built in that package under
+            // another scratch path (`swift build --scratch-path .build-asan`, scripts/sanitizers.sh), is the one built
+            // with the same configuration and flags; else the default build folder's.
+            let sibling = "\(toolDirectory())/\(product)"
+            let toolInPackage = RunnerCheck.canonical(toolDirectory()).hasPrefix(RunnerCheck.canonical(packageRoot) + "/")
+            path = noBuild && toolInPackage && FileManager.default.isExecutableFile(atPath: sibling) ? sibling : built
             if !noBuild {
                 try build(product: product, packageRoot: packageRoot, configuration: configuration,
                           exercisesDirectory: exercisesDirectory)
