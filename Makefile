@@ -85,6 +85,7 @@ FUZZ_RSS_MB ?= 2048
 fuzz: setup
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) FUZZ_RSS_MB=$(FUZZ_RSS_MB) bash scripts/fuzz.sh
 
-## The test suite under AddressSanitizer and UndefinedBehaviorSanitizer, in .build-asan (docs/testing.md).
+## The test suite under AddressSanitizer and UndefinedBehaviorSanitizer (clang's, on the C and C++), in .build-asan;
+## fails on any report, from the tests or the tools they start (docs/testing.md, which names the skipped tests).
 sanitize: setup
 	bash scripts/sanitizers.sh
