@@ -181,7 +181,6 @@ final class ObstacleQuery {
     }
 }
 
-/// The scenario text and path of a bundled scenario, found from the working directory (Benchmarks/).
 /// Every URDF of example-robot-data 6.0.0 (installed from PyPI by scripts/setup.sh), sorted.
 func exampleRobotDataURDFs() throws -> [String] {
     let probe = Process()
@@ -203,6 +202,7 @@ func exampleRobotDataURDFs() throws -> [String] {
     return urdfs.sorted()
 }
 
+/// The scenario text and path of a bundled scenario, found from the working directory (Benchmarks/).
 func bundled(_ name: String) throws -> (text: String, path: String) {
     guard let path = BundledScenarios.resolve(name) else {
         throw BenchError("no bundled scenario '\(name)': run the suite from the Benchmarks folder of the repository")
