@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "EmbodyControl", targets: ["EmbodyControl"]),
         .library(name: "EmbodyPerception", targets: ["EmbodyPerception"]),
         .library(name: "EmbodyPlanning", targets: ["EmbodyPlanning"]),
+        .library(name: "EmbodyLocomotion", targets: ["EmbodyLocomotion"]),
         .library(name: "EmbodyRuntime", targets: ["EmbodyRuntime"]),
         .library(name: "EmbodyView", targets: ["EmbodyView"]),
         .library(name: "EmbodyExercises", targets: ["EmbodyExercises"]),
@@ -67,6 +68,9 @@ let package = Package(
         .target(name: "EmbodyPerception", dependencies: ["EmbodyModel"]),
         // Inverse kinematics, trajectories and sampling-based motion planning; no Bullet here.
         .target(name: "EmbodyPlanning", dependencies: ["EmbodyModel"]),
+        // Legged locomotion: walking pattern generation, footsteps, swing feet, capture points and whole-body
+        // control (docs/locomotion.md); no Bullet here.
+        .target(name: "EmbodyLocomotion", dependencies: ["EmbodyModel", "EmbodyControl"]),
         // Scenario files (YAML or JSON): schema, validation with source locations, overrides.
         .target(name: "EmbodyScenario", dependencies: ["EmbodyModel", .product(name: "Yams", package: "Yams")]),
         // The fixed-timestep multi-rate loop, pacing, recording, replay and summaries.
@@ -74,7 +78,7 @@ let package = Package(
             name: "EmbodyRuntime",
             dependencies: [
                 "EmbodyModel", "EmbodyPhysics", "EmbodyScenario", "EmbodyControl", "EmbodyPerception", "EmbodyPlanning",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "EmbodyLocomotion", .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // Seeing runs: the self-contained HTML viewer and the MCAP export (docs/viewer.md). The page's
@@ -101,6 +105,8 @@ let package = Package(
                     dependencies: ["EmbodyPerception", "EmbodyModel", "EmbodyPhysics", "CMallocCounter"]),
         .testTarget(name: "EmbodyPlanningTests",
                     dependencies: ["EmbodyPlanning", "EmbodyModel", "EmbodyPhysics", "CMallocCounter"]),
+        .testTarget(name: "EmbodyLocomotionTests",
+                    dependencies: ["EmbodyLocomotion", "EmbodyControl", "EmbodyModel", "EmbodyPhysics", "CMallocCounter"]),
         .testTarget(name: "EmbodyScenarioTests", dependencies: ["EmbodyScenario", "EmbodyModel"], exclude: ["Fixtures"]),
         // Counts the test thread's heap allocations by interposing malloc; linked into tests only.
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
