@@ -23,6 +23,8 @@ let package = Package(
                 .product(name: "EmbodyModel", package: "Embody"),
                 .product(name: "EmbodyPerception", package: "Embody"),
                 .product(name: "EmbodyPlanning", package: "Embody"),
+                .product(name: "EmbodyControl", package: "Embody"),
+                .product(name: "EmbodyLocomotion", package: "Embody"),
             ],
             path: "Benchmarks/EmbodyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
