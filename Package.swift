@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(name: "embody", dependencies: ["EmbodyCommandLine"]),
         .testTarget(name: "EmbodyModelTests", dependencies: ["EmbodyModel"]),
         .testTarget(name: "EmbodyPhysicsTests", dependencies: ["EmbodyPhysics", "EmbodyModel"]),
-        .testTarget(name: "EmbodyControlTests", dependencies: ["EmbodyControl", "EmbodyModel"]),
+        .testTarget(name: "EmbodyControlTests", dependencies: ["EmbodyControl", "EmbodyModel", "CMallocCounter"]),
         .testTarget(name: "EmbodyPerceptionTests",
                     dependencies: ["EmbodyPerception", "EmbodyModel", "EmbodyPhysics", "CMallocCounter"]),
         .testTarget(name: "EmbodyPlanningTests",
