@@ -155,7 +155,10 @@ struct Run: ParsableCommand {
         options.recordEvery = recordEvery
         defer { if let temporaryLog { try? FileManager.default.removeItem(atPath: temporaryLog) } }
         let sim: Simulation
-        do { sim = try Simulation(scenario: scenario, model: model, options: options) } catch { throw CLIError(error) }
+        do {
+            try requireControllerWithoutHost(scenario)
+            sim = try Simulation(scenario: scenario, model: model, options: options)
+        } catch { throw CLIError(error) }
         let bar = ProgressBar(enabled: !json)
         let summary: RunSummary
         var stats: RealtimeStats?

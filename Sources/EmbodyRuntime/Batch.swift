@@ -194,7 +194,10 @@ public enum BatchRunner {
             state.construction.lock()
             var options = RunOptions()
             options.recordPath = inputs.recordPaths?[i]
-            let built = Result { () throws(RuntimeError) in try Simulation(scenario: scenario, model: model, options: options) }
+            let built = Result { () throws(RuntimeError) in
+                try requireControllerWithoutHost(scenario)
+                return try Simulation(scenario: scenario, model: model, options: options)
+            }
             state.construction.unlock()
             let cpuStart = threadCPUNanoseconds()
             do {

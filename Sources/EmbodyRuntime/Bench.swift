@@ -150,6 +150,7 @@ public enum TickBenchmark {
         } catch {
             throw RuntimeError("\(path) is not a valid scenario:\n\(error.description)")
         }
+        try requireControllerWithoutHost(scenario)
         var runOptions = RunOptions()
         runOptions.maxTicks = options.warmupTicks + options.ticks
         let full = try Simulation(scenario: scenario, model: model, options: runOptions)

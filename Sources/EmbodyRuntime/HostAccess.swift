@@ -5,6 +5,7 @@
 
 import EmbodyControl
 import EmbodyPhysics
+import EmbodyScenario
 
 /// The number of doubles per contact in `Simulation.readContacts`: object A, link A, object B, link B (ids and
 /// link indices as doubles), the point on B (m, world), the normal on B towards A (unit, world), the signed
@@ -73,4 +74,14 @@ extension Simulation {
 
     /// Returns to the task's reference from the next control tick on.
     public func clearHostReference() { hostReferenceActive = false }
+}
+
+/// Refuses a scenario whose controller only a host program can drive (`external`) in a run that has no host:
+/// `embody run`, batches, sweeps and `embody bench`. Without a host its torques would stay 0 for the whole run,
+/// and the robot would fall or sag as if that were the controller's doing. `embody replay` re-runs a recorded
+/// external run from the torques in its log.
+public func requireControllerWithoutHost(_ scenario: Scenario) throws(RuntimeError) {
+    if case .external = scenario.controller.kind {
+        throw RuntimeError("\(scenario.controller.location): controller type external takes its torques from a host program (Python's embody.Simulation or the C ABI in include/embody.h), and this command has none, so every torque would be 0; run the scenario from that program, or re-run a recorded external run with `embody replay LOG --verify`")
+    }
 }

@@ -302,6 +302,7 @@ public enum SweepExecution {
                 options.recordPath = logPartial
                 options.recordEvery = plan.recordEvery
             }
+            try requireControllerWithoutHost(scenario)
             let sim = try Simulation(scenario: scenario, model: model, options: options)
             let loopStart = threadCPUNanoseconds()
             let summary = try Runner.run(sim)

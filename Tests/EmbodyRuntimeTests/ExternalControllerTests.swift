@@ -76,12 +76,28 @@ struct ExternalControllerTests {
         }
     }
 
-    @Test func theCLIsDefaultRunOfAnExternalScenarioCommandsZero() throws {
-        // With no host, τ_host stays 0: the arm falls under gravity, and the run says so through its metrics.
+    @Test func withoutHostWritesTheTorqueStaysZero() throws {
+        // A host that never writes leaves τ_host at 0: the arm falls under gravity, and the run says so through its metrics.
         let (scenario, model) = try loadBundled("arm-hold", overrides: ["controller.type=external", "duration=0.5"])
         let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
         #expect(summary.outcome != .success)
         #expect(summary.metrics["torque_saturation_fraction"] == 0)
         #expect(summary.finalQ["joint_2"] != 0.8)  // it left the posture it started in
+    }
+
+    @Test func commandsWithoutAHostRefuseAnExternalScenario() throws {
+        // `embody run`, a batch, a sweep and `embody bench` have no host: they refuse, exit 1, instead of
+        // reporting a run with zero torque as the controller's result.
+        let message = "controller type external takes its torques from a host program"
+        for arguments in [["run", "arm-hold"], ["run", "arm-hold", "--seeds", "1..2", "--jobs", "1"],
+                          ["bench", "arm-hold", "--ticks", "10"]] {
+            let r = try embody(arguments + ["--set", "controller.type=external", "--set", "duration=0.1"])
+            #expect(r.status == 1, "\(arguments): \(r.stderr)")
+            #expect(r.stderr.contains(message) || r.stdout.contains(message), "\(arguments): \(r.stdout) \(r.stderr)")
+        }
+        #expect(throws: RuntimeError.self) {
+            try requireControllerWithoutHost(try loadBundled("arm-hold", overrides: ["controller.type=external"]).0)
+        }
+        try requireControllerWithoutHost(try loadBundled("arm-hold").0)
     }
 }
