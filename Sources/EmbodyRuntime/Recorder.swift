@@ -20,6 +20,9 @@ enum RunEvent: UInt8 {
     case diverged = 5
     /// The last record of a run that ended normally; the code is the outcome's index in `RunOutcome.allCases`.
     case runEnd = 6
+    /// An online planner changed the reference at this record's tick (a switch to the next target, or a replan
+    /// that moved the goal); the code is the number of reference changes since load, the one at load included.
+    case replan = 7
 }
 
 /// The channel names of a run's records, in storage order.

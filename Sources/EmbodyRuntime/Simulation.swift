@@ -318,7 +318,12 @@ public final class Simulation {
         mark(.estimation, &clock)
         // plan: an online planner (ee_targets with IK, replanning tasks) switches targets and replans at the
         // planning rate into preallocated buffers; the task's reference is sampled with control.
-        if let planner = task.online { planner.update(tick: k, estimate: estimate) }
+        if let planner = task.online {
+            let changes = planner.trajectory.retargetCount
+            planner.update(tick: k, estimate: estimate)
+            let now = planner.trajectory.retargetCount
+            if now != changes { recorder?.event(.replan, code: Int32(truncatingIfNeeded: now)) }
+        }
         mark(.planning, &clock)
         // control: τ from the estimate, held until the next control tick, clamped to the limits.
         if k % periods.control == 0 {

@@ -277,3 +277,22 @@ import Testing
         #expect(header.description == "the header of run log 'x.log' is unusable: the file is empty")
     }
 }
+
+@Suite struct ReplanEventTests {
+    /// arm-reach-ik switches IK targets at planning ticks: each change of the reference the controller tracks is a
+    /// `replan` event in the log, at the tick the target's window starts, numbered in order after the change at load.
+    @Test func eachReferenceChangeIsALoggedReplanEvent() throws {
+        let path = temporaryPath("emblog")
+        var options = RunOptions()
+        options.recordPath = path
+        let (scenario, model) = try loadBundled("arm-reach-ik")
+        guard case .eeTargets(let task) = scenario.task.kind else { Issue.record("arm-reach-ik is not ee_targets"); return }
+        _ = try Runner.run(try Simulation(scenario: scenario, model: model, options: options))
+        let reader = try LogReader(path: path)
+        let kind = try #require(reader.header.eventKinds.firstIndex(of: "replan"))
+        let events = try reader.readAll().flatMap { r in r.events.filter { Int($0.kind) == kind }.map { (r.tick, $0.code) } }
+        #expect(task.targets.count > 1)
+        #expect(events.map(\.1) == Array(2...Int32(task.targets.count)))   // one per switch; none for replans that kept the goal
+        #expect(events.allSatisfy { $0.0 > 0 })
+    }
+}

@@ -73,6 +73,7 @@ public struct LogHeader: Codable, Equatable, Sendable {
     /// The event kinds the runtime records by default, in index order.
     public static let standardEventKinds: [String] = [
         "disturbance_start", "disturbance_end", "fall", "criterion_success", "criterion_failure", "diverged", "run_end",
+        "replan",
     ]
 
     /// Creates a header; the optional fields default to an unnamed scenario with no overrides, every tick recorded and the standard event kinds.
