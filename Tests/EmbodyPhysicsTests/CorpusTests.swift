@@ -25,8 +25,8 @@ struct CorpusReference: Decodable {
 /// Installs example-robot-data 6.0.0 from PyPI when it is missing (the setup script normally has).
 func ensureExampleRobotData() throws {
     var log = ""
-    let probe = "import sys, os; sys.exit(0 if any(os.path.isdir(os.path.join(p, 'cmeel.prefix/share/example-robot-data')) for p in sys.path) else 1)"
-    if try run(["python3", "-c", probe], log: &log) == 0 { return }
+    let locator = repositoryRoot.appendingPathComponent("tools/corpus/example_robot_data_root.py").path
+    if try run(["python3", locator], log: &log) == 0 { return }
     let status = try run(["python3", "-m", "pip", "install", "--quiet", "example-robot-data==6.0.0"], log: &log)
     try #require(status == 0, "could not install example-robot-data: \(log)")
 }

@@ -50,7 +50,8 @@ struct CLITests {
         let end = try #require(doc.range(of: "```", range: start..<doc.endIndex)).lowerBound
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import sys, os; print(next(os.path.join(p, 'cmeel.prefix/share/example-robot-data/robots/g1_description/urdf/g1_29dof_rev_1_0.urdf') for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix/share/example-robot-data'))))"]
+        probe.arguments = ["python3", repoRoot.appendingPathComponent("tools/corpus/example_robot_data_root.py").path,
+                           "g1_description/urdf/g1_29dof_rev_1_0.urdf"]
         let pipe = Pipe()
         probe.standardOutput = pipe
         try probe.run()

@@ -34,12 +34,9 @@ PYBULLET_DATA_ROBOTS = [
 
 
 def example_robot_data_root():
-    import importlib.util
-    for base in sys.path:
-        d = os.path.join(base, "cmeel.prefix", "share", "example-robot-data", "robots")
-        if os.path.isdir(d):
-            return d
-    raise SystemExit("example-robot-data is not installed (pip install example-robot-data==6.0.0)")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import example_robot_data_root
+    return example_robot_data_root.root()
 
 
 def no_inertial_links(path):

@@ -185,7 +185,10 @@ final class ObstacleQuery {
 func exampleRobotDataURDFs() throws -> [String] {
     let probe = Process()
     probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["python3", "-c", "import sys, os; print(next(os.path.join(p, 'cmeel.prefix/share/example-robot-data/robots') for p in sys.path if os.path.isdir(os.path.join(p, 'cmeel.prefix/share/example-robot-data'))))"]
+    // tools/corpus/example_robot_data_root.py, from this file's place in the repository (Benchmarks/Benchmarks/EmbodyBenchmarks/).
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    probe.arguments = ["python3", repository.appendingPathComponent("tools/corpus/example_robot_data_root.py").path]
     let pipe = Pipe()
     probe.standardOutput = pipe
     try probe.run()
