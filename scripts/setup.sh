@@ -30,7 +30,7 @@ fi
 
 # The MJCF test corpus (MuJoCo, Gymnasium, dm_control suite models): scripts/mjcf-corpus.sh.
 bash "$(dirname "$0")/mjcf-corpus.sh"
-if [ "${EMBODY_SKIP_PYTHON:-0}" != 1 ] && ! python3 -c "import sys, os; sys.exit(0 if any(os.path.isdir(os.path.join(p, 'cmeel.prefix/share/example-robot-data')) for p in sys.path) else 1)" >/dev/null 2>&1; then
+if [ "${EMBODY_SKIP_PYTHON:-0}" != 1 ] && ! python3 "$(dirname "$0")/../tools/corpus/example_robot_data_root.py" >/dev/null 2>&1; then
   echo "setup: installing example-robot-data 6.0.0 from PyPI (the robot corpus of the corpus tests)" >&2
   python3 -m pip install --quiet --disable-pip-version-check example-robot-data==6.0.0
 fi
