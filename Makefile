@@ -68,6 +68,7 @@ bench-peers: setup release
 	python3 Benchmarks/peers/targets.py --write-docs
 	python3 Benchmarks/peers/pybullet_peer.py --write-docs
 	python3 Benchmarks/peers/mujoco_peer.py --write-docs
+	python3 Benchmarks/peers/humanoid_peer.py --write-docs
 	python3 Benchmarks/peers/scaling.py --write-docs
 	python3 Benchmarks/peers/python_peer.py --write-docs
 
