@@ -48,6 +48,13 @@ public protocol RobotDynamics: AnyObject {
 
     /// Writes τ = M(q) v̇ + h(q, v) (nv values) for velocities v and accelerations v̇ (nv values each).
     func inverseDynamics(q: [Double], v: [Double], vdot: [Double], basePose: Transform, into out: inout [Double])
+
+    /// J̇ v for the point `point` (m, in link `link`'s frame): the point's linear (m/s²) and the link's angular
+    /// (rad/s²) acceleration in the world frame when v̇ = 0, gravity excluded, so that the point accelerates
+    /// by J v̇ + J̇ v. The default is a central difference along v (see the extension); RigidBodyDynamics
+    /// computes it exactly by a Newton–Euler pass, without allocating.
+    func biasAcceleration(link: Int, point: Vector3, q: [Double], v: [Double],
+                          basePose: Transform) -> (linear: Vector3, angular: Vector3)
 }
 
 // MARK: - Conveniences for every implementation
@@ -75,5 +82,37 @@ extension RobotDynamics {
             for k in 0..<n { sum += m[i * n + k] * vdot[k] }
             out[i] += sum
         }
+    }
+
+    /// J̇ v by a central difference of J v along the motion with constant velocity v:
+    /// J̇ v ≈ (J(x₊) − J(x₋)) v / (2δ), x± = the configuration moved by ±δ v (joints by ±δ q̇; a floating
+    /// base's origin by ±δ v_O and its rotation by exp(±δ ω), world frame), δ = 1e-5 s. The truncation
+    /// error is O(δ²) (about 1e-10 |v|³ in the units of J̇ v for a robot of metre scale) and rounding adds
+    /// about 1e-11 |J| |v|. It allocates two 6 × nv Jacobians per call: implementations that run in a
+    /// control loop provide their own (RigidBodyDynamics does, exactly).
+    public func biasAcceleration(link: Int, point: Vector3, q: [Double], v: [Double],
+                                 basePose: Transform) -> (linear: Vector3, angular: Vector3) {
+        let n = nv, b = baseVelocityCount, delta = 1e-5
+        precondition(q.count == dof && v.count == n, "expected q with \(dof) and v with \(n) values")
+        var plus = [Double](repeating: 0, count: 6 * n), minus = plus
+        func moved(_ sign: Double) -> (q: [Double], pose: Transform) {
+            var qm = q
+            for i in 0..<dof { qm[i] += sign * delta * v[b + i] }
+            guard b == 6 else { return (qm, basePose) }
+            let linear = Vector3(v[0], v[1], v[2]), angular = Vector3(v[3], v[4], v[5])
+            let pose = Transform(position: basePose.position + sign * delta * linear,
+                                 rotation: Quaternion(rotationVector: sign * delta * angular) * basePose.rotation)
+            return (qm, pose)
+        }
+        let p = moved(1), m = moved(-1)
+        jacobian(link: link, point: point, q: p.q, basePose: p.pose, into: &plus)
+        jacobian(link: link, point: point, q: m.q, basePose: m.pose, into: &minus)
+        var out = [Double](repeating: 0, count: 6)
+        for r in 0..<6 {
+            var s = 0.0
+            for c in 0..<n { s += (plus[r * n + c] - minus[r * n + c]) * v[c] }
+            out[r] = s / (2 * delta)
+        }
+        return (Vector3(out[0], out[1], out[2]), Vector3(out[3], out[4], out[5]))
     }
 }
