@@ -280,7 +280,11 @@ public struct FootstepPlanner: Sendable {
                 t += p.stepDuration
                 swing = swing.other
             }
-            t = try stop(&plan, &now, swing: swing, liftOff: t, terrainHeight)
+            let boutEnd = try stop(&plan, &now, swing: swing, liftOff: t, terrainHeight)
+            // No step fitted (the end time or a zero command came during the weight shift, and the feet were already
+            // together): no bout; keep standing from the would-be lift-off time.
+            if plan.steps.count == firstStep { continue }
+            t = boutEnd
             plan.bouts.append(FootstepPlan.Bout(startTime: boutStart, firstStep: firstStep, endStep: plan.steps.count, endTime: t))
         }
         return plan

@@ -155,7 +155,8 @@ public struct SwingFootTrajectory: Sendable {
     }
 
     /// Writes the reference at `time` into a walking reference's foot: pose, velocities, accelerations, and
-    /// `inContact` (true before lift-off and after landing or at the descent limit). Allocation-free.
+    /// `inContact` (true before lift-off and after `touchDown(at:)`; false while swinging, descending late, or
+    /// stopped at the descent limit without contact). Allocation-free.
     public func fill(_ foot: inout FootReference, at time: Double) {
         let s = sample(at: time)
         foot.inContact = s.phase == .beforeLiftOff || s.phase == .landed

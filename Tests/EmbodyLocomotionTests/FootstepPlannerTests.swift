@@ -148,8 +148,14 @@ struct FootstepPlannerTests {
         #expect(maxAbs(zmp.planar(at: plan.bouts[0].endTime + 0.01) - SIMD2(between.x, between.y)) < 1e-12)
         let final = (plan.finalFeet[0].position + plan.finalFeet[1].position) / 2
         #expect(maxAbs(zmp.planar(at: plan.endTime + 3) - SIMD2(final.x, final.y)) < 1e-12)
-        // A zero command and an end time before the first command: no steps.
+        // A zero command, or a command too late for a step before the end time: no steps and no bout.
         #expect(try planner.plan(from: Self.standing, startTime: 0, commands: [VelocityCommand(startTime: 0)], endTime: 5).steps.isEmpty)
+        let late = try planner.plan(from: Self.standing, startTime: 0, commands: [VelocityCommand(startTime: 4.7, forward: 0.3)], endTime: 5)
+        #expect(late.steps.isEmpty && late.bouts.isEmpty && late.endTime == 0)
+        // A command withdrawn during the weight shift, then given again: one bout, from the second command.
+        let again = try planner.plan(from: Self.standing, startTime: 0, commands: [VelocityCommand(startTime: 1, forward: 0.3), VelocityCommand(startTime: 1.2),
+                                                                                 VelocityCommand(startTime: 3, forward: 0.3)], endTime: 5)
+        #expect(again.bouts.count == 1 && again.bouts[0].startTime == 3 && !again.steps.isEmpty)
     }
 
     @Test func theZMPReferenceSitsOnTheStanceFootAndMovesLinearlyInDoubleSupport() throws {
