@@ -24,7 +24,7 @@ import Foundation
 
 /// A convex polygon in the ground plane (x, y, m, world), counter-clockwise, with a fixed vertex capacity;
 /// set from points (their convex hull) or from foot soles. Allocation-free after `init`.
-public struct SupportPolygon: Sendable {
+public struct ConvexSupportPolygon: Sendable {
     /// The vertices, counter-clockwise; only the first `count` are valid.
     public private(set) var vertices: [SIMD2<Double>]
     /// The number of vertices (0 when empty).
@@ -155,7 +155,7 @@ public struct CapturePoint: Equatable, Sendable {
     }
 
     /// True when the robot can stop without stepping: ξ inside `support` with `margin` (m) to spare.
-    public func isCapturable(_ xi: SIMD2<Double>, in support: SupportPolygon, margin: Double) -> Bool {
+    public func isCapturable(_ xi: SIMD2<Double>, in support: ConvexSupportPolygon, margin: Double) -> Bool {
         support.contains(xi, margin: margin)
     }
 

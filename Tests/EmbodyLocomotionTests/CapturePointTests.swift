@@ -19,7 +19,7 @@ struct CapturePointTests {
     }
 
     @Test func supportPolygonsFromSolesAndPoints() {
-        var poly = SupportPolygon()
+        var poly = ConvexSupportPolygon()
         // Two 0.2 × 0.1 m soles side by side 0.2 m apart: the hull is the 0.2 × 0.3 m rectangle around them.
         poly.setFeet(FootPose(x: 0, y: 0.1), FootPose(x: 0, y: -0.1), soleLength: 0.2, soleWidth: 0.1)
         #expect(poly.count == 4)
@@ -56,7 +56,7 @@ struct CapturePointTests {
         // Standing on the right foot, pushed forward and to the left: the capture point is outside the sole.
         let stance = FootPose(x: 0, y: -0.1)
         let p = SIMD2(0.0, -0.1), x0 = SIMD2(0.0, -0.08), v0 = SIMD2(0.45, 0.15)
-        var sole = SupportPolygon()
+        var sole = ConvexSupportPolygon()
         sole.setFeet(nil, stance, soleLength: 0.2, soleWidth: 0.1)
         let xi0 = Self.cp.instantaneous(position: x0, velocity: v0)
         #expect(!Self.cp.isCapturable(xi0, in: sole, margin: 0.01))
