@@ -7,6 +7,7 @@
 // reported times are per 100 ticks. See docs/benchmarks.md.
 
 import Benchmark
+import EmbodyControl
 import EmbodyModel
 import EmbodyPerception
 import EmbodyPhysics
@@ -136,6 +137,28 @@ final class IKSolves {
         let result = solver.solve(target: targets[next], seed: posture, into: &solution)
         next = (next + 1) % targets.count
         return result
+    }
+}
+
+/// Whole-body-control-sized QPs (39 unknowns, 18 equalities, 64 inequalities; see
+/// Sources/EmbodyControl/QuadraticProgramWholeBodyExample.swift), one solver per seed, solved in turn. The
+/// solver's tests prove these programs are solved to the KKT conditions with 5 to 20 inequalities active.
+final class WholeBodyQPs {
+    let solvers: [QuadraticProgram]
+    private var next = 0
+
+    init(count: Int = 8) throws {
+        solvers = (0..<count).map { QuadraticProgram.wholeBodySizedExample(seed: UInt64($0)) }
+        for (seed, qp) in solvers.enumerated() where qp.solve() != .optimal {
+            throw BenchError("whole-body QP seed \(seed): \(qp.solve())")
+        }
+    }
+
+    /// Solves the next program from scratch (factorization included, as at every control tick).
+    func solveNext() -> QuadraticProgramStatus {
+        let status = solvers[next].solve()
+        next = (next + 1) % solvers.count
+        return status
     }
 }
 
@@ -360,6 +383,16 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(ik.solveNext())
         } setup: {
             try IKSolves()
+        }
+    }
+
+    // QP: one whole-body-control-sized solve per iteration (issue 13's target: median under 250 µs in release).
+    // Solves do not allocate.
+    for (prefix, configuration) in [("", resources), ("mallocs-", mallocs)] {
+        Benchmark("\(prefix)qp-solve-whole-body-39", configuration: configuration) { benchmark, qps in
+            blackHole(qps.solveNext())
+        } setup: {
+            try WholeBodyQPs()
         }
     }
 
