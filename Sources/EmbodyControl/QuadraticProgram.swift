@@ -41,7 +41,8 @@ public enum QuadraticProgramStatus: Equatable, Sendable {
     case notStrictlyConvex
     /// More than `maxIterations` active-set changes (additions plus drops) were needed.
     case iterationLimit
-    /// A non-finite number in H, g, A, b, C or d, or one of those arrays has the wrong length.
+    /// A non-finite number in H, g, A, b, C or d, or one of those arrays has the wrong length; also finite data so
+    /// large or so ill-scaled that x*, a multiplier or the objective overflows.
     case invalidInput
 }
 
@@ -194,9 +195,22 @@ public final class QuadraticProgram {
     public func solve() -> QuadraticProgramStatus {
         iterations = 0
         activeCount = 0
-        let status = run()
+        var status = run()
         finish(status)
+        if status == .optimal && !resultsAreFinite() {
+            // Finite data so large (or so ill-scaled) that x*, a multiplier or f(x*) overflowed.
+            status = .invalidInput
+            finish(status)
+        }
         return status
+    }
+
+    /// Whether x*, f(x*) and the multipliers are all finite.
+    private func resultsAreFinite() -> Bool {
+        var finite = objectiveValue.isFinite
+        for k in 0..<variableCount { finite = finite && x[k].isFinite }
+        for j in 0..<activeCount { finite = finite && u[j].isFinite }
+        return finite
     }
 
     /// Steps 1–4 of the method; leaves x, the active set and the multipliers in the workspace.

@@ -84,6 +84,12 @@ func kktViolation(_ p: QPData, _ qp: QuadraticProgram) -> Double {
 /// condition number up to ~10³, b = A x₀, d = C x₀ − slack with a third of the slacks zero, and g chosen so
 /// that the unconstrained minimum violates many rows.
 func randomProgram(_ random: inout RandomStream, n: Int, meq: Int, mineq: Int) -> QPData {
+    randomProgramAndFeasiblePoint(&random, n: n, meq: meq, mineq: mineq).program
+}
+
+/// `randomProgram`'s program and the feasible point x₀ it was built around.
+func randomProgramAndFeasiblePoint(_ random: inout RandomStream, n: Int, meq: Int, mineq: Int)
+    -> (program: QPData, point: [Double]) {
     var p = QPData(n: n, meq: meq, mineq: mineq)
     var m = [Double](repeating: 0, count: n * n)
     for k in 0..<(n * n) { m[k] = random.normal() }
@@ -107,7 +113,7 @@ func randomProgram(_ random: inout RandomStream, n: Int, meq: Int, mineq: Int) -
         for k in 0..<n { p.c[i * n + k] = random.normal(); s += p.c[i * n + k] * x0[k] }
         p.d[i] = s - (random.uniform() < 0.33 ? 0 : random.uniform(0, 2))
     }
-    return p
+    return (p, x0)
 }
 
 // MARK: - Random programs
@@ -340,6 +346,83 @@ struct QuadraticProgramTests {
         #expect(kktViolation(p, stronger) <= 1e-12)
     }
 
+    @Test func degenerateVerticesWithMoreTightRowsThanUnknowns() {
+        // x₀ is made the optimum on purpose: 2n rows pass through it (d = C x₀), a few of them duplicated or scaled
+        // copies, and g = −H x₀ + Cᵀμ with μ > 0 on a random subset of those rows, so the KKT conditions hold at x₀
+        // with a degenerate, linearly dependent set of tight rows. The solver must find x₀ (the optimum is unique).
+        var random = RandomStream(seed: RandomStreams.seed(scenario: 13, consumer: "test.qp.degenerate"))
+        for (n, meq) in [(3, 0), (6, 1), (10, 2), (20, 4), (40, 5)] {
+            for _ in 0..<4 {
+                let tight = 2 * n, loose = n
+                var p = randomProgram(&random, n: n, meq: meq, mineq: tight + loose)
+                var x0 = [Double](repeating: 0, count: n)
+                for k in 0..<n { x0[k] = random.normal() }
+                for i in 0..<meq {
+                    p.b[i] = 0
+                    for k in 0..<n { p.b[i] += p.a[i * n + k] * x0[k] }
+                }
+                var mu = [Double](repeating: 0, count: tight + loose)
+                for i in 0..<(tight + loose) {
+                    if i < tight && i % 5 == 4 {   // a copy of the previous row, scaled by 1 or 3
+                        let f = i % 2 == 0 ? 1.0 : 3.0
+                        for k in 0..<n { p.c[i * n + k] = f * p.c[(i - 1) * n + k] }
+                    }
+                    var s = 0.0
+                    for k in 0..<n { s += p.c[i * n + k] * x0[k] }
+                    p.d[i] = i < tight ? s : s - random.uniform(0.1, 1)
+                    if i < tight && random.uniform() < 0.3 { mu[i] = random.uniform(0.1, 5) }
+                }
+                var lambda = [Double](repeating: 0, count: meq)
+                for i in 0..<meq { lambda[i] = random.normal() }   // any sign
+                for k in 0..<n {
+                    var s = 0.0
+                    for j in 0..<n { s -= p.h[k * n + j] * x0[j] }
+                    for i in 0..<(tight + loose) { s += p.c[i * n + k] * mu[i] }
+                    for i in 0..<meq { s += p.a[i * n + k] * lambda[i] }
+                    p.g[k] = s
+                }
+                let qp = p.solver()
+                let status = qp.solve()
+                #expect(status == .optimal, "n \(n)")
+                guard status == .optimal else { continue }
+                #expect(kktViolation(p, qp) <= 1e-9, "n \(n)")
+                for k in 0..<n { #expect(abs(qp.solution[k] - x0[k]) <= 1e-8 * (1 + abs(x0[k])), "n \(n) x[\(k)]") }
+            }
+        }
+    }
+
+    @Test func randomProgramsWithDependentRowsMixedIn() {
+        // Random programs whose equality list repeats combinations of its rows and whose inequality list holds
+        // duplicates, negated copies (a slab around the feasible point) and zero rows: still optimal, KKT to 1e-9.
+        var random = RandomStream(seed: RandomStreams.seed(scenario: 13, consumer: "test.qp.mixed"))
+        for (n, meq, mineq) in [(5, 3, 12), (12, 6, 30), (30, 10, 60)] {
+            for _ in 0..<4 {
+                var (p, x0) = randomProgramAndFeasiblePoint(&random, n: n, meq: meq, mineq: mineq)
+                // Equality meq−1 = row 0 − 2 row 1.
+                for k in 0..<n { p.a[(meq - 1) * n + k] = p.a[k] - 2 * p.a[n + k] }
+                p.b[meq - 1] = p.b[0] - 2 * p.b[1]
+                for i in stride(from: 3, to: mineq, by: 4) {
+                    switch (i / 4) % 3 {
+                    case 0:   // duplicate of the previous row
+                        for k in 0..<n { p.c[i * n + k] = p.c[(i - 1) * n + k] }
+                        p.d[i] = p.d[i - 1]
+                    case 1:   // −cᵀx ≥ −(cᵀx₀ + 0.5): with the previous row, a slab d ≤ cᵀx ≤ cᵀx₀ + 0.5 around x₀
+                        var s = 0.0
+                        for k in 0..<n { p.c[i * n + k] = -p.c[(i - 1) * n + k]; s += p.c[(i - 1) * n + k] * x0[k] }
+                        p.d[i] = -(s + 0.5)
+                    default:  // 0 ≥ −1
+                        for k in 0..<n { p.c[i * n + k] = 0 }
+                        p.d[i] = -1
+                    }
+                }
+                let qp = p.solver()
+                // x₀ satisfies every row, so the program is feasible.
+                #expect(qp.solve() == .optimal, "n \(n)")
+                #expect(kktViolation(p, qp) <= 1e-9, "n \(n)")
+            }
+        }
+    }
+
     @Test func zeroRowConstraints() {
         // 0 ≥ d is feasible for d ≤ 0 and infeasible for d > 0; 0 = b is consistent only for b = 0.
         var p = QPData(n: 3, meq: 1, mineq: 2)
@@ -430,6 +513,54 @@ struct QuadraticProgramTests {
         for k in 0..<16 { huge.h[k] = k % 5 == 0 ? 1e300 : 0 }
         huge.h[0] = 1e-300
         #expect(huge.solver().solve() == .notStrictlyConvex)
+    }
+
+    @Test func wildDataNeverTrapsAndNeverReportsANonFiniteOptimum() {
+        // 400 programs with entries spread over 10^±150, some indefinite Hessians, some all-zero or repeated
+        // rows: solve() returns a status every time (a trap would end the test binary), and an `.optimal`
+        // answer is finite with μ ≥ 0.
+        var random = RandomStream(seed: RandomStreams.seed(scenario: 13, consumer: "test.qp.wild"))
+        var statuses: [QuadraticProgramStatus: Int] = [:]
+        for trial in 0..<400 {
+            let n = 1 + random.index(below: 8), meq = random.index(below: n + 2), mineq = random.index(below: 12)
+            var p = QPData(n: n, meq: meq, mineq: mineq)
+            func wild() -> Double {
+                let magnitude = random.uniform(-150, 150)
+                var scale = 1.0
+                for _ in 0..<Int(abs(magnitude) / 10) { scale *= magnitude < 0 ? 1e-10 : 1e10 }
+                return random.index(below: 6) == 0 ? 0 : random.normal() * scale
+            }
+            for k in 0..<(n * n) { p.h[k] = trial % 3 == 0 ? wild() : random.normal() }
+            if trial % 3 == 1 {   // H = MᵀM + I, positive definite, with wild constraints
+                var m = p.h
+                for i in 0..<n { for j in 0..<n { m[i * n + j] = random.normal() } }
+                for i in 0..<n {
+                    for j in 0..<n {
+                        var s = i == j ? 1.0 : 0
+                        for k in 0..<n { s += m[k * n + i] * m[k * n + j] }
+                        p.h[i * n + j] = s
+                    }
+                }
+            }
+            for k in 0..<n { p.g[k] = wild() }
+            for k in 0..<(meq * n) { p.a[k] = wild() }
+            for k in 0..<meq { p.b[k] = wild() }
+            for k in 0..<(mineq * n) { p.c[k] = wild() }
+            for k in 0..<mineq { p.d[k] = wild() }
+            if mineq > 1 && trial % 4 == 0 { for k in 0..<n { p.c[n + k] = p.c[k] } }
+            let qp = p.solver()
+            let status = qp.solve()
+            statuses[status, default: 0] += 1
+            if status == .optimal {
+                let finite = qp.solution.allSatisfy { $0.isFinite } && qp.equalityMultipliers.allSatisfy { $0.isFinite }
+                    && qp.inequalityMultipliers.allSatisfy { $0.isFinite && $0 >= 0 }
+                #expect(finite, "trial \(trial)")
+                #expect(!qp.objectiveValue.isNaN, "trial \(trial)")
+            }
+        }
+        // The sample reaches the main outcomes.
+        #expect((statuses[.optimal] ?? 0) > 20 && (statuses[.notStrictlyConvex] ?? 0) > 20 && (statuses[.infeasible] ?? 0) > 5,
+                "\(statuses)")
     }
 
     @Test func theIterationLimitIsReported() {
