@@ -140,6 +140,10 @@ public final class Simulation {
     /// Ticks during which the robot touched one of the world's objects (planning tasks).
     @exclusivity(unchecked) private(set) var collisionTicks = 0
     @exclusivity(unchecked) var contactBuffer: [Contact] = Array(repeating: Contact(), count: 256)
+    /// The contacts in `contactBuffer` after the last step, for a biped task (walk, stand).
+    @exclusivity(unchecked) var walkingContactCount = 0
+    /// The reference source of a biped task, run at control ticks; its metrics accumulate every tick.
+    let walking: WalkingDriver?
     let stepRecorder: StepRecorder?
     @exclusivity(unchecked) var linkPoses: [Double]
     let disturbances: [ScheduledDisturbance]
@@ -228,6 +232,7 @@ public final class Simulation {
         motion = setup.motion
         reach = setup.reach
         task = TaskPlan(kind: setup.reference, timing: timing, initialQ: initialQ)
+        walking = task.walking
         let timing = self.timing
         eeTracker = task.endEffector.map { EndEffectorTracker(plan: $0, timing: timing) }
         stepRecorder = task.holdTarget.flatMap {
@@ -276,6 +281,7 @@ public final class Simulation {
         task.reference(atTick: 0, into: &metricReference)
         for i in 0..<n { reference.q[i] = metricReference.q[i]; reference.qd[i] = metricReference.qd[i] }  // tick 0's record
         sense()
+        if walking != nil { walkingContactCount = min(world.contacts(into: &contactBuffer), contactBuffer.count) }
         monitor.start(state: trueState)
         sensors.start(truth: trueState, robot: robot)
         sensors.update(tick: 0, robot: robot, truth: trueState, estimate: &estimate)
@@ -327,6 +333,10 @@ public final class Simulation {
         mark(.planning, &clock)
         // control: τ from the estimate, held until the next control tick, clamped to the limits.
         if k % periods.control == 0 {
+            if let walking {
+                estimate.time = Double(k) * dt
+                walking.control(state: estimate, contacts: contactBuffer, contactCount: walkingContactCount, robotID: robot.id)
+            }
             task.reference(atTick: k, into: &reference)
             if hostReferenceActive {
                 for i in 0..<reference.q.count { reference.q[i] = hostReference.q[i]; reference.qd[i] = hostReference.qd[i] }
@@ -361,6 +371,13 @@ public final class Simulation {
                            baseHeight: trueState.basePose.position.z)
         stepRecorder?.accumulate(q: trueState.q)
         if motion != nil { countObjectContacts() }
+        if let walking {
+            walkingContactCount = min(world.contacts(into: &contactBuffer), contactBuffer.count)
+            robot.getLinkPoses(&linkPoses)
+            walking.metrics.accumulate(t: Double(tick) * dt, dt: dt, state: trueState, linkPoses: linkPoses,
+                                       contacts: contactBuffer, contactCount: walkingContactCount, robotID: robot.id,
+                                       applied: applied, reference: walking.reference)
+        }
         if let eeTracker {
             robot.getLinkPoses(&linkPoses)
             eeTracker.accumulate(tick: tick, pose: Transform(linkPoses, from: 7 * eeTracker.plan.link))
@@ -461,6 +478,7 @@ public final class Simulation {
         for (k, v) in eeTracker?.values() ?? [:] { values[k] = v }
         for (k, v) in stepRecorder?.values() ?? [:] { values[k] = v }
         for (k, v) in sensors.values(truth: trueState, estimate: estimate) { values[k] = v }
+        for (k, v) in walking?.metrics.values() ?? [:] { values[k] = v }
         if let reach {
             robot.getLinkPoses(&linkPoses)
             let ee = Transform(linkPoses, from: 7 * reach.link).position

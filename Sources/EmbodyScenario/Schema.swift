@@ -330,7 +330,7 @@ public struct TaskSpec: Equatable, Sendable {
             apply(p.q)
         case .jointWaypoints(let p), .jointTrajectory(let p):
             for waypoint in p.waypoints where waypoint.at <= time + 1e-9 { apply(waypoint.q) }
-        case .jointSine, .eeTargets, .moveTo, .reachObject:
+        case .jointSine, .eeTargets, .moveTo, .reachObject, .walk, .stand:
             break
         }
         return target
@@ -609,6 +609,11 @@ public struct Scenario: Equatable, Sendable {
             copy.task.kind = .eeTargets(p)
         case .moveTo(var p): p.goal = clear(p.goal); copy.task.kind = .moveTo(p)
         case .reachObject(var p): p.linkLocation = none; p.cameraSensorLocation = nil; copy.task.kind = .reachObject(p)
+        case .walk(var p):
+            p.feetLocation = nil
+            for i in p.commands.indices { p.commands[i].location = none }
+            copy.task.kind = .walk(p)
+        case .stand(var p): p.feetLocation = nil; copy.task.kind = .stand(p)
         }
         for i in copy.disturbances.indices { copy.disturbances[i].location = none }
         for i in copy.sensors.indices {

@@ -414,6 +414,11 @@ extension Reader {
             spec.kind = .eeTargets(p)
         case .moveTo(var p): read(MoveToTask.self, from: view, into: &p); spec.kind = .moveTo(p)
         case .reachObject(var p): read(ReachObjectTask.self, from: view, into: &p); spec.kind = .reachObject(p)
+        case .walk(var p):
+            read(WalkTask.self, from: view, into: &p)
+            checkWalk(p, duration: duration, at: field.keyLocation, controller: controller)
+            spec.kind = .walk(p)
+        case .stand(var p): read(StandTask.self, from: view, into: &p); spec.kind = .stand(p)
         }
         return spec
     }

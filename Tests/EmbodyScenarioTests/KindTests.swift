@@ -29,6 +29,7 @@ struct KindTests {
         "link": "hand", "joint": "left_ankle_roll", "width": "8", "height": "6",
         "waypoints": "[{ at: 0.5, q: { joint_1: 0.1 } }]", "amplitude": "{ joint_1: 0.1 }", "frequency": "1",
         "targets": "[{ position: [0.4, 0, 0.5], hold: 0.5 }]", "goal": "{ joint_1: 0.1 }", "object": "cube",
+        "commands": "[{ at: 0.5, vx: 0.2 }]",
     ]
 
     /// The required keys of a kind with their test values, one per line at `indent`.

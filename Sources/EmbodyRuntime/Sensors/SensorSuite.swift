@@ -316,6 +316,8 @@ enum RandomConsumer {
     static let planner = "planner"
     /// The IK restarts of ee_targets with solver ik.
     static let plannerIK = "planner.ik"
+    /// The walk task's foot-placement noise.
+    static let footsteps = "task.footsteps"
 }
 
 // MARK: - Error accumulation

@@ -52,6 +52,8 @@ enum TaskFactory {
         case .eeTargets(let p): return try p.makeTask(context)
         case .moveTo(let p): return try p.makeTask(context)
         case .reachObject(let p): return try p.makeTask(context)
+        case .walk(let p): return try p.makeTask(context)
+        case .stand(let p): return try p.makeTask(context)
         }
     }
 }

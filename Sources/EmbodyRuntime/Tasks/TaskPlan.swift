@@ -28,6 +28,8 @@ final class TaskPlan {
         /// A joint trajectory a planner moves during the run (ee_targets with solver ik: its targets as well;
         /// reach_object with replan).
         case online(any OnlinePlanner, EndEffectorPlan?)
+        /// A biped's walking reference source, run at control ticks (walk, stand); joint targets through IK.
+        case walking(WalkingDriver)
     }
 
     let kind: Kind
@@ -52,6 +54,12 @@ final class TaskPlan {
     /// The planner that runs at planning ticks, if the task has one.
     var online: (any OnlinePlanner)? {
         if case .online(let planner, _) = kind { return planner }
+        return nil
+    }
+
+    /// The biped driver of a walk or stand task.
+    var walking: WalkingDriver? {
+        if case .walking(let driver) = kind { return driver }
         return nil
     }
 
@@ -86,6 +94,8 @@ final class TaskPlan {
         case .online(let planner, let plan):
             planner.trajectory.sample(at: timing.seconds(atTick: tick), q: &reference.q, qd: &reference.qd, qdd: &reference.qdd)
             if let plan { reference.eeTarget = plan.targets[plan.index(atTick: tick)].pose }
+        case .walking(let driver):
+            driver.writeJointReference(into: &reference)
         case .endEffector(let plan):
             for i in 0..<initialQ.count {
                 reference.q[i] = initialQ[i]; reference.qd[i] = 0; reference.qdd[i] = 0

@@ -19,6 +19,10 @@ extension TaskKind {
     public var eeTargets: EndEffectorTargetsTask? { if case .eeTargets(let p) = self { p } else { nil } }
     /// The `reach_object` task's parameters, or nil for another kind.
     public var reachObject: ReachObjectTask? { if case .reachObject(let p) = self { p } else { nil } }
+    /// The `walk` task's parameters, or nil for another kind.
+    public var walk: WalkTask? { if case .walk(let p) = self { p } else { nil } }
+    /// The `stand` task's parameters, or nil for another kind.
+    public var stand: StandTask? { if case .stand(let p) = self { p } else { nil } }
 }
 
 extension SensorKind {

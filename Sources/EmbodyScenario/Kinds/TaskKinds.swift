@@ -21,6 +21,10 @@ public enum TaskKind: Equatable, Sendable {
     case moveTo(MoveToTask)
     /// Find an object with a depth camera and reach above it.
     case reachObject(ReachObjectTask)
+    /// A biped walks by timed velocity commands (footsteps, ZMP preview, swing feet).
+    case walk(WalkTask)
+    /// A biped stands balanced, and steps to its capture point when pushed too hard.
+    case stand(StandTask)
 
     /// The task types `task.type` accepts, as written.
     public enum Name: String, CaseIterable, Sendable {
@@ -31,6 +35,8 @@ public enum TaskKind: Equatable, Sendable {
         case eeTargets = "ee_targets"
         case moveTo = "move_to"
         case reachObject = "reach_object"
+        case walk
+        case stand
     }
 
     /// This kind's name.
@@ -43,6 +49,8 @@ public enum TaskKind: Equatable, Sendable {
         case .eeTargets: .eeTargets
         case .moveTo: .moveTo
         case .reachObject: .reachObject
+        case .walk: .walk
+        case .stand: .stand
         }
     }
 
@@ -56,6 +64,8 @@ public enum TaskKind: Equatable, Sendable {
         case .eeTargets: self = .eeTargets(EndEffectorTargetsTask())
         case .moveTo: self = .moveTo(MoveToTask())
         case .reachObject: self = .reachObject(ReachObjectTask())
+        case .walk: self = .walk(WalkTask())
+        case .stand: self = .stand(StandTask())
         }
     }
 }
@@ -71,6 +81,10 @@ enum TaskMetrics {
     static let replanning = ["planning_time", "replans", "replan_updates", "replan_time_total", "replan_time_max"]
     /// From a motion planned at load.
     static let plannedMotion = ["planning_time", "path_length", "planner_iterations", "collisions"]
+    /// From a biped balancing on its feet (walk, stand): contacts, centre of pressure and CoM (docs/metrics.md).
+    static let balance = ["foot_slip_max", "zmp_margin_min", "com_tracking_rms", "steps_taken"]
+    /// From a biped walking: progress along the commanded path and its cost.
+    static let walking = ["walk_distance", "walk_speed", "cost_of_transport"]
 }
 
 extension TaskKind {
@@ -86,6 +100,8 @@ extension TaskKind {
         case .reachObject(let p):
             TaskMetrics.plannedMotion + ["reach_error", "object_position_error"]
                 + (p.replan ? TaskMetrics.replanning.filter { $0 != "planning_time" } : [])
+        case .walk: TaskMetrics.walking + TaskMetrics.balance
+        case .stand: TaskMetrics.balance
         }
     }
 }
@@ -118,6 +134,12 @@ extension TaskKind.Name {
                             keys: ReachObjectTask.keyDescriptions,
                             metrics: TaskMetrics.plannedMotion + ["reach_error", "object_position_error"]
                                 + TaskMetrics.replanning.filter { $0 != "planning_time" })
+        case .walk:
+            KindDescription(name: rawValue, summary: "A biped walks by timed velocity commands: footsteps planned from them, the CoM from ZMP preview control, swing feet with clearance; for controller type whole_body, or pd_gravity through inverse kinematics",
+                            keys: WalkTask.keyDescriptions, metrics: TaskMetrics.walking + TaskMetrics.balance)
+        case .stand:
+            KindDescription(name: rawValue, summary: "A biped stands with its CoM over its feet; with `stepping`, a step to the capture point when it leaves the support polygon",
+                            keys: StandTask.keyDescriptions, metrics: TaskMetrics.balance)
         }
     }
 
@@ -130,6 +152,8 @@ extension TaskKind.Name {
         case .eeTargets: EndEffectorTargetsTask.mapShape
         case .moveTo: MoveToTask.mapShape
         case .reachObject: ReachObjectTask.mapShape
+        case .walk: WalkTask.mapShape
+        case .stand: StandTask.mapShape
         }
     }
 }

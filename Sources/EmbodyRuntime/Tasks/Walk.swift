@@ -1,0 +1,48 @@
+// MARK: - walk: timed velocity commands → footsteps → ZMP preview → per-tick walking references
+
+import EmbodyLocomotion
+import EmbodyModel
+import EmbodyScenario
+
+extension WalkTask {
+    /// `walk`: plans every footstep of the run at load from the commands (WalkingCommandPlanner), and runs the
+    /// walking state machine (WalkingPatternGenerator) at the control rate.
+    func makeTask(_ c: TaskContext) throws(RuntimeError) -> TaskSetup {
+        let location = feetLocation ?? c.location
+        let biped = try BipedModel(c, feet: feet, location: location)
+        var gait = WalkingGaitParameters()
+        gait.stepLength = stepLength
+        gait.stepWidth = stepWidth
+        gait.stepDuration = stepDuration
+        gait.doubleSupportRatio = doubleSupportRatio
+        gait.clearance = clearance
+        gait.comHeight = comHeight
+        gait.footPlacementNoise = footPlacementNoise
+        gait.noiseSeed = RandomStreams.seed(scenario: c.scenario.seed, consumer: RandomConsumer.footsteps)
+        let duration = c.scenario.duration
+        let timeline = WalkingTimeline(capacity: WalkingCommandPlanner.capacity(duration: duration, gait: gait),
+                                       standingAt: biped.initialFeet[0], biped.initialFeet[1])
+        let patches = terrain
+        let commands = self.commands.map { WalkingVelocityCommand(at: $0.at, vx: $0.vx, vy: $0.vy, yawRate: $0.yawRate) }
+        WalkingCommandPlanner.plan(commands: commands, gait: gait, duration: duration,
+                                   left: biped.initialFeet[0], right: biped.initialFeet[1],
+                                   terrain: { x, y in patches.reduce(0.0) { $1.contains(x, y) ? max($0, $1.height) : $0 } },
+                                   into: timeline)
+        var settings = WalkingStateMachineSettings()
+        settings.controlPeriod = Double(c.timing.periods.control) * c.timing.dt
+        settings.comHeight = comHeight
+        settings.clearance = clearance
+        settings.gravity = -c.scenario.physics.gravity[2]
+        let generator: WalkingPatternGenerator
+        do {
+            generator = try WalkingPatternGenerator(settings: settings, timeline: timeline, posture: c.initialQ,
+                                                    initialCoM: biped.initialCoM, riccati: BipedModel.riccati)
+        } catch {
+            throw RuntimeError("\(c.location): task type walk: \(error.description)")
+        }
+        let driver = try WalkingDriver(source: generator, biped: biped, jointSpace: true, model: c.model,
+                                       initialQ: c.initialQ, controlPeriod: settings.controlPeriod,
+                                       path: WalkingPath(commands: commands), omega: generator.preview.pendulum.omega, dcmGain: 0, location: c.location)
+        return TaskSetup(reference: .walking(driver))
+    }
+}
