@@ -8,9 +8,8 @@
 //
 //   - the swing foot is the one on the side ξ lies to (left when ξ is left of the feet's midline);
 //   - during the swing (duration T) the ZMP stays at the stance sole's centre p_s, so ξ moves to
-//     ξ_T = p_s + (ξ − p_s) e^{ωT}; the foot lands with its sole centre level with ξ_T along the heading
-//     (at most `maxStepLength` from the stance foot) and at least the standing width to the side, so that ξ_T
-//     lies between the feet;
+//     ξ_T = p_s + (ξ − p_s) e^{ωT}; the foot lands at ξ_T, clamped in the stance foot's frame to at most
+//     `maxStepLength` along the heading and at least the standing width to the side (`CapturePoint.step`);
 //   - the timeline is rewritten in place: the swing, a double support in which the ZMP reference moves to the
 //     new feet's midpoint, then standing for ever; the CoM preview restarts from the measured (c, ċ).
 //
@@ -55,12 +54,15 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     public let standingWidth: Double
     /// The number of capture steps taken.
     public private(set) var steps = 0
+    /// The last capture step planned.
+    public private(set) var lastStep: CaptureStep?
     /// The last measured CoM (m), its filtered velocity (m/s) and capture point (m, x y).
     public private(set) var com = Vector3.zero
     public private(set) var comVelocity = Vector3.zero
     public private(set) var capturePoint = SIMD2<Double>.zero
     private var previousTime = Double.nan
-    private let polygon = SupportPolygon(capacity: 8)
+    private var corners = SoleCorners()
+    private var polygon = SupportPolygon(capacity: 8)
 
     /// A balancer over `generator` (planned as an endless stand), with the soles (left, right) in the dynamics'
     /// link numbering for the support polygon.
@@ -79,6 +81,7 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     public func reset() {
         generator.reset()
         steps = 0
+        lastStep = nil
         previousTime = .nan
         com = .zero; comVelocity = .zero; capturePoint = .zero
     }
@@ -103,11 +106,11 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
         let index = timeline.index(at: t, from: generator.currentPhaseIndex)
         if settings.stepping, t >= settings.earliestStep, index == timeline.count - 1, timeline.phases[index].swing == nil {
             let phase = timeline.phases[index]
-            polygon.removeAll()
-            polygon.addSole(soles[0], solePose: phase.left.pose)
-            polygon.addSole(soles[1], solePose: phase.right.pose)
-            polygon.build()
-            if polygon.margin(capturePoint) < -settings.captureMargin {
+            corners.removeAll()
+            corners.add(soles[0], solePose: phase.left.pose)
+            corners.add(soles[1], solePose: phase.right.pose)
+            corners.hull(into: &polygon)
+            if !polygon.contains(capturePoint, margin: -settings.captureMargin) {
                 planStep(from: phase, at: t, omega: omega)
             }
         }
@@ -118,20 +121,25 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     private func planStep(from phase: WalkingPhase, at t: Double, omega: Double) {
         let mid = 0.5 * (phase.left.position + phase.right.position)
         let yaw = 0.5 * (phase.left.yaw + phase.right.yaw)
-        let heading = SIMD2(cos(yaw), sin(yaw)), leftward = SIMD2(-sin(yaw), cos(yaw))
+        let leftward = SIMD2(-sin(yaw), cos(yaw))
         let toXi = capturePoint - SIMD2(mid.x, mid.y)
         let swing: FootSide = (toXi * leftward).sum() >= 0 ? .left : .right
         let stance = phase.foot(swing.other)
         let ps = SIMD2(stance.position.x, stance.position.y)
         let T = settings.stepDuration
-        let xiT = ps + (capturePoint - ps) * exp(omega * T)
-        // The landing point in the stance foot's heading frame.
-        let rel = xiT - ps
-        let forward = min(max((rel * heading).sum(), -settings.maxStepLength), settings.maxStepLength)
-        let sideSign = swing == .left ? 1.0 : -1.0
-        let lateral = sideSign * min(max(sideSign * (rel * leftward).sum(), standingWidth), settings.maxStepLength)
-        let land = ps + forward * heading + lateral * leftward
-        let target = Foothold(position: Vector3(land.x, land.y, stance.position.z), yaw: stance.yaw)
+        // Where the capture point will be at touch-down with the ZMP on the stance foot, and the step there within
+        // the limits (gait's capture step, CapturePoint.step).
+        var limits = FootstepPlannerParameters()
+        limits.maxStepLength = settings.maxStepLength
+        limits.stepWidth = standingWidth
+        limits.minLateralSeparation = standingWidth
+        limits.maxLateralStep = settings.maxStepLength
+        let step = CapturePoint(pendulum: generator.preview.pendulum)
+            .step(position: SIMD2(com.x, com.y), velocity: SIMD2(comVelocity.x, comVelocity.y), zmp: ps,
+                  stance: FootPose(position: stance.position, yaw: stance.yaw), swing: swing, stepTime: T, limits: limits)
+        let target = Foothold(position: Vector3(step.target.position.x, step.target.position.y, stance.position.z),
+                              yaw: step.target.yaw)
+        lastStep = step
         timeline.removeAll()
         timeline.append(WalkingPhase(start: t, duration: T, swing: swing, left: phase.left, right: phase.right,
                                      swingTarget: target, zmpStart: ps, zmpEnd: ps))

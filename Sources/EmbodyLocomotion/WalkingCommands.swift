@@ -1,13 +1,10 @@
-// MARK: - From timed velocity commands to a timeline of footsteps
+// MARK: - From timed velocity commands to a timeline of phases
 //
-// The body frame B = (x, y, ψ) starts between the feet. At each step boundary t the command in force
-// (vx, vy, ψ̇) moves it by one step, B ← B ⊕ (vx T, vy T, ψ̇ T) in B's own frame (T = step duration), and the
-// swing foot lands at B ⊕ (0, ±w/2) (w = step width, + for the left foot). Feet alternate; the first swing
-// foot is the one on the side of the motion (left for vy > 0 or a left turn, else right). When the command
-// becomes zero, one more step brings the swing foot beside the stance foot and the robot stands (a double
-// support moves the ZMP to the feet's midpoint). Each step is a double-support phase (ratio ρ of T; the ZMP
-// moves to the new stance foot) followed by single support ((1 − ρ) T). Footstep heights come from the
-// terrain; a seeded Gaussian offset (σ = `footPlacementNoise`) perturbs each foothold in x and y.
+// `FootstepPlanner` (FootstepPlanner.swift) turns the command schedule into footsteps: bouts of a weight shift,
+// alternating steps of period T (swing (1 − ρ) T, double support ρ T), a closing step and a final shift, with
+// the step limits and the terrain's heights. `WalkingCommandPlanner` lays those steps out as the state machine's
+// phases (double support with the ZMP reference moving onto the coming stance foot, single support with it on
+// the stance sole) and perturbs each foothold by a seeded Gaussian offset (σ = `footPlacementNoise`, x and y).
 
 import EmbodyModel
 
@@ -66,107 +63,87 @@ public struct WalkingGaitParameters: Equatable, Sendable {
 /// The ground height at a horizontal point, m: the terrain the footstep planner knows.
 public typealias WalkingTerrain = (_ x: Double, _ y: Double) -> Double
 
-/// Plans a walk's footsteps and phases from timed velocity commands.
+/// Plans a walk's footsteps with `FootstepPlanner` and lays them out as a timeline of phases.
 public enum WalkingCommandPlanner {
-    /// The most phases a walk of `duration` s can need.
-    public static func capacity(duration: Double, gait: WalkingGaitParameters) -> Int {
-        2 * Int((duration / gait.stepDuration).rounded(.up)) + 8
+    /// The footstep planner's parameters for a gait: its step length, width, duration and double-support ratio,
+    /// lateral steps up to half the width, turns up to 1 rad/s × T per step, and weight shifts before and after a
+    /// bout of one step duration (at least 0.3 s).
+    public static func plannerParameters(_ gait: WalkingGaitParameters) -> FootstepPlannerParameters {
+        var p = FootstepPlannerParameters()
+        p.stepWidth = gait.stepWidth
+        p.stepDuration = gait.stepDuration
+        p.doubleSupportRatio = gait.doubleSupportRatio
+        p.maxStepLength = gait.stepLength
+        p.maxLateralStep = 0.5 * gait.stepWidth
+        p.minLateralSeparation = min(p.minLateralSeparation, 0.6 * gait.stepWidth)
+        p.maxYawPerStep = max(p.maxYawPerStep, gait.stepDuration)   // yaw_rate ≤ 1 rad/s
+        p.startDuration = max(0.3, gait.stepDuration)
+        p.stopDuration = max(0.3, gait.stepDuration)
+        return p
     }
 
-    /// Fills `timeline` with the walk the commands ask for, over [0, duration] s, starting from the feet
-    /// `left`, `right`. Throws nothing: commands were range-checked when the scenario loaded; a timeline too
-    /// small is a programming error (its capacity comes from `capacity`).
+    /// The timeline of the walk the commands ask for over [0, duration] s from the feet `left`, `right`: the steps
+    /// of `FootstepPlanner` (velocity-command mode, terrain heights from `terrain`), each foothold moved by the
+    /// gait's seeded noise, laid out as phases. Throws the planner's error for a plan it refuses.
     public static func plan(commands: [WalkingVelocityCommand], gait: WalkingGaitParameters, duration: Double,
-                            left: Foothold, right: Foothold, terrain: WalkingTerrain, into timeline: WalkingTimeline) {
-        var random = RandomStream(seed: gait.noiseSeed)
+                            left: Foothold, right: Foothold,
+                            terrain: @escaping WalkingTerrain) throws(LocomotionParameterError) -> WalkingTimeline {
+        let planner = try FootstepPlanner(parameters: plannerParameters(gait))
+        let plan = try planner.plan(from: [FootPose(position: left.position, yaw: left.yaw), FootPose(position: right.position, yaw: right.yaw)],
+                                    startTime: 0,
+                                    commands: commands.map { VelocityCommand(startTime: $0.at, forward: $0.vx, lateral: $0.vy, yawRate: $0.yawRate) },
+                                    endTime: duration, terrainHeight: terrain)
+        return timeline(of: plan, gait: gait, left: left, right: right)
+    }
+
+    /// Lays out `plan` as phases: standing until a bout starts; in each bout a double support in which the ZMP
+    /// reference moves onto the coming stance foot, the swing (ZMP on the stance sole), and so on; after the last
+    /// step a double support back to the feet's midpoint, then standing. Footholds get the gait's seeded noise.
+    public static func timeline(of plan: FootstepPlan, gait: WalkingGaitParameters, left: Foothold, right: Foothold) -> WalkingTimeline {
+        let timeline = WalkingTimeline(capacity: 2 * plan.steps.count + 2 * plan.bouts.count + 2, standingAt: left, right)
         timeline.removeAll()
+        var random = RandomStream(seed: gait.noiseSeed)
         var feet = [left, right]
-        let mid = 0.5 * (left.position + right.position)
-        var body = (x: mid.x, y: mid.y, yaw: 0.5 * (left.yaw + right.yaw))
-        var t = 0.0
-        var zmp = SIMD2(mid.x, mid.y)
-        var walking = false
-        var nextSwing = FootSide.right
-        var ci = 0   // the command in force
-        func command(at time: Double) -> WalkingVelocityCommand {
-            while ci + 1 < commands.count && commands[ci + 1].at <= time + 1e-9 { ci += 1 }
-            return ci < commands.count && commands[ci].at <= time + 1e-9 ? commands[ci] : WalkingVelocityCommand(at: 0)
-        }
-        // Standing until the first command that moves.
-        func standUntil(_ end: Double) {
-            timeline.append(WalkingTimeline.standing(start: t, left: feet[0], right: feet[1], zmpStart: zmp,
-                                                     duration: end - t))
+        func midpoint() -> SIMD2<Double> {
             let m = 0.5 * (feet[0].position + feet[1].position)
-            zmp = SIMD2(m.x, m.y)
-            t = end
+            return SIMD2(m.x, m.y)
         }
-        let ds = gait.doubleSupportTime, ss = gait.singleSupportTime
-        while t < duration {
-            let c = command(at: t)
-            if !walking {
-                if c.isStop {
-                    // Stand until the next command that moves (or the end of the run).
-                    var next = duration
-                    for k in ci..<commands.count where commands[k].at > t + 1e-9 && !commands[k].isStop { next = commands[k].at; break }
-                    if next >= duration { break }
-                    standUntil(next)
-                    continue
+        var t = 0.0
+        var zmp = midpoint()
+        for bout in plan.bouts {
+            if bout.startTime > t {
+                timeline.append(WalkingTimeline.standing(start: t, left: feet[0], right: feet[1], zmpStart: zmp,
+                                                         duration: bout.startTime - t))
+                t = bout.startTime
+                zmp = midpoint()
+            }
+            for i in bout.firstStep..<bout.endStep {
+                let step = plan.steps[i]
+                let swing = step.side, stance = swing.other
+                let stanceFoot = feet[stance.rawValue]
+                let inward = stance == .left ? -gait.zmpInwardOffset : gait.zmpInwardOffset
+                let p = stanceFoot.offset(forward: gait.zmpForwardOffset, left: inward)
+                let stanceZMP = SIMD2(p.x, p.y)
+                timeline.append(WalkingPhase(start: t, duration: step.liftOffTime - t, swing: nil, left: feet[0], right: feet[1],
+                                             swingTarget: feet[0], zmpStart: zmp, zmpEnd: stanceZMP))
+                var target = Foothold(position: step.touchDownPose.position, yaw: step.touchDownPose.yaw)
+                if gait.footPlacementNoise > 0 {
+                    target.position.x += gait.footPlacementNoise * random.normal()
+                    target.position.y += gait.footPlacementNoise * random.normal()
                 }
-                walking = true
-                nextSwing = (c.vy > 0 || (c.vy == 0 && c.yawRate > 0)) ? .left : .right
+                timeline.append(WalkingPhase(start: step.liftOffTime, duration: step.touchDownTime - step.liftOffTime,
+                                             swing: swing, left: feet[0], right: feet[1], swingTarget: target,
+                                             zmpStart: stanceZMP, zmpEnd: stanceZMP))
+                feet[swing.rawValue] = target
+                t = step.touchDownTime
+                zmp = stanceZMP
             }
-            let swing = nextSwing, stance = swing.other
-            var target: Foothold
-            if c.isStop {
-                // Close the stance: the swing foot lands beside the stance foot.
-                let s = feet[stance.rawValue]
-                let side = swing == .left ? 1.0 : -1.0
-                target = Foothold(position: s.offset(forward: 0, left: side * gait.stepWidth), yaw: s.yaw)
-                walking = false
-            } else {
-                let T = gait.stepDuration
-                let dx = c.vx * T, dy = c.vy * T, dpsi = c.yawRate * T
-                let cb = cos(body.yaw), sb = sin(body.yaw)
-                body.x += cb * dx - sb * dy
-                body.y += sb * dx + cb * dy
-                body.yaw += dpsi
-                let side = swing == .left ? 0.5 : -0.5
-                let cy = cos(body.yaw), sy = sin(body.yaw)
-                let lateral = side * gait.stepWidth
-                target = Foothold(position: Vector3(body.x - sy * lateral, body.y + cy * lateral, 0), yaw: body.yaw)
-            }
-            if gait.footPlacementNoise > 0 {
-                target.position.x += gait.footPlacementNoise * random.normal()
-                target.position.y += gait.footPlacementNoise * random.normal()
-            }
-            target.position.z = terrain(target.position.x, target.position.y)
-            // Double support: the ZMP moves onto the stance foot.
-            let stanceFoot = feet[stance.rawValue]
-            let inward = stance == .left ? -gait.zmpInwardOffset : gait.zmpInwardOffset
-            let st = stanceFoot.offset(forward: gait.zmpForwardOffset, left: inward)
-            let stanceZMP = SIMD2(st.x, st.y)
-            timeline.append(WalkingPhase(start: t, duration: ds, swing: nil, left: feet[0], right: feet[1],
-                                         swingTarget: feet[0], zmpStart: zmp, zmpEnd: stanceZMP))
-            t += ds
-            timeline.append(WalkingPhase(start: t, duration: ss, swing: swing, left: feet[0], right: feet[1],
-                                         swingTarget: target, zmpStart: stanceZMP, zmpEnd: stanceZMP))
-            t += ss
-            zmp = stanceZMP
-            feet[swing.rawValue] = target
-            nextSwing = stance
-            if !walking {
-                // Back to the midpoint in one double support, then stand until the next command.
-                if !walking {
-                    let m = 0.5 * (feet[0].position + feet[1].position)
-                    timeline.append(WalkingTimeline.standing(start: t, left: feet[0], right: feet[1], zmpStart: zmp,
-                                                             duration: ds))
-                    zmp = SIMD2(m.x, m.y)
-                    t += ds
-                    body = (x: m.x, y: m.y, yaw: 0.5 * (feet[0].yaw + feet[1].yaw))
-                }
-            }
+            timeline.append(WalkingTimeline.standing(start: t, left: feet[0], right: feet[1], zmpStart: zmp,
+                                                     duration: bout.endTime - t))
+            t = bout.endTime
+            zmp = midpoint()
         }
-        // The final stand, for ever.
         timeline.append(WalkingTimeline.standing(start: t, left: feet[0], right: feet[1], zmpStart: zmp, duration: .infinity))
+        return timeline
     }
 }

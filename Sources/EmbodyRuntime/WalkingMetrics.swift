@@ -37,7 +37,8 @@ final class WalkingMetrics {
     let weight: Double
     let contactForce: Double
     let stanceForce: Double
-    private let polygon = SupportPolygon(capacity: 8)
+    private var corners = SoleCorners()
+    private var polygon = SupportPolygon(capacity: 8)
     private var pathCursor = 0
 
     private(set) var slipMax = 0.0
@@ -78,7 +79,7 @@ final class WalkingMetrics {
         comSquares += dot(e, e)
         comSamples += 1
         // Feet: forces, centre of pressure, stance and slip.
-        polygon.removeAll()
+        corners.removeAll()
         var force = 0.0
         var cop = SIMD2<Double>.zero
         for k in 0..<2 {
@@ -100,7 +101,7 @@ final class WalkingMetrics {
             let sole = biped.soles[k].worldFrame(linkPose: Transform(linkPoses, from: 7 * link))
             let centre = SIMD2(sole.position.x, sole.position.y)
             if f > contactForce {
-                polygon.addSole(biped.soles[k], solePose: sole)
+                corners.add(biped.soles[k], solePose: sole)
                 if inAir[k] && t - airborneSince[k] >= 0.1 && f > stanceForce { steps += 1 }
                 if f > stanceForce { inAir[k] = false }
             } else if !inAir[k] {
@@ -115,9 +116,9 @@ final class WalkingMetrics {
                 stance[k] = false
             }
         }
-        if force > contactForce && polygon.pointCount > 0 {
-            polygon.build()
-            marginMin = min(marginMin, polygon.margin(cop / force))
+        if force > contactForce && corners.count > 0 {
+            corners.hull(into: &polygon)
+            marginMin = min(marginMin, polygon.signedDistance(to: cop / force))
         }
         // Progress along the commanded path.
         let base = SIMD2(state.basePose.position.x, state.basePose.position.y)

@@ -121,67 +121,63 @@ private let startLeft = Foothold(position: Vector3(0.04, 0.09, 0), yaw: 0)
 private let startRight = Foothold(position: Vector3(0.04, -0.09, 0), yaw: 0)
 
 private func planned(_ commands: [WalkingVelocityCommand], duration: Double = 10, gait: WalkingGaitParameters = WalkingGaitParameters(),
-                     terrain: @escaping WalkingTerrain = { _, _ in 0 }) -> WalkingTimeline {
-    let timeline = WalkingTimeline(capacity: WalkingCommandPlanner.capacity(duration: duration, gait: gait),
-                                   standingAt: startLeft, startRight)
-    WalkingCommandPlanner.plan(commands: commands, gait: gait, duration: duration, left: startLeft, right: startRight,
-                               terrain: terrain, into: timeline)
-    return timeline
+                     terrain: @escaping WalkingTerrain = { _, _ in 0 }) throws -> WalkingTimeline {
+    try WalkingCommandPlanner.plan(commands: commands, gait: gait, duration: duration, left: startLeft, right: startRight,
+                                   terrain: terrain)
 }
 
 @Suite struct WalkingCommandPlannerTests {
-    @Test("a straight walk: stand, alternate double and single support, a closing step, stand for ever")
-    func straightWalk() {
-        let gait = WalkingGaitParameters()   // 0.6 s steps, 20 % double support, 0.18 m wide
-        let t = planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 4, vx: 0)], gait: gait)
+    @Test("a straight walk: stand, a weight shift, alternating double and single support, a closing step, stand for ever")
+    func straightWalk() throws {
+        let t = try planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 4, vx: 0)])
         let phases = Array(t.phases[0..<t.count])
         #expect(phases.first?.swing == nil && phases.first?.start == 0 && phases.first?.duration == 1)
         #expect(phases.last?.duration == .infinity)
-        // Contiguous.
-        for i in 1..<phases.count { #expect(abs(phases[i].start - phases[i - 1].end) < 1e-12) }
+        for i in 1..<phases.count { #expect(abs(phases[i].start - phases[i - 1].end) < 1e-12, "contiguous") }
         let swings = phases.filter { $0.swing != nil }
-        // 1 s → 4 s is 5 steps of 0.6 s, then the closing step.
-        #expect(swings.count == 6)
+        // A 0.6 s weight shift from 1 s, lift-offs at 1.6, 2.2, 2.8, 3.4 s, then the closing step.
+        #expect(swings.count == 5)
         for (k, p) in swings.enumerated() {
-            #expect(p.swing == (k % 2 == 0 ? .right : .left), "feet alternate, right first")
+            #expect(p.swing == (k % 2 == 0 ? .left : .right), "feet alternate, left first")
             #expect(abs(p.duration - 0.48) < 1e-12)
+            #expect(abs(p.start - (1.6 + 0.6 * Double(k))) < 1e-9)
+            // In single support the ZMP reference is on the stance sole's centre.
+            let stance = p.foot(p.swing!.other).position
+            #expect(p.zmpStart == p.zmpEnd && p.zmpStart == SIMD2(stance.x, stance.y))
         }
-        // Each step advances the body 0.18 m; feet stay 0.18 m apart laterally.
-        for k in 0..<5 {
+        // Each step advances 0.18 m (vx T); the feet stay 0.18 m apart.
+        for k in 0..<4 {
             let target = swings[k].swingTarget
-            #expect(abs(target.position.x - (0.04 + 0.18 * Double(k + 1))) < 1e-12)
-            #expect(abs(abs(target.position.y) - 0.09) < 1e-12)
+            #expect(abs(target.position.x - (0.04 + 0.18 * Double(k + 1))) < 1e-9)
+            #expect(abs(abs(target.position.y) - 0.09) < 1e-9)
         }
-        // The closing step lands beside the stance foot; the robot ends with its feet side by side.
+        // The closing step lands beside the stance foot, and the ZMP reference ends between the feet.
         let last = phases[phases.count - 1]
-        #expect(abs(last.left.position.x - last.right.position.x) < 1e-12)
-        #expect(abs(last.left.position.y - last.right.position.y - 0.18) < 1e-12)
-        // The ZMP reference ends at the feet's midpoint, and moves onto the stance foot in each double support.
+        #expect(abs(last.left.position.x - last.right.position.x) < 1e-9)
+        #expect(abs(last.left.position.y - last.right.position.y - 0.18) < 1e-9)
         var cursor = 0
         let z = t.zmp(at: 100, cursor: &cursor)
-        #expect(abs(z.x - last.left.position.x) < 1e-12 && abs(z.y) < 1e-12)
-        for p in swings { #expect(p.zmpStart == p.zmpEnd && p.zmpStart.y == p.foot(p.swing!.other).position.y) }
+        #expect(abs(z.x - last.left.position.x) < 1e-9 && abs(z.y) < 1e-9)
     }
 
-    @Test("turning on the spot by yaw_rate turns each step by yaw_rate × T, left foot first; feet never cross")
-    func turning() {
-        let t = planned([WalkingVelocityCommand(at: 0.5, yawRate: 0.5), WalkingVelocityCommand(at: 3.5, vx: 0)])
+    @Test("turning on the spot: the left foot first, the feet end parallel having turned yaw_rate × T per step, never crossing")
+    func turning() throws {
+        let t = try planned([WalkingVelocityCommand(at: 0.5, yawRate: 0.5), WalkingVelocityCommand(at: 3.5, vx: 0)])
         let swings = (0..<t.count).map { t.phases[$0] }.filter { $0.swing != nil }
         #expect(swings.first?.swing == .left)
-        #expect(swings.count == 6)
         let final = t.phases[t.count - 1]
-        #expect(abs(final.left.yaw - 1.5) < 1e-12 && abs(final.right.yaw - 1.5) < 1e-12)
+        #expect(abs(final.left.yaw - final.right.yaw) < 1e-9)
+        #expect(final.left.yaw > 1.0 && abs(remainder(final.left.yaw, 0.3)) < 1e-9, "whole steps of 0.3 rad: \(final.left.yaw)")
         for p in swings {
             let l = p.footAtEnd(.left), r = p.footAtEnd(.right)
-            // The left foot is to the left of the right foot in the right foot's heading frame.
             let d = l.position - r.position
-            #expect(-sin(r.yaw) * d.x + cos(r.yaw) * d.y > 0.1)
+            #expect(-sin(r.yaw) * d.x + cos(r.yaw) * d.y > 0.1, "the left foot stays left of the right foot")
         }
     }
 
     @Test("footholds take the terrain's height; seeded noise moves them, the same seed the same way")
-    func terrainAndNoise() {
-        let step = planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4,
+    func terrainAndNoise() throws {
+        let step = try planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4,
                            terrain: { x, _ in x > 0.5 ? 0.02 : 0 })
         for i in 0..<step.count where step.phases[i].swing != nil {
             let target = step.phases[i].swingTarget
@@ -190,11 +186,11 @@ private func planned(_ commands: [WalkingVelocityCommand], duration: Double = 10
         var gait = WalkingGaitParameters()
         gait.footPlacementNoise = 0.01
         gait.noiseSeed = 7
-        let a = planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4, gait: gait)
-        let b = planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4, gait: gait)
+        let a = try planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4, gait: gait)
+        let b = try planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4, gait: gait)
         gait.noiseSeed = 8
-        let c = planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4, gait: gait)
-        let nominal = planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4)
+        let c = try planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4, gait: gait)
+        let nominal = try planned([WalkingVelocityCommand(at: 0.5, vx: 0.3)], duration: 4)
         var moved = 0.0, differs = false
         for i in 0..<a.count where a.phases[i].swing != nil {
             #expect(a.phases[i].swingTarget == b.phases[i].swingTarget)
@@ -237,7 +233,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
 @Suite struct WalkingPatternGeneratorTests {
     @Test("walking: the CoM follows ZMP preview control (its ZMP within 1 cm of the plan's), the feet their phases, and the robot ends at rest between its feet")
     func walkFollowsThePlan() throws {
-        let timeline = planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 4, vx: 0)])
+        let timeline = try planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 4, vx: 0)])
         let g = try generator(timeline)
         var cursor = 0
         var zmpError = 0.0, apex = [0.0, 0.0], stanceMoved = 0.0
@@ -268,7 +264,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
         #expect(zmpError < 0.01, "the preview controller's ZMP stays within 1 cm of the reference (\(zmpError) m)")
         #expect(abs(apex[0] - 0.05) < 1e-3 && abs(apex[1] - 0.05) < 1e-3, "swing apex = clearance: \(apex)")
         #expect(stanceMoved < 1e-9)
-        #expect(contactFlips == 12, "six swings: each lifts and lands once")
+        #expect(contactFlips == 10, "five swings: each lifts and lands once")
         let final = timeline.phases[timeline.count - 1]
         let mid = 0.5 * (final.left.position + final.right.position)
         #expect(abs(last.comPosition.x - mid.x) < 2e-3 && abs(last.comPosition.y - mid.y) < 2e-3)
@@ -278,7 +274,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
 
     @Test("the swing foot lands at its foothold with zero velocity, and the CoM height settles from its value at load")
     func touchdownAtRest() throws {
-        let timeline = planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 2.2, vx: 0)])
+        let timeline = try planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 2.2, vx: 0)])
         let g = try generator(timeline, com: Vector3(0.04, 0, 0.84))
         let swing = (0..<timeline.count).map { timeline.phases[$0] }.first { $0.swing != nil }!
         run(g, duration: 3) { t, r in
@@ -294,7 +290,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
 
     @Test("early touchdown: a swing foot that feels the ground after 3/4 of its swing is held there, in contact")
     func earlyTouchdown() throws {
-        let timeline = planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 2.2, vx: 0)])
+        let timeline = try planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 2.2, vx: 0)])
         let g = try generator(timeline)
         let swing = (0..<timeline.count).map { timeline.phases[$0] }.first { $0.swing != nil }!
         let side = swing.swing!
@@ -316,7 +312,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
 
     @Test("late touchdown: a foot that has not felt the ground when its swing ends keeps descending, out of contact, until it does")
     func lateTouchdown() throws {
-        let timeline = planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 2.2, vx: 0)])
+        let timeline = try planned([WalkingVelocityCommand(at: 1, vx: 0.3), WalkingVelocityCommand(at: 2.2, vx: 0)])
         let g = try generator(timeline)
         let swing = (0..<timeline.count).map { timeline.phases[$0] }.first { $0.swing != nil }!
         let side = swing.swing!
@@ -335,7 +331,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
 
     @Test("update allocates nothing")
     func updateDoesNotAllocate() throws {
-        let timeline = planned([WalkingVelocityCommand(at: 0.2, vx: 0.3), WalkingVelocityCommand(at: 1.5, vx: 0)])
+        let timeline = try planned([WalkingVelocityCommand(at: 0.2, vx: 0.3), WalkingVelocityCommand(at: 1.5, vx: 0)])
         let g = try generator(timeline)
         var m = WalkingMeasurement(dof: 21)
         var r = WalkingReference(dof: 21)
@@ -352,7 +348,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
 
     @Test("reset returns to the plan at load")
     func resetRestarts() throws {
-        let timeline = planned([WalkingVelocityCommand(at: 0.2, vx: 0.3), WalkingVelocityCommand(at: 1.5, vx: 0)])
+        let timeline = try planned([WalkingVelocityCommand(at: 0.2, vx: 0.3), WalkingVelocityCommand(at: 1.5, vx: 0)])
         let g = try generator(timeline)
         var first: [Vector3] = [], second: [Vector3] = []
         run(g, duration: 1) { _, r in first.append(r.comPosition) }
@@ -365,25 +361,24 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
 // MARK: - Support polygon and capture stepping
 
 @Suite struct WalkingBalanceTests {
-    @Test("the support polygon of two soles: margins inside and outside against geometry")
+    @Test("the support polygon of two soles' corners: margins inside and outside against geometry")
     func supportPolygonMargins() throws {
         let h = try WalkingHumanoid()
-        let p = SupportPolygon(capacity: 8)
-        p.addSole(h.soles[0], solePose: startLeft.pose)
-        p.addSole(h.soles[1], solePose: startRight.pose)
-        p.build()
-        #expect(p.vertexCount == 4)
+        var corners = SoleCorners()
+        var p = SupportPolygon(capacity: 8)
+        corners.add(h.soles[0], solePose: startLeft.pose)
+        corners.add(h.soles[1], solePose: startRight.pose)
+        corners.hull(into: &p)
+        #expect(p.count == 4)
         // The hull spans x 0.04 ± 0.11, y ±0.14.
-        #expect(abs(p.margin(SIMD2(0.04, 0)) - 0.11) < 1e-12)
-        #expect(abs(p.margin(SIMD2(0.14, 0)) - 0.01) < 1e-12)
-        #expect(abs(p.margin(SIMD2(0.25, 0)) + 0.1) < 1e-12)
-        #expect(abs(p.margin(SIMD2(0.04, 0.2)) + 0.06) < 1e-12)
-        #expect(abs(p.margin(SIMD2(0.25, 0.24)) + (0.1 * 0.1 + 0.1 * 0.1).squareRoot()) < 1e-12)
-        // One sole.
-        p.removeAll()
-        p.addSole(h.soles[0], solePose: startLeft.pose)
-        p.build()
-        #expect(abs(p.margin(SIMD2(0.04, 0.09)) - 0.05) < 1e-12)
+        #expect(abs(p.signedDistance(to: SIMD2(0.04, 0)) - 0.11) < 1e-12)
+        #expect(abs(p.signedDistance(to: SIMD2(0.14, 0)) - 0.01) < 1e-12)
+        #expect(abs(p.signedDistance(to: SIMD2(0.25, 0)) + 0.1) < 1e-12)
+        #expect(abs(p.signedDistance(to: SIMD2(0.04, 0.2)) + 0.06) < 1e-12)
+        corners.removeAll()
+        corners.add(h.soles[0], solePose: startLeft.pose)
+        corners.hull(into: &p)
+        #expect(abs(p.signedDistance(to: SIMD2(0.04, 0.09)) - 0.05) < 1e-12)
     }
 
     /// A balancer on the humanoid standing at q = 0, fed states whose base moves at `speed` m/s along x from t = 1 s.
@@ -422,8 +417,10 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
         #expect(b.steps == 1)
         let first = try #require(b.generator.timeline.phases.first)
         let side = try #require(first.swing)
-        // The step lands ahead, beyond the capture point at lift-off, and is not longer than allowed.
-        #expect(first.swingTarget.position.x > b.capturePoint.x - 0.4)
+        // The foot lands on the capture point predicted for touch-down, within the step limits.
+        let step = try #require(b.lastStep)
+        #expect(!step.isClamped && abs(step.residual.x) < 1e-9 && abs(step.residual.y) < 1e-9)
+        #expect(abs(first.swingTarget.position.x - step.predictedCapturePoint.x) < 1e-12)
         #expect(first.swingTarget.position.x - first.foot(side.other).position.x <= 0.45 + 1e-12)
         #expect(first.swingTarget.position.x > 0.25)
         // The swing foot leaves contact.

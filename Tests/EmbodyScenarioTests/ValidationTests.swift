@@ -347,11 +347,11 @@ struct ValidationTests {
     func unknownTaskType() throws {
         let text = minimalArm + "task: { type: waypoints }\n"
         let diagnostic = try #require(onlyDiagnostic(text))
-        #expect(diagnostic.message == "unknown task type 'waypoints'; did you mean 'joint_waypoints'? (valid task types: hold, joint_waypoints, joint_trajectory, joint_sine, ee_targets, move_to, reach_object)")
+        #expect(diagnostic.message == "unknown task type 'waypoints'; did you mean 'joint_waypoints'? (valid task types: hold, joint_waypoints, joint_trajectory, joint_sine, ee_targets, move_to, reach_object, walk, stand)")
         #expect(diagnostic.location.line == line(of: "waypoints", in: text))
         #expect(diagnostic.location.column == column(of: "waypoints", in: text))
         let far = try #require(onlyDiagnostic(minimalArm + "task: { type: hover }\n"))
-        #expect(far.message == "unknown task type 'hover' (valid task types: hold, joint_waypoints, joint_trajectory, joint_sine, ee_targets, move_to, reach_object)")
+        #expect(far.message == "unknown task type 'hover' (valid task types: hold, joint_waypoints, joint_trajectory, joint_sine, ee_targets, move_to, reach_object, walk, stand)")
     }
 
     @Test("task keys that belong to the other task type are errors")

@@ -20,14 +20,16 @@ extension WalkTask {
         gait.footPlacementNoise = footPlacementNoise
         gait.noiseSeed = RandomStreams.seed(scenario: c.scenario.seed, consumer: RandomConsumer.footsteps)
         let duration = c.scenario.duration
-        let timeline = WalkingTimeline(capacity: WalkingCommandPlanner.capacity(duration: duration, gait: gait),
-                                       standingAt: biped.initialFeet[0], biped.initialFeet[1])
         let patches = terrain
         let commands = self.commands.map { WalkingVelocityCommand(at: $0.at, vx: $0.vx, vy: $0.vy, yawRate: $0.yawRate) }
-        WalkingCommandPlanner.plan(commands: commands, gait: gait, duration: duration,
-                                   left: biped.initialFeet[0], right: biped.initialFeet[1],
-                                   terrain: { x, y in patches.reduce(0.0) { $1.contains(x, y) ? max($0, $1.height) : $0 } },
-                                   into: timeline)
+        let timeline: WalkingTimeline
+        do {
+            timeline = try WalkingCommandPlanner.plan(commands: commands, gait: gait, duration: duration,
+                                                      left: biped.initialFeet[0], right: biped.initialFeet[1],
+                                                      terrain: { x, y in patches.reduce(0.0) { $1.contains(x, y) ? max($0, $1.height) : $0 } })
+        } catch {
+            throw RuntimeError("\(c.location): task type walk: the footstep plan: \(error.description)")
+        }
         var settings = WalkingStateMachineSettings()
         settings.controlPeriod = Double(c.timing.periods.control) * c.timing.dt
         settings.comHeight = comHeight

@@ -193,6 +193,32 @@ final class WalkingDriver {
     }
 }
 
+/// The task's source as a controller that follows walking references itself (`whole_body`) sees it: each update
+/// is forwarded, and the reference it wrote is kept for the walking metrics. Allocates nothing per update.
+final class RecordingWalkingSource: WalkingReferenceSource {
+    let inner: WalkingReferenceSource
+    /// The reference of the last update.
+    private(set) var last: WalkingReference
+
+    init(_ inner: WalkingReferenceSource, dof: Int) {
+        self.inner = inner
+        last = WalkingReference(dof: dof)
+    }
+
+    func update(_ measurement: WalkingMeasurement, reference: inout WalkingReference) {
+        inner.update(measurement, reference: &reference)
+        last.comPosition = reference.comPosition
+        last.comVelocity = reference.comVelocity
+        last.comAcceleration = reference.comAcceleration
+        last.zmp = reference.zmp
+        last.torsoOrientation = reference.torsoOrientation
+        for k in 0..<min(last.feet.count, reference.feet.count) { last.feet[k] = reference.feet[k] }
+        for i in 0..<min(last.posture.count, reference.posture.count) { last.posture[i] = reference.posture[i] }
+    }
+
+    func reset() { inner.reset() }
+}
+
 /// The commanded path of a walk, for `walk_distance`: the direction of travel at a time.
 struct WalkingPath {
     /// The commands, in time order.
