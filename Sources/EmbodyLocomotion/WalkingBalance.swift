@@ -62,7 +62,7 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     public private(set) var capturePoint = SIMD2<Double>.zero
     private var previousTime = Double.nan
     private var corners = SoleCorners()
-    private var polygon = SupportPolygon(capacity: 8)
+    private var polygon = ConvexSupportPolygon(capacity: 8)
 
     /// A balancer over `generator` (planned as an endless stand), with the soles (left, right) in the dynamics'
     /// link numbering for the support polygon.

@@ -1,7 +1,7 @@
 // MARK: - Sole corners for support polygons
 //
 // The support polygon of a biped is the convex hull of the corners of the soles in contact
-// (`SupportPolygon.setConvexHull`, CapturePoint.swift). `SoleCorners` collects those corners from the soles'
+// (`ConvexSupportPolygon.setConvexHull`, CapturePoint.swift). `SoleCorners` collects those corners from the soles'
 // world poses into a buffer allocated once, so that the capture-step trigger and the zmp_margin_min metric
 // build the polygon every tick without allocating.
 
@@ -33,7 +33,7 @@ public struct SoleCorners {
     }
 
     /// Sets `polygon` to the convex hull of the points collected. Allocation-free.
-    public func hull(into polygon: inout SupportPolygon) {
+    public func hull(into polygon: inout ConvexSupportPolygon) {
         let n = count
         points.withUnsafeBufferPointer { polygon.setConvexHull(of: UnsafeBufferPointer(rebasing: $0[0..<n])) }
     }

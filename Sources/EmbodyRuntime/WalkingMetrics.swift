@@ -38,7 +38,7 @@ final class WalkingMetrics {
     let contactForce: Double
     let stanceForce: Double
     private var corners = SoleCorners()
-    private var polygon = SupportPolygon(capacity: 8)
+    private var polygon = ConvexSupportPolygon(capacity: 8)
     private var pathCursor = 0
 
     private(set) var slipMax = 0.0

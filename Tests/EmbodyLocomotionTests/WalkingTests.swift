@@ -365,7 +365,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
     func supportPolygonMargins() throws {
         let h = try WalkingHumanoid()
         var corners = SoleCorners()
-        var p = SupportPolygon(capacity: 8)
+        var p = ConvexSupportPolygon(capacity: 8)
         corners.add(h.soles[0], solePose: startLeft.pose)
         corners.add(h.soles[1], solePose: startRight.pose)
         corners.hull(into: &p)
