@@ -58,7 +58,10 @@
 
   // ---------- WebGL ----------
   const canvas = $('view');
-  const gl = canvas.getContext('webgl', { antialias: false, stencil: true, preserveDrawingBuffer: false });
+  // alpha: false makes the canvas opaque, so the compositor need not blend it over the page behind it; on
+  // SwiftShader that is about 12% of a frame's CPU time (docs/viewer.md, frame rate). The page clears to an
+  // opaque colour anyway, so nothing looks different.
+  const gl = canvas.getContext('webgl', { antialias: false, alpha: false, stencil: true, preserveDrawingBuffer: false });
   if (!gl) throw new Error('WebGL is not available in this browser');
 
   const VS = `
@@ -455,7 +458,7 @@ void main() {
   function drawPlot(p) {
     const w = p.div.clientWidth, h = p.div.clientHeight, r = devicePixelRatio;
     p.base.width = Math.round(w * r); p.base.height = Math.round(h * r);
-    const g = p.base.getContext('2d');
+    const g = p.base.getContext('2d', { alpha: false });   // opaque (filled white below): less to composite
     g.setTransform(r, 0, 0, r, 0, 0);
     g.fillStyle = 'white'; g.fillRect(0, 0, w, h);
     const lines = p.spec.lines.filter((l) => l.data || l.constant != null);
@@ -561,7 +564,10 @@ void main() {
     if (state.playing) {
       if (last != null) {
         state.t += (now - last) / 1000 * state.speed;
-        if (state.t >= tEnd) { state.t = tEnd; state.playing = false; }
+        if (state.t >= tEnd) {
+          if (probe) state.t = 0;   // a frame-rate measurement loops, so that every frame it counts draws
+          else { state.t = tEnd; state.playing = false; }
+        }
       }
       last = now;
       state.frame = frameAt(state.t);
@@ -681,11 +687,16 @@ void main() {
     },
     setCamera(c) { Object.assign(cam, c); cam.follow = false; $('follow').checked = false; render(); },
     setVisible(v) { Object.assign(vis, v); render(); },
-    // Measures frame times while playing for `ms` milliseconds; resolves to frames per second.
+    // Plays for `ms` milliseconds and resolves to the frames per second shown, from requestAnimationFrame
+    // times. Every counted frame draws a new time: playback loops to 0 at the end of the run while measuring
+    // (frames after the end would draw nothing and cost nothing). Pauses when done.
     measureFps(ms) {
       return new Promise((resolve) => {
         setPlaying(true);
-        probe = { ms, stamps: [], done(s) { resolve({ frames: s.length - 1, fps: (s.length - 1) / ((s[s.length - 1] - s[0]) / 1000) }); } };
+        probe = { ms, stamps: [], done(s) {
+          setPlaying(false);
+          resolve({ frames: s.length - 1, fps: (s.length - 1) / ((s[s.length - 1] - s[0]) / 1000) });
+        } };
       });
     },
     linkNames: D.links.map((l) => l.name),
