@@ -224,13 +224,15 @@ public final class Simulation {
             controller = makeController(dynamics)
         } else {
             controller = try ControllerFactory.make(scenario.controller, model: model, groups: scenario.robot.groups,
-                                                    linkNames: robot.linkNames, effortLimits: effortLimits, dynamics: dynamics)
+                                                    robot: robot, effortLimits: effortLimits, dynamics: dynamics)
         }
         let setup = try TaskFactory.make(TaskContext(scenario: scenario, location: scenario.task.location, model: model,
                                                      world: world, robot: robot, objects: objects, dynamics: dynamics,
                                                      initialQ: initialQ, timing: timing))
         motion = setup.motion
         reach = setup.reach
+        // A controller that follows a walking reference (whole_body) takes the task's source, if it has one.
+        (controller as? WalkingReferenceConsumer)?.connect(source: setup.walkingSource, world: world, robot: robot)
         task = TaskPlan(kind: setup.reference, timing: timing, initialQ: initialQ)
         walking = task.walking
         let timing = self.timing
@@ -479,6 +481,7 @@ public final class Simulation {
         for (k, v) in stepRecorder?.values() ?? [:] { values[k] = v }
         for (k, v) in sensors.values(truth: trueState, estimate: estimate) { values[k] = v }
         for (k, v) in walking?.metrics.values() ?? [:] { values[k] = v }
+        for (k, v) in (controller as? ControllerMetricsReporting)?.metricValues ?? [:] { values[k] = v }
         if let reach {
             robot.getLinkPoses(&linkPoses)
             let ee = Transform(linkPoses, from: 7 * reach.link).position

@@ -47,6 +47,12 @@ struct ModelChecks {
             }
         }
         checkLink(scenario.controller.eeLink, path: "controller.ee_link", at: scenario.controller.location)
+        if case .wholeBody(let p) = scenario.controller.kind {
+            let at = scenario.controller.location
+            checkLink(p.leftFoot, path: "controller.parameters.left_foot", at: p.leftFootLocation ?? at)
+            checkLink(p.rightFoot, path: "controller.parameters.right_foot", at: p.rightFootLocation ?? at)
+            checkLink(p.torsoLink, path: "controller.parameters.torso_link", at: p.torsoLinkLocation ?? at)
+        }
         for (i, disturbance) in scenario.disturbances.enumerated() where model.linkIndex(named: disturbance.link) == nil {
             let links = model.links.map(\.name)
             let location = i < draft.disturbanceLinkLocations.count ? draft.disturbanceLinkLocations[i] : disturbance.location

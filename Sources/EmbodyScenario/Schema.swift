@@ -569,10 +569,10 @@ public struct Scenario: Equatable, Sendable {
         return steps.isFinite && steps >= 0 && steps < Double(Int.max) ? Int(steps) : 0
     }
 
-    /// The metrics a run of this scenario produces: the run's own, its task's and its sensors' (an estimate of
-    /// joint positions only when the estimate is used; none are the controller's so far).
+    /// The metrics a run of this scenario produces: the run's own, its task's, its controller's and its sensors'
+    /// (an estimate of joint positions only when the estimate is used).
     public var producedMetrics: [String] {
-        var names = ScenarioSchema.runMetrics + task.kind.metrics
+        var names = ScenarioSchema.runMetrics + task.kind.metrics + controller.kind.name.description.metrics
         for sensor in sensors {
             switch sensor.kind {
             case .jointEncoders:

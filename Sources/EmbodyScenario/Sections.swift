@@ -338,6 +338,9 @@ extension Reader {
         controllerName = name
         if let name { spec.kind = ControllerKind(defaultsFor: name) }
         if let gainsField = view.field("gains") {
+            if name == .wholeBody {
+                log.error(gainsField.keyLocation, "controller.gains is not used by controller type whole_body: its task gains and weights are controller.parameters (com_kp, posture_kp, …)")
+            }
             spec.gains = readGains(gainsField)
             spec.gainsLocation = gainsField.keyLocation
         }
@@ -374,6 +377,7 @@ extension Reader {
         case .osc(var p): read(OperationalSpaceParameters.self, from: parameters, into: &p); spec.kind = .osc(p)
         case .custom: break  // read above, against its registration
         case .external(var p): read(ExternalParameters.self, from: parameters, into: &p); spec.kind = .external(p)
+        case .wholeBody(var p): read(WholeBodyControllerParameters.self, from: parameters, into: &p); spec.kind = .wholeBody(p)
         }
         return spec
     }

@@ -61,6 +61,19 @@ struct KindTests {
     /// A controller section of type `name` whose parameters hold `line`.
     static func controllerScenario(_ name: ControllerKind.Name, parameter line: String) -> String {
         _ = customDeclaration
+        if name == .wholeBody {
+            // A biped with feet and a torso; whole_body takes no joint gains.
+            return """
+            name: kinds
+            duration: 1.0
+            robot: { urdf: robots/humanoid.urdf, base: { position: [0, 0, 0.921] } }
+            controller:
+              type: whole_body
+              parameters:
+                \(line)
+
+            """
+        }
         return """
         name: kinds
         duration: 1.0
@@ -288,6 +301,11 @@ struct KindTests {
         }
         for name in SensorKind.Name.allCases {
             let scenario = try #require(loaded(Self.sensorScenario(name, extra: "rate: 1000")))
+            #expect(Set(scenario.producedMetrics).isSuperset(of: name.description.metrics), "\(name.rawValue)")
+        }
+        for name in ControllerKind.Name.allCases where !name.description.metrics.isEmpty {
+            let text = Self.controllerScenario(name, parameter: "{}").replacingOccurrences(of: "  parameters:\n    {}\n", with: "")
+            let scenario = try #require(loaded(text))
             #expect(Set(scenario.producedMetrics).isSuperset(of: name.description.metrics), "\(name.rawValue)")
         }
     }

@@ -6,6 +6,7 @@
 
 import EmbodyControl
 import EmbodyModel
+import EmbodyPhysics
 import EmbodyScenario
 
 /// What every controller kind is built from: resolved gains, torque limits and, when the kind needs them, the
@@ -23,6 +24,8 @@ struct ControllerContext {
     let jointNames: [String]
     /// The dynamics terms, built when `ControllerKind.needsDynamics`.
     let dynamicsTerms: (any RobotDynamics)?
+    /// The robot in the world, at its load configuration (`whole_body` reads its link frames and model links).
+    let robot: Robot
 
     /// The dynamics terms, or an internal error when they could not be built.
     func dynamics() throws(RuntimeError) -> any RobotDynamics {
@@ -36,20 +39,26 @@ struct ControllerContext {
 
 /// Builds the controller a scenario names.
 enum ControllerFactory {
-    static func make(_ spec: ControllerSpec, model: RobotModel, groups: [String: [String]], linkNames: [String],
+    static func make(_ spec: ControllerSpec, model: RobotModel, groups: [String: [String]], robot: Robot,
                      effortLimits: [Double], dynamics: (any RobotDynamics)?) throws(RuntimeError) -> Controller {
         let gains: JointGains
-        do {
-            gains = try spec.resolveGains(jointNames: model.jointNames, groups: groups)
-        } catch {
-            throw RuntimeError(error.description)
+        if case .wholeBody = spec.kind {
+            // Its gains are task gains in controller.parameters; the loader refuses controller.gains.
+            let zero = [Double](repeating: 0, count: model.dof)
+            gains = JointGains(kp: zero, kd: zero, ki: zero)
+        } else {
+            do {
+                gains = try spec.resolveGains(jointNames: model.jointNames, groups: groups)
+            } catch {
+                throw RuntimeError(error.description)
+            }
         }
         for (name, values) in [("kp", gains.kp), ("kd", gains.kd), ("ki", gains.ki)] where values.contains(where: { !($0 >= 0) || !$0.isFinite }) {
             throw RuntimeError("\(spec.gainsLocation): controller gains \(name) must be finite and non-negative")
         }
         let limits = effortLimits.map { $0 > 0 ? $0 * spec.torqueLimitScale : .leastNormalMagnitude }
-        let context = ControllerContext(spec: spec, gains: gains, torqueLimits: limits, linkNames: linkNames,
-                                        jointNames: model.jointNames, dynamicsTerms: dynamics)
+        let context = ControllerContext(spec: spec, gains: gains, torqueLimits: limits, linkNames: robot.linkNames,
+                                        jointNames: model.jointNames, dynamicsTerms: dynamics, robot: robot)
         switch spec.kind {
         case .pd(let p): return try p.makePDController(context)
         case .pid(let p): return try p.makeController(context)
@@ -59,6 +68,7 @@ enum ControllerFactory {
         case .osc(let p): return try p.makeController(context)
         case .custom(let p): return try p.makeController(context)
         case .external(let p): return p.makeController(context)
+        case .wholeBody(let p): return try p.makeController(context)
         }
     }
 }

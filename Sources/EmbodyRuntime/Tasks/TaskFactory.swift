@@ -5,6 +5,7 @@
 // compile error here until its file exists.
 
 import EmbodyControl
+import EmbodyLocomotion
 import EmbodyModel
 import EmbodyPhysics
 import EmbodyScenario
@@ -39,6 +40,9 @@ struct TaskSetup {
     var motion: PlannedMotion? = nil
     /// What the camera saw and where the arm aims (reach_object).
     var reach: ReachPlan? = nil
+    /// The per-tick walking reference for a controller that follows one (`whole_body`), such as a walking
+    /// state machine; nil for tasks that do not walk (the controller then stands). Built at load.
+    var walkingSource: (any WalkingReferenceSource)? = nil
 }
 
 /// Builds the task a scenario names.

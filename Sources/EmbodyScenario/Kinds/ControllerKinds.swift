@@ -24,6 +24,8 @@ public enum ControllerKind: Equatable, Sendable {
     case custom(CustomControllerParameters)
     /// τ = τ_host: the torques a host program (the C ABI, Python) wrote, held since the last control tick.
     case external(ExternalParameters)
+    /// Task-space inverse dynamics of a floating-base biped as a quadratic program per tick (docs/locomotion.md).
+    case wholeBody(WholeBodyControllerParameters)
 
     /// The controller types `controller.type` accepts, as written.
     public enum Name: String, CaseIterable, Sendable {
@@ -34,6 +36,7 @@ public enum ControllerKind: Equatable, Sendable {
         case osc
         case custom
         case external
+        case wholeBody = "whole_body"
     }
 
     /// This kind's name.
@@ -47,6 +50,7 @@ public enum ControllerKind: Equatable, Sendable {
         case .osc: .osc
         case .custom: .custom
         case .external: .external
+        case .wholeBody: .wholeBody
         }
     }
 
@@ -61,6 +65,7 @@ public enum ControllerKind: Equatable, Sendable {
         case .osc: self = .osc(OperationalSpaceParameters())
         case .custom: self = .custom(CustomControllerParameters())
         case .external: self = .external(ExternalParameters())
+        case .wholeBody: self = .wholeBody(WholeBodyControllerParameters())
         }
     }
 
@@ -68,7 +73,7 @@ public enum ControllerKind: Equatable, Sendable {
     public var needsDynamics: Bool {
         switch self {
         case .pd, .pid, .external: false
-        case .pdGravity, .computedTorque, .stablePD, .osc: true
+        case .pdGravity, .computedTorque, .stablePD, .osc, .wholeBody: true
         case .custom(let p): p.needsDynamics
         }
     }
@@ -97,6 +102,9 @@ extension ControllerKind.Name {
         case .external: KindDescription(name: rawValue,
                                         summary: "τ = τ_host, the torques the host program (C ABI, Python) wrote, held since the last control tick; 0 until written. `replay --verify` replays the logged τ",
                                         keys: ExternalParameters.keyDescriptions, metrics: [])
+        case .wholeBody: KindDescription(name: rawValue,
+                                         summary: "Task-space inverse dynamics by quadratic programming each tick (floating base): min Σ w‖A v̇ − b‖² over v̇ and the soles' corner forces, s.t. the floating-base equations of motion, rigid stance feet, friction pyramids, f_min and torque limits; τ = M_j v̇ + h_j − (J_cᵀ f)_j. Tasks: CoM, torso orientation, swing feet, posture, each a PD acceleration (docs/locomotion.md). Follows the task's walking reference, or stands",
+                                         keys: WholeBodyControllerParameters.keyDescriptions, metrics: WholeBodyControllerParameters.metrics)
         }
     }
 
@@ -110,6 +118,7 @@ extension ControllerKind.Name {
         case .osc: OperationalSpaceParameters.mapShape
         case .custom: CustomControllerParameters.mapShape
         case .external: ExternalParameters.mapShape
+        case .wholeBody: WholeBodyControllerParameters.mapShape
         }
     }
 }
@@ -217,6 +226,66 @@ public struct OperationalSpaceParameters: Equatable, Sendable, KindParameters {
             },
             .number("ee_damping", \.eeDamping, .positive, "λ² of the damped inverse of J M⁻¹ Jᵀ.", defaults: d),
             .flag("ee_jdot", \.eeJdot, "Compensate J̇ q̇.", defaults: d),
+        ]
+    }
+}
+
+/// `whole_body`: the links it controls, each task's PD gains (1/s², 1/s) and weight, and the contact model.
+public struct WholeBodyControllerParameters: Equatable, Sendable, KindParameters {
+    /// The left and right foot links (their collision boxes give the soles) and the torso link.
+    public var leftFoot = "left_foot", rightFoot = "right_foot", torsoLink = "torso"
+    /// Where each link name was written, when it was.
+    public var leftFootLocation: SourceLocation?, rightFootLocation: SourceLocation?, torsoLinkLocation: SourceLocation?
+    /// Centre-of-mass task.
+    public var comKp = 40.0, comKd = 12.6, comWeight = 10.0
+    /// Torso orientation task.
+    public var torsoKp = 100.0, torsoKd = 20.0, torsoWeight = 1.0
+    /// Swing-foot pose task.
+    public var swingKp = 400.0, swingKd = 40.0, swingWeight = 10.0
+    /// Posture task.
+    public var postureKp = 30.0, postureKd = 11.0, postureWeight = 1e-3
+    /// Damping of a stance foot's velocity in its rigid-contact rows, 1/s.
+    public var contactKd = 10.0
+    /// Regularization of v̇ and of the contact forces.
+    public var accelerationRegularization = 1e-5, forceRegularization = 1e-7
+    /// The friction coefficient μ (the pyramid is inscribed: μ/√2) and the least normal force of a stance foot, N.
+    public var friction = 0.7, minNormalForce = 10.0
+
+    /// The metrics a run with this controller produces.
+    public static let metrics = ["wbc_qp_failures", "wbc_qp_iterations_max"]
+
+    /// The defaults of docs/scenarios.md (those of `WholeBodyParameters` in EmbodyLocomotion).
+    public init() {}
+
+    static var keys: [KindKey<Self>] {
+        let d = Self()
+        func link(_ key: String, _ path: WritableKeyPath<Self, String>, _ location: WritableKeyPath<Self, SourceLocation?>,
+                  _ meaning: String) -> KindKey<Self> {
+            .custom(key, type: "string", defaultValue: d[keyPath: path], meaning) { r, f, p in
+                if let v = r.string(f) { p[keyPath: path] = v; p[keyPath: location] = f.location }
+            }
+        }
+        return [
+            link("left_foot", \.leftFoot, \.leftFootLocation, "The left foot link; the bottom face of its collision box is the sole."),
+            link("right_foot", \.rightFoot, \.rightFootLocation, "The right foot link; the bottom face of its collision box is the sole."),
+            link("torso_link", \.torsoLink, \.torsoLinkLocation, "The link whose orientation the torso task holds."),
+            .number("com_kp", \.comKp, unit: "1/s²", .nonNegative, "Stiffness of the centre-of-mass task.", defaults: d),
+            .number("com_kd", \.comKd, unit: "1/s", .nonNegative, "Damping of the centre-of-mass task.", defaults: d),
+            .number("com_weight", \.comWeight, unit: "s⁴/m²", .nonNegative, "Weight of the centre-of-mass task.", defaults: d),
+            .number("torso_kp", \.torsoKp, unit: "1/s²", .nonNegative, "Stiffness of the torso orientation task.", defaults: d),
+            .number("torso_kd", \.torsoKd, unit: "1/s", .nonNegative, "Damping of the torso orientation task.", defaults: d),
+            .number("torso_weight", \.torsoWeight, unit: "s⁴/rad²", .nonNegative, "Weight of the torso orientation task.", defaults: d),
+            .number("swing_kp", \.swingKp, unit: "1/s²", .nonNegative, "Stiffness of the swing-foot pose task.", defaults: d),
+            .number("swing_kd", \.swingKd, unit: "1/s", .nonNegative, "Damping of the swing-foot pose task.", defaults: d),
+            .number("swing_weight", \.swingWeight, .nonNegative, "Weight of the swing-foot pose task (per (m/s²)² and (rad/s²)²).", defaults: d),
+            .number("posture_kp", \.postureKp, unit: "1/s²", .nonNegative, "Stiffness of the posture task (every joint).", defaults: d),
+            .number("posture_kd", \.postureKd, unit: "1/s", .nonNegative, "Damping of the posture task.", defaults: d),
+            .number("posture_weight", \.postureWeight, unit: "s⁴/rad²", .nonNegative, "Weight of the posture task.", defaults: d),
+            .number("contact_kd", \.contactKd, unit: "1/s", .nonNegative, "Damping of a stance foot's velocity in its rigid-contact rows.", defaults: d),
+            .number("acceleration_regularization", \.accelerationRegularization, .positive, "Weight ε_a of ‖v̇‖² in the cost.", defaults: d),
+            .number("force_regularization", \.forceRegularization, unit: "1/N²", .positive, "Weight ε_f of the corner forces' ‖f‖² in the cost.", defaults: d),
+            .number("friction", \.friction, .positive, "Friction coefficient μ of the contact model (the pyramid uses μ/√2).", defaults: d),
+            .number("min_normal_force", \.minNormalForce, unit: "N", .nonNegative, "Least normal force of a stance foot.", defaults: d),
         ]
     }
 }
