@@ -62,10 +62,16 @@ extension Reader {
 
 extension ControllerSpec {
     /// Resolves per-joint gains: uniform entries, then group entries, then joint entries override; kd and ki default to 0; a joint with no kp is an error.
+    /// `whole_body` takes no joint gains (its gains are its tasks', in controller.parameters): all zeros.
     ///
     /// A selector that is both a joint name and a group name is treated as the joint. Gains are
     /// returned in the order of `jointNames` (N·m/rad, N·m·s/rad, N·m/(rad·s); per m for prismatic joints).
     public func resolveGains(jointNames: [String], groups: [String: [String]]) throws(ScenarioErrors) -> JointGains {
+        if case .wholeBody = kind {
+            // Its gains are task gains in controller.parameters; the loader refuses controller.gains.
+            let zero = [Double](repeating: 0, count: jointNames.count)
+            return JointGains(kp: zero, kd: zero, ki: zero)
+        }
         let resolution = resolution(jointNames: jointNames, groups: groups)
         var diagnostics = resolution.unknownSelectors
         if let missing = resolution.missingKp { diagnostics.append(missing) }

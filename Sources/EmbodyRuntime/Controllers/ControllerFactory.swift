@@ -42,16 +42,10 @@ enum ControllerFactory {
     static func make(_ spec: ControllerSpec, model: RobotModel, groups: [String: [String]], robot: Robot,
                      effortLimits: [Double], dynamics: (any RobotDynamics)?) throws(RuntimeError) -> Controller {
         let gains: JointGains
-        if case .wholeBody = spec.kind {
-            // Its gains are task gains in controller.parameters; the loader refuses controller.gains.
-            let zero = [Double](repeating: 0, count: model.dof)
-            gains = JointGains(kp: zero, kd: zero, ki: zero)
-        } else {
-            do {
-                gains = try spec.resolveGains(jointNames: model.jointNames, groups: groups)
-            } catch {
-                throw RuntimeError(error.description)
-            }
+        do {
+            gains = try spec.resolveGains(jointNames: model.jointNames, groups: groups)
+        } catch {
+            throw RuntimeError(error.description)
         }
         for (name, values) in [("kp", gains.kp), ("kd", gains.kd), ("ki", gains.ki)] where values.contains(where: { !($0 >= 0) || !$0.isFinite }) {
             throw RuntimeError("\(spec.gainsLocation): controller gains \(name) must be finite and non-negative")
