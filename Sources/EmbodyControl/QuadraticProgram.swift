@@ -387,12 +387,9 @@ public final class QuadraticProgram {
             let rowI = lower + i * n
             for j in 0..<i {
                 let rowJ = lower + j * n
-                var s = rowI[j]
-                for k in 0..<j { s -= rowI[k] * rowJ[k] }
-                rowI[j] = s / rowJ[j]
+                rowI[j] = (rowI[j] - dot(rowI, rowJ, j)) / rowJ[j]
             }
-            var pivot = rowI[i]
-            for k in 0..<i { pivot -= rowI[k] * rowI[k] }
+            let pivot = rowI[i] - dot(rowI, rowI, i)
             guard pivot > threshold, pivot.isFinite else { return false }
             rowI[i] = pivot.squareRoot()
         }
@@ -558,10 +555,23 @@ public final class QuadraticProgram {
 
     // MARK: - Kernels
 
+    /// Σ aₖ bₖ with four independent partial sums (so the loop runs in SIMD lanes; the summation order is fixed,
+    /// so results are the same on every run and machine).
     @inline(__always) private func dot(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ count: Int) -> Double {
-        var s = 0.0
-        for k in 0..<count { s += a[k] * b[k] }
-        return s
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var k = 0
+        while k + 4 <= count {
+            s0 += a[k] * b[k]
+            s1 += a[k + 1] * b[k + 1]
+            s2 += a[k + 2] * b[k + 2]
+            s3 += a[k + 3] * b[k + 3]
+            k += 4
+        }
+        while k < count {
+            s0 += a[k] * b[k]
+            k += 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// √(a² + b²) without overflow or underflow in the squares.
