@@ -407,7 +407,8 @@ def check(fid, dts):
 
 
 def mm(x):
-    return f"{x * 1000:.3f} mm"
+    text = f"{x * 1000:.3f} mm"
+    return text[1:] if text.startswith("-0.000 ") else text  # no negative zero
 
 
 def main():
