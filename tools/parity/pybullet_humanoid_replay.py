@@ -7,7 +7,8 @@ A measurement, not a test (issue 14 item 0, the contact-rich parity that is not 
   python3 tools/parity/pybullet_humanoid_replay.py stand.csv [--ticks 2000]
 
 PyBullet loads the same Scenarios/robots/humanoid.urdf (inertia from the file, implicit cylinders), floating
-at the scenario's start pose, on a GEOM_PLANE ground, with friction 1 on every link and the ground, no
+at the scenario's start pose, on a GEOM_PLANE ground that is a rigid body as Embody's is (a multibody plane
+gives the same numbers), with friction 1 on every link and the ground, no
 restitution, rolling or spinning friction, no link damping and no velocity motors; its solver settings are
 PyBullet's defaults, which Embody copies. Each tick it applies the torques Embody applied (the log's tau.*
 columns) and compares q and q̇ with the log's. Open loop, a standing robot is unstable, so the runs part once
@@ -34,7 +35,7 @@ def main():
     p.connect(p.DIRECT)
     p.setGravity(0, 0, -9.81)
     p.setTimeStep(0.001)
-    plane = p.createMultiBody(0, p.createCollisionShape(p.GEOM_PLANE))
+    plane = p.createMultiBody(0, p.createCollisionShape(p.GEOM_PLANE), useMaximalCoordinates=True)
     start = [data[0][col["base.x"]], data[0][col["base.y"]], data[0][col["base.z"]]]
     robot = p.loadURDF(URDF, start, [0, 0, 0, 1], flags=p.URDF_USE_INERTIA_FROM_FILE | p.URDF_USE_IMPLICIT_CYLINDER)
     movable = [j for j in range(p.getNumJoints(robot)) if p.getJointInfo(robot, j)[2] == p.JOINT_REVOLUTE]
