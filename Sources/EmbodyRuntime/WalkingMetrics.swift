@@ -17,6 +17,8 @@
 //     the commanded path, without the lateral sway of the gait.
 //   - `walk_speed` (m/s): walk_distance over the time a non-zero command was in force.
 //   - `cost_of_transport`: Σ|τ·q̇| dt over that time divided by m g walk_distance (∞ when the robot did not move).
+//   - `walk_final_offset` (m): the horizontal distance of the base at the end from where it was at the start
+//     (a walk that closes a loop should end near 0).
 //   - `steps_taken`: touchdowns, a foot coming into stance after at least 0.1 s out of contact.
 
 import EmbodyControl
@@ -54,6 +56,7 @@ final class WalkingMetrics {
     private var airborneSince: [Double] = [0, 0]
     private var inAir: [Bool] = [false, false]
     private var lastBase = SIMD2<Double>.zero
+    private var firstBase = SIMD2<Double>.zero
     private var hasBase = false
 
     init(biped: BipedModel, path: WalkingPath?) {
@@ -136,6 +139,7 @@ final class WalkingMetrics {
             for i in 0..<applied.count { power += applied[i] * state.qd[i] }
             work += abs(power) * dt
         }
+        if !hasBase { firstBase = base }
         lastBase = base
         hasBase = true
     }
@@ -152,6 +156,8 @@ final class WalkingMetrics {
             v["walk_distance"] = distance
             v["walk_speed"] = walkingTime > 0 ? distance / walkingTime : 0
             v["cost_of_transport"] = distance > 0 ? work / (weight * distance) : .infinity
+            let d = lastBase - firstBase
+            v["walk_final_offset"] = hasBase ? (d.x * d.x + d.y * d.y).squareRoot() : .nan
         }
         return v
     }

@@ -42,7 +42,8 @@ struct KindRuntimeTests {
         "arm-obstacle": "331da02f08c02099", "arm-perceive-reach": "15c72736fa50eda4", "arm-reach-cartesian": "1bb593a6e8847721",
         "arm-reach-ik": "aede9e8bdce8007f", "arm-track-sine": "29d0f1acfb12f7f8", "humanoid-imu-stand": "8592d018de4eb8f0",
         "humanoid-push": "8aa194cc0864bd9f", "humanoid-sensors": "f0fe4b028b664436", "humanoid-stand": "edbb57f672dcb26e",
-        "humanoid-stand-wbc": "eba96224b356b898", "humanoid-imu-stand-wbc": "cfffb6641358b2cd",
+        "humanoid-stand-wbc": "ac184a274811094c", "humanoid-imu-stand-wbc": "3118ca91f4f34d37",
+        "humanoid-walk": "1d96397313637685", "humanoid-step-recover": "1931bd2023646a87",
     ]
 
     static var bundledNames: [String] {

@@ -79,6 +79,8 @@ import Testing
         let cot = try #require(v["cost_of_transport"])
         #expect(abs(cot - 10 * 1.999 / (mass.totalMass * 9.81 * 0.9995)) < 1e-9)
         #expect(v["steps_taken"] == 1)
+        // The base ends 0.9995 m ahead of where the first tick saw it (and 0.2 mm of sway to the side).
+        #expect(abs(try #require(v["walk_final_offset"]) - 0.9995) < 1e-6)
     }
 
     /// A humanoid walk scenario whose task lines are `task`.
@@ -110,5 +112,33 @@ import Testing
         let (s2, m2) = try ScenarioLoader.parse(text: fixed, path: "/tmp/walk-errors.yaml")
         let e2 = try #require(throws: RuntimeError.self) { try Simulation(scenario: s2, model: m2) }
         #expect(e2.message.contains("needs a floating-base robot"))
+    }
+}
+
+@Suite struct StepRecoveryTests {
+    @Test("humanoid-step-recover: the 220 N shove fells pd_gravity standing (the ankle strategy), and the stand task survives it by stepping")
+    func steppingSurvivesWhatTheAnkleStrategyCannot() throws {
+        let path = bundledScenario("humanoid-step-recover")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let (scenario, model) = try ScenarioLoader.parse(text: text, path: path)
+        let stepping = try Runner.run(try Simulation(scenario: scenario, model: model))
+        #expect(stepping.outcome == .success, "\(stepping.criteria)")
+        #expect((stepping.metrics["steps_taken"] ?? 0) >= 1)
+        // The same shove on humanoid-push's controller and task: joint PD with gravity compensation holding q = 0.
+        var ankle = ""
+        var skip = false
+        for line in text.components(separatedBy: "\n") {
+            if line.hasPrefix("controller:") {
+                ankle += "controller:\n  type: pd_gravity\n  gains: { legs: { kp: 1500, kd: 10 }, torso: { kp: 800, kd: 10 }, arms: { kp: 200, kd: 2 }, neck: { kp: 50, kd: 0.5 } }\ntask:\n  type: hold\n"
+                skip = true
+                continue
+            }
+            if line.hasPrefix("disturbances:") { skip = false }
+            if line.hasPrefix("success:") { ankle += "success:\n  - { metric: base_height_min, above: 0.7 }\n"; break }
+            if !skip { ankle += line + "\n" }
+        }
+        let (s2, m2) = try ScenarioLoader.parse(text: ankle, path: path)
+        let standing = try Runner.run(try Simulation(scenario: s2, model: m2))
+        #expect(standing.fell, "pd_gravity standing should fall from the 220 N shove")
     }
 }

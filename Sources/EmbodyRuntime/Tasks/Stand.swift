@@ -29,9 +29,9 @@ extension StandTask {
         step.maxStepLength = maxStepLength
         let balancer = CaptureStepBalancer(settings: step, generator: generator, soles: biped.soles,
                                            dynamics: biped.dynamics, mass: biped.mass)
-        let driver = try WalkingDriver(source: balancer, biped: biped, jointSpace: true, model: c.model,
+        let driver = try WalkingDriver(source: balancer, biped: biped, jointSpace: !c.scenario.controller.kind.followsWalkingReference, model: c.model,
                                        initialQ: c.initialQ, controlPeriod: settings.controlPeriod, path: nil, omega: generator.preview.pendulum.omega, dcmGain: 0,
                                        location: c.location)
-        return TaskSetup(reference: .walking(driver))
+        return TaskSetup(reference: .walking(driver), walkingSource: driver.controllerSource)
     }
 }

@@ -97,8 +97,13 @@ final class WalkingDriver {
     let kinematics: WalkingInverseKinematics?
     /// The measurement handed to the source, refreshed at each control tick.
     private(set) var measurement: WalkingMeasurement
-    /// The reference of the last control tick.
-    private(set) var reference: WalkingReference
+    /// The reference of the last control tick (joint-space controllers: written here).
+    private var ownReference: WalkingReference
+    /// For a controller that follows the reference itself (`whole_body`): the source it is handed, which keeps
+    /// what it wrote.
+    let controllerSource: RecordingWalkingSource?
+    /// The reference of the last control tick, whoever asked for it.
+    var reference: WalkingReference { controllerSource?.last ?? ownReference }
     /// Joint targets (rad or m) and their velocities (by difference between control ticks).
     private(set) var jointTargets: [Double]
     private(set) var jointVelocities: [Double]
@@ -128,7 +133,8 @@ final class WalkingDriver {
             kinematics = nil
         }
         measurement = WalkingMeasurement(dof: n)
-        reference = WalkingReference(dof: n)
+        ownReference = WalkingReference(dof: n)
+        controllerSource = jointSpace ? nil : RecordingWalkingSource(source, dof: n)
         jointTargets = initialQ
         jointVelocities = Array(repeating: 0, count: n)
         self.controlPeriod = controlPeriod
@@ -142,24 +148,24 @@ final class WalkingDriver {
         kinematics?.reset()
         hasTargets = false
         for k in 0..<2 {
-            reference.feet[k] = FootReference(standingAt: biped.initialFeet[k].pose)
+            ownReference.feet[k] = FootReference(standingAt: biped.initialFeet[k].pose)
         }
-        reference.comPosition = biped.initialCoM
+        ownReference.comPosition = biped.initialCoM
     }
 
     /// One control tick: the measurement from `state` and the foot forces in `contacts`, the source's reference,
     /// and (for a joint-space controller) the joint targets.
     func control(state: RobotState, contacts: [Contact], contactCount: Int, robotID: Int32) {
+        guard let kinematics else { return }   // the controller updates the source itself
         copy(state, into: &measurement.state)
         for k in 0..<2 {
             measurement.footNormalForce[k] = WalkingDriver.normalForce(link: biped.footLinks[k], contacts: contacts,
                                                                         count: contactCount, robotID: robotID)
         }
-        source.update(measurement, reference: &reference)
-        guard let kinematics else { return }
+        source.update(measurement, reference: &ownReference)
         for i in 0..<jointTargets.count { jointVelocities[i] = jointTargets[i] }   // the previous targets
-        let offset = kinematics.feedback(reference, state: measurement.state, omega: omega)
-        kinematics.solve(reference, comOffset: offset, into: &jointTargets)
+        let offset = kinematics.feedback(ownReference, state: measurement.state, omega: omega)
+        kinematics.solve(ownReference, comOffset: offset, into: &jointTargets)
         for i in 0..<jointTargets.count {
             jointVelocities[i] = hasTargets ? (jointTargets[i] - jointVelocities[i]) / controlPeriod : 0
         }
@@ -237,3 +243,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension ControllerKind {
+    /// Whether the controller tracks a `WalkingReference` itself (`whole_body`) rather than joint targets.
+    var followsWalkingReference: Bool {
+        if case .wholeBody = self { return true }
+        return false
+    }
+}

@@ -84,7 +84,7 @@ enum TaskMetrics {
     /// From a biped balancing on its feet (walk, stand): contacts, centre of pressure and CoM (docs/metrics.md).
     static let balance = ["foot_slip_max", "zmp_margin_min", "com_tracking_rms", "steps_taken"]
     /// From a biped walking: progress along the commanded path and its cost.
-    static let walking = ["walk_distance", "walk_speed", "cost_of_transport"]
+    static let walking = ["walk_distance", "walk_speed", "cost_of_transport", "walk_final_offset"]
 }
 
 extension TaskKind {
