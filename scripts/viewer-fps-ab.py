@@ -85,6 +85,8 @@ def main():
                     if viewer or page.eval("typeof window.measureFps === 'function'"):
                         break
                     time.sleep(0.1)
+                else:
+                    raise RuntimeError(f"{p}: neither embodyViewer nor measureFps appeared within 30 s")
                 call = "embodyViewer.measureFps" if viewer else "measureFps"
                 page.eval(f"{call}(1000)", await_promise=True)
                 if viewer:

@@ -96,6 +96,13 @@ class Page:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         browser.send("Target.activateTarget", {"targetId": target})
+        # Headless Chromium draws its toolbar inside --window-size, so a 1280×720 window shows only 1280×633 of
+        # the page, and what lies below is laid out (the metrics override) but never drawn. Grow the window by
+        # the toolbar's height, so that the page is drawn at the whole width × height, as a user would see it.
+        toolbar = browser.send("Runtime.evaluate", {"expression": "outerHeight - innerHeight", "returnByValue": True},
+                               session=self.session)["result"].get("value", 0)
+        window = browser.send("Browser.getWindowForTarget", {"targetId": target})["windowId"]
+        browser.send("Browser.setWindowBounds", {"windowId": window, "bounds": {"width": width, "height": height + toolbar}})
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride",
