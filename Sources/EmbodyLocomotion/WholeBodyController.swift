@@ -296,6 +296,10 @@ public final class WholeBodyController: Controller {
         }
     }
 
+    /// The solver of the program for `stanceCount` (0, 1 or 2) stance feet, holding the data of the last tick
+    /// with that many (for inspection and benchmarks; `solve()` on it solves that tick's program again).
+    public func program(stanceCount: Int) -> QuadraticProgram { programs[stanceCount] }
+
     /// Clears the fallback torques and the counters, and resets the source.
     public func reset() {
         hasLastTau = false

@@ -8,6 +8,7 @@
 
 import Benchmark
 import EmbodyControl
+import EmbodyLocomotion
 import EmbodyModel
 import EmbodyPerception
 import EmbodyPhysics
@@ -159,6 +160,61 @@ final class WholeBodyQPs {
         let status = solvers[next].solve()
         next = (next + 1) % solvers.count
         return status
+    }
+}
+
+/// A source that hands out one fixed walking reference.
+final class HeldWalkingReference: WalkingReferenceSource {
+    var reference: WalkingReference
+    init(_ reference: WalkingReference) { self.reference = reference }
+    func update(_ measurement: WalkingMeasurement, reference out: inout WalkingReference) {
+        out.comPosition = reference.comPosition; out.comVelocity = reference.comVelocity
+        out.comAcceleration = reference.comAcceleration; out.zmp = reference.zmp
+        out.torsoOrientation = reference.torsoOrientation
+        for side in 0..<2 { out.feet[side] = reference.feet[side] }
+        for i in 0..<reference.posture.count { out.posture[i] = reference.posture[i] }
+    }
+    func reset() {}
+}
+
+/// The whole-body controller of humanoid-stand-wbc after 0.3 s of standing: in double support (its standing
+/// reference) or in single support (the same reference with the left foot swinging 3 cm up). `solve()` solves
+/// the program that tick filled again (set-up excluded: the dynamics terms and the matrices are not rebuilt);
+/// `tick()` is the whole control tick (dynamics terms, filling, solving, torques).
+final class WholeBodyControlTick {
+    let sim: Simulation
+    let controller: WholeBodyController
+    let program: QuadraticProgram
+    let state: RobotState
+    let reference: WalkingReference
+    var tau: [Double]
+
+    init(singleSupport: Bool) throws {
+        let (scenario, model) = try load(Workload(name: "wbc", scenario: "humanoid-stand-wbc"))
+        sim = try Simulation(scenario: scenario, model: model)
+        for _ in 0..<300 { try sim.step() }
+        guard let controller = sim.controller as? WholeBodyController else { throw BenchError("humanoid-stand-wbc: not whole_body") }
+        self.controller = controller
+        state = controller.measurement.state
+        var reference = controller.reference
+        if singleSupport {
+            reference.feet[0].inContact = false
+            reference.feet[0].pose.position.z += 0.03
+        }
+        self.reference = reference
+        tau = [Double](repeating: 0, count: model.dof)
+        controller.computeTorques(state: state, walkingReference: reference, tau: &tau)
+        program = controller.program(stanceCount: singleSupport ? 1 : 2)
+        guard controller.lastStatus == .optimal, program.solve() == .optimal else {
+            throw BenchError("humanoid-stand-wbc: the whole-body program was not solved (\(String(describing: controller.lastStatus)))")
+        }
+    }
+
+    func solve() -> QuadraticProgramStatus { program.solve() }
+
+    func tick() -> Double {
+        controller.computeTorques(state: state, walkingReference: reference, tau: &tau)
+        return tau[0]
     }
 }
 
@@ -393,6 +449,23 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(qps.solveNext())
         } setup: {
             try WholeBodyQPs()
+        }
+    }
+
+    // Whole-body control on the humanoid (humanoid-stand-wbc): one solve of the program a control tick filled
+    // (issue 13's target: median under 250 µs in release), and the whole control tick; neither allocates.
+    for (prefix, configuration) in [("", resources), ("mallocs-", mallocs)] {
+        for (support, single) in [("double", false), ("single", true)] {
+            Benchmark("\(prefix)wbc-qp-solve-humanoid-\(support)-support", configuration: configuration) { benchmark, wbc in
+                blackHole(wbc.solve())
+            } setup: {
+                try WholeBodyControlTick(singleSupport: single)
+            }
+            Benchmark("\(prefix)wbc-tick-humanoid-\(support)-support", configuration: configuration) { benchmark, wbc in
+                blackHole(wbc.tick())
+            } setup: {
+                try WholeBodyControlTick(singleSupport: single)
+            }
         }
     }
 
