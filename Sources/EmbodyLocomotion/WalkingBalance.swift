@@ -76,6 +76,15 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
         let phase = generator.timeline.phases[0]
         let d = phase.left.position - phase.right.position
         standingWidth = (d.x * d.x + d.y * d.y).squareRoot()
+        // Take the trigger and the step path once at load, then start over: what they touch for the first time
+        // (type metadata instantiated lazily in debug builds) is then not allocated mid-run, at the first step.
+        corners.removeAll()
+        corners.add(soles[0], solePose: phase.left.pose)
+        corners.add(soles[1], solePose: phase.right.pose)
+        corners.hull(into: &polygon)
+        _ = polygon.contains(capturePoint, margin: -settings.captureMargin)
+        planStep(from: phase, at: 0, omega: generator.preview.pendulum.omega)
+        reset()
     }
 
     public func reset() {
