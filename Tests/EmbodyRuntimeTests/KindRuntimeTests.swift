@@ -58,10 +58,13 @@ struct KindRuntimeTests {
         for name in Self.bundledNames { #expect(Self.pinnedHashes[name] != nil, "\(name) has no pinned state hash") }
     }
 
-    @Test("each bundled scenario ends in its pinned state", arguments: KindRuntimeTests.pinnedHashes.keys.sorted())
+    @Test("each bundled scenario ends in its pinned state, and succeeds", arguments: KindRuntimeTests.pinnedHashes.keys.sorted())
     func bundledStateHashes(_ name: String) throws {
         let (scenario, model) = try loadBundled(name)
         let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
         #expect(summary.stateHash == Self.pinnedHashes[name], "\(name)")
+        // A pin holds a state, not a result: every bundled scenario must also still meet its own criteria
+        // (humanoid-walk: 10 m at over 0.5 m/s, then stand; humanoid-step-recover: the 220 N shove survived).
+        #expect(summary.outcome == .success, "\(name) ended \(summary.outcome.rawValue): \(summary.metrics)")
     }
 }
