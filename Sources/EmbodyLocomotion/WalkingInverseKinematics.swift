@@ -154,13 +154,12 @@ public final class WalkingInverseKinematics {
     }
 
     /// Writes the joint targets for `reference` into `q` (posture for the joints outside the legs, clamped to the
-    /// joint limits), placing the pelvis so that the model's CoM is at the reference CoM. `comOffset` (m) is
-    /// added to the CoM target (a balance correction). Allocates nothing.
-    public func solve(_ reference: WalkingReference, comOffset: Vector3 = .zero, into q: inout [Double]) {
+    /// joint limits), placing the pelvis so that the model's CoM is at the reference CoM. Allocates nothing.
+    public func solve(_ reference: WalkingReference, into q: inout [Double]) {
         for i in 0..<q.count { q[i] = reference.posture[i] }
         let rotation = reference.torsoOrientation
         let rp = Rotation3(rotation)
-        let target = reference.comPosition + comOffset
+        let target = reference.comPosition
         if !hasPelvis {
             pelvis = Transform(position: target, rotation: rotation)
             hasPelvis = true
@@ -189,44 +188,5 @@ public final class WalkingInverseKinematics {
     }
 
     /// Forgets the last pelvis (the next solve starts from the CoM reference).
-    public func reset() { hasPelvis = false; offset = .zero }
-
-    // MARK: Balance feedback
-
-    /// The gain K of the DCM feedback (dimensionless; 0 turns it off).
-    public var dcmGain = 0.0
-    /// The largest CoM offset the feedback may command, m.
-    public var maxOffset = 0.05
-    /// The offset of the last `feedback`, m.
-    public private(set) var offset = Vector3.zero
-
-    /// The CoM offset that steers the measured divergent component of motion back to the reference, relative to
-    /// the feet in contact: with ξ = c + ċ/ω for the measured (c from the model at the measured state, ċ the base's
-    /// linear velocity) and the reference CoM, and f the mean of the soles in contact (measured and reference),
-    ///
-    ///     Δc = −K ((ξ_m − f_m) − (ξ_r − f_r)),  horizontal, clamped to `maxOffset`.
-    ///
-    /// A stiff joint-space robot makes its ZMP by accelerating its CoM; commanding the CoM behind the reference
-    /// when the DCM runs ahead pushes the ZMP forward, which is what stops it (a CoM–ZMP admittance).
-    public func feedback(_ reference: WalkingReference, state: RobotState, omega: Double) -> Vector3 {
-        guard dcmGain > 0 else { offset = .zero; return offset }
-        let c = mass.position(dynamics: dynamics, q: state.q, basePose: state.basePose)
-        var fm = Vector3.zero, fr = Vector3.zero, n = 0.0
-        for k in 0..<legs.count where reference.feet[k].inContact {
-            let link = dynamics.linkPose(link: legs[k].sole.link, q: state.q, basePose: state.basePose)
-            fm += legs[k].sole.worldFrame(linkPose: link).position
-            fr += reference.feet[k].pose.position
-            n += 1
-        }
-        guard n > 0 else { return offset }
-        let xm = c + state.baseLinearVelocity / omega - fm / n
-        let xr = reference.comPosition + reference.comVelocity / omega - fr / n
-        var e = xm - xr
-        e.z = 0
-        var d = -dcmGain * e
-        let l = length(d)
-        if l > maxOffset { d *= maxOffset / l }
-        offset = d
-        return d
-    }
+    public func reset() { hasPelvis = false }
 }

@@ -32,22 +32,9 @@ extension WalkTask {
         } catch {
             throw RuntimeError("\(c.location): task type walk: the footstep plan: \(error.description)")
         }
-        var settings = WalkingStateMachineSettings()
-        settings.controlPeriod = Double(c.timing.periods.control) * c.timing.dt
-        settings.comHeight = comHeight
-        settings.clearance = clearance
-        settings.gravity = -c.scenario.physics.gravity[2]
-        let generator: WalkingPatternGenerator
-        do {
-            generator = try WalkingPatternGenerator(settings: settings, timeline: timeline, posture: c.initialQ,
-                                                    initialCoM: biped.initialCoM, riccati: BipedModel.riccati)
-        } catch {
-            throw RuntimeError("\(c.location): task type walk: \(error.description)")
-        }
-        let driver = try WalkingDriver(source: generator, biped: biped, jointSpace: !c.scenario.controller.kind.followsWalkingReference, model: c.model,
-                                       initialQ: c.initialQ, controlPeriod: settings.controlPeriod,
-                                       path: WalkingPath(commands: commands), omega: generator.preview.pendulum.omega, dcmGain: 0, location: c.location)
-        return TaskSetup(reference: .walking(driver), walkingSource: driver.controllerSource)
+        let generator = try biped.patternGenerator(c, timeline: timeline, comHeight: comHeight, clearance: clearance,
+                                                   kind: "walk")
+        return try biped.taskSetup(c, source: generator, path: WalkingPath(commands: commands))
     }
 
     /// The height of the ground under a sole centred at (x, y), m: the highest terrain patch within `reach` m of it

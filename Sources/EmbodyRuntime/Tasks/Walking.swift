@@ -108,24 +108,19 @@ final class WalkingDriver {
     private(set) var jointTargets: [Double]
     private(set) var jointVelocities: [Double]
     private let controlPeriod: Double
-    /// ω = √(g / z_c) of the walking pendulum, 1/s.
-    let omega: Double
     private var hasTargets = false
     /// Walking metrics (foot slip, CoP margin, CoM tracking, distance).
     let metrics: WalkingMetrics
 
     init(source: WalkingReferenceSource, biped: BipedModel, jointSpace: Bool, model: RobotModel, initialQ: [Double],
-         controlPeriod: Double, path: WalkingPath?, omega: Double, dcmGain: Double, location: SourceLocation) throws(RuntimeError) {
-        self.omega = omega
+         controlPeriod: Double, path: WalkingPath?, location: SourceLocation) throws(RuntimeError) {
         self.source = source
         self.biped = biped
         let n = initialQ.count
         if jointSpace {
             do {
-                let ik = try WalkingInverseKinematics(model: model, feet: biped.footModelLinks, soles: biped.soles,
-                                                      dynamics: biped.dynamics, mass: biped.mass)
-                ik.dcmGain = dcmGain
-                kinematics = ik
+                kinematics = try WalkingInverseKinematics(model: model, feet: biped.footModelLinks, soles: biped.soles,
+                                                          dynamics: biped.dynamics, mass: biped.mass)
             } catch {
                 throw RuntimeError("\(location): \(error.description)")
             }
@@ -164,8 +159,7 @@ final class WalkingDriver {
         }
         source.update(measurement, reference: &ownReference)
         for i in 0..<jointTargets.count { jointVelocities[i] = jointTargets[i] }   // the previous targets
-        let offset = kinematics.feedback(ownReference, state: measurement.state, omega: omega)
-        kinematics.solve(ownReference, comOffset: offset, into: &jointTargets)
+        kinematics.solve(ownReference, into: &jointTargets)
         for i in 0..<jointTargets.count {
             jointVelocities[i] = hasTargets ? (jointTargets[i] - jointVelocities[i]) / controlPeriod : 0
         }
@@ -249,5 +243,34 @@ extension ControllerKind {
     var followsWalkingReference: Bool {
         if case .wholeBody = self { return true }
         return false
+    }
+}
+
+extension BipedModel {
+    /// The walking state machine of a biped task (`walk`, `stand`) over `timeline`, at the scenario's control period
+    /// and gravity, with the CoM `comHeight` m above the soles and swings `clearance` m high; errors name `kind`.
+    func patternGenerator(_ c: TaskContext, timeline: WalkingTimeline, comHeight: Double, clearance: Double,
+                          kind: String) throws(RuntimeError) -> WalkingPatternGenerator {
+        var settings = WalkingStateMachineSettings()
+        settings.controlPeriod = Double(c.timing.periods.control) * c.timing.dt
+        settings.comHeight = comHeight
+        settings.clearance = clearance
+        settings.gravity = -c.scenario.physics.gravity[2]
+        do {
+            return try WalkingPatternGenerator(settings: settings, timeline: timeline, posture: c.initialQ,
+                                               initialCoM: initialCoM, riccati: BipedModel.riccati)
+        } catch {
+            throw RuntimeError("\(c.location): task type \(kind): \(error.description)")
+        }
+    }
+
+    /// The task set-up of a biped task whose references come from `source`: joint targets by IK for a joint-space
+    /// controller, or the source handed to a controller that follows walking references (`whole_body`).
+    func taskSetup(_ c: TaskContext, source: WalkingReferenceSource, path: WalkingPath?) throws(RuntimeError) -> TaskSetup {
+        let driver = try WalkingDriver(source: source, biped: self, jointSpace: !c.scenario.controller.kind.followsWalkingReference,
+                                       model: c.model, initialQ: c.initialQ,
+                                       controlPeriod: Double(c.timing.periods.control) * c.timing.dt, path: path,
+                                       location: c.location)
+        return TaskSetup(reference: .walking(driver), walkingSource: driver.controllerSource)
     }
 }
