@@ -65,7 +65,7 @@ struct FootstepPlannerTests {
     }
 
     @Test func kinematicLimitsHoldForRandomCommands() throws {
-        var random = TestRandom(seed: 13)
+        var random = RandomStream(seed: 13)
         for _ in 0..<50 {
             var p = FootstepPlannerParameters()
             p.stepWidth = random.uniform(0.15, 0.3)

@@ -8,47 +8,17 @@ import Testing
 
 // MARK: - The walking state machine, its timeline, the capture-step balancer and the IK fallback
 
-/// The bundled humanoid, floating, with its feet's soles and mass distribution (this file's own fixture).
-private struct WalkingHumanoid {
-    let world: World
-    let robot: Robot
-    let model: RobotModel
-    let dynamics: RigidBodyDynamics
-    let mass: MassDistribution
-    let soles: [SoleGeometry]
-    let footModelLinks: [Int]
+/// The bundled humanoid of the whole-body tests (WholeBodyTests.swift), with what the walking code also takes.
+private typealias WalkingHumanoid = HumanoidFixture
 
-    init() throws {
-        var settings = WorldSettings()
-        settings.ground = false
-        world = try World(settings: settings)
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        model = try URDFLoader.load(path: root.appendingPathComponent("Scenarios/robots/humanoid.urdf").path)
-        var options = RobotOptions()
-        options.fixedBase = false
-        options.basePose = Transform(position: Vector3(0, 0, 0.921))
-        robot = try world.addRobot(model, options: options)
-        dynamics = try robot.makeDynamics()
-        mass = MassDistribution(model: model, linkOrder: robot.modelLinkIndex)
-        var soles: [SoleGeometry] = [], links: [Int] = []
-        for name in ["left_foot", "right_foot"] {
-            let link = try #require(robot.linkNames.firstIndex(of: name))
-            links.append(robot.modelLinkIndex[link])
-            soles.append(try SoleGeometry(footLink: model.links[robot.modelLinkIndex[link]], link: link, down: Vector3(0, 0, -1)))
-        }
-        self.soles = soles
-        footModelLinks = links
-    }
+extension HumanoidFixture {
+    /// The foot links (left, right) in the model's numbering.
+    var footModelLinks: [Int] { soles.map { robot.modelLinkIndex[$0.link] } }
 
     /// The sole frames' world poses at (q, base).
     func solePoses(q: [Double], base: Transform) -> [Transform] {
         soles.map { $0.worldFrame(linkPose: dynamics.linkPose(link: $0.link, q: q, basePose: base)) }
     }
-}
-
-/// The DARE through the shim, as the runtime passes it.
-private func riccati(_ a: [Double], _ b: [Double], _ q: [Double], _ r: [Double], _ n: Int, _ m: Int) throws -> [Double] {
-    try Riccati.discrete(a: a, b: b, q: q, r: r, n: n, m: m).p
 }
 
 @Suite struct WalkingInverseKinematicsTests {
@@ -227,7 +197,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
     var settings = WalkingStateMachineSettings()
     settings.settleTime = 0.5
     return try WalkingPatternGenerator(settings: settings, timeline: timeline, posture: Array(repeating: 0.1, count: 21),
-                                       initialCoM: com, riccati: riccati)
+                                       initialCoM: com, riccati: projectRiccati)
 }
 
 @Suite struct WalkingPatternGeneratorTests {
@@ -392,7 +362,7 @@ private func generator(_ timeline: WalkingTimeline, com: Vector3 = Vector3(0.04,
         var settings = WalkingStateMachineSettings()
         settings.comHeight = 0.84
         let com = h.mass.position(dynamics: h.dynamics, q: q, basePose: base)
-        let g = try WalkingPatternGenerator(settings: settings, timeline: timeline, posture: q, initialCoM: com, riccati: riccati)
+        let g = try WalkingPatternGenerator(settings: settings, timeline: timeline, posture: q, initialCoM: com, riccati: projectRiccati)
         var stepSettings = CaptureStepSettings()
         stepSettings.stepping = stepping
         let b = CaptureStepBalancer(settings: stepSettings, generator: g, soles: h.soles, dynamics: h.dynamics, mass: h.mass)
