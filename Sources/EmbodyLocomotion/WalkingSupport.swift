@@ -19,15 +19,15 @@ public struct SoleCorners {
     /// Forgets every point.
     public mutating func removeAll() { count = 0 }
 
-    /// Adds the four corners of `sole` whose frame is at world pose `pose` (ignored past the capacity).
+    /// Adds the four corners of `sole` (`SoleGeometry.corner`) whose frame is at world pose `pose` (ignored past
+    /// the capacity).
     public mutating func add(_ sole: SoleGeometry, solePose pose: Transform) {
-        let l = sole.halfLength, w = sole.halfWidth
-        add(pose, l, w); add(pose, -l, w); add(pose, -l, -w); add(pose, l, -w)
+        for k in 0..<4 { add(pose, sole.corner(k)) }
     }
 
-    private mutating func add(_ pose: Transform, _ x: Double, _ y: Double) {
+    private mutating func add(_ pose: Transform, _ corner: Vector3) {
         guard count < points.count else { return }
-        let c = pose.apply(Vector3(x, y, 0))
+        let c = pose.apply(corner)
         points[count] = SIMD2(c.x, c.y)
         count += 1
     }
