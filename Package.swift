@@ -118,7 +118,8 @@ let package = Package(
         // MARK: Control exercises (Exercises/, docs/teaching.md)
         // The student API, the exercise catalogue, the trials and the autograder.
         .target(name: "EmbodyExercises",
-                dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "EmbodyModel"]),
+                dependencies: ["EmbodyRuntime", "EmbodyScenario", "EmbodyPhysics", "EmbodyControl", "EmbodyModel",
+                               "EmbodyLocomotion"]),
         // `embody-exercise`: list, show, check and report; `embody exercise …` forwards to it.
         .executableTarget(name: "embody-exercise",
                           dependencies: ["EmbodyExercises", "EmbodyRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -133,12 +134,13 @@ let package = Package(
                                     "05-dls-ik/README.md", "05-dls-ik/scenario.yaml",
                                     "06-cartpole-lqr/README.md", "06-cartpole-lqr/scenario.yaml",
                                     "07-imu-tilt/README.md", "07-imu-tilt/scenario.yaml",
-                                    "08-humanoid-balance/README.md", "08-humanoid-balance/scenario.yaml"],
+                                    "08-humanoid-balance/README.md", "08-humanoid-balance/scenario.yaml",
+                                    "09-humanoid-walk/README.md", "09-humanoid-walk/scenario.yaml"],
                           sources: ["Runner/main.swift", "02-joint-pd/JointPD.swift",
                                     "03-gravity-compensation/GravityCompensation.swift",
                                     "04-computed-torque/ComputedTorque.swift", "05-dls-ik/DampedLeastSquaresIK.swift",
                                     "06-cartpole-lqr/CartPoleLQR.swift", "07-imu-tilt/ComplementaryFilter.swift",
-                                    "08-humanoid-balance/BalanceController.swift"]),
+                                    "08-humanoid-balance/BalanceController.swift", "09-humanoid-walk/ZMPPreview.swift"]),
     ] + (instructorEdition ? [
         // The instructor's reference solutions and the grader's tests (left out of a student handout).
         .executableTarget(name: "embody-exercise-reference", dependencies: ["EmbodyExercises"],
@@ -146,7 +148,7 @@ let package = Package(
                           exclude: ["README.md", "01-pd-tuning-gains.yaml", "01-pd-tuning-gains-saturating.yaml",
                                     "01-pd-tuning-gains-underdamped.yaml"]),
         .testTarget(name: "EmbodyExercisesTests",
-                    dependencies: ["EmbodyExercises", "EmbodyPhysics", "EmbodyModel", "embody-exercise", "embody-exercise-runner",
+                    dependencies: ["EmbodyExercises", "EmbodyPhysics", "EmbodyModel", "EmbodyLocomotion", "embody-exercise", "embody-exercise-runner",
                                    "embody-exercise-reference"]),
     ] : []),
     swiftLanguageModes: [.v6],

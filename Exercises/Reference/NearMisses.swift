@@ -93,3 +93,44 @@ final class CentredSoleBalance: StudentController {
     init(model: RobotModelView) { reference = BalanceController(model: model); reference.toe = 0.06 }
     func torques(_ s: JointState) -> [Double] { reference.torques(s) }
 }
+
+// MARK: - 9. ZMP preview control: weights hard-coded; a short horizon; positions without their derivatives
+
+/// Gains computed for Q_e = 1 and R = 1e-6 whatever the setup says: exactly right for the walk (which uses those
+/// weights), wrong for any other cost.
+enum FixedWeightPreview: StudentZMPPreview {
+    static func gains(_ s: PreviewSetup) -> PreviewGains {
+        var fixed = s
+        fixed.trackingWeight = 1
+        fixed.jerkWeight = 1e-6
+        return ZMPPreview.gains(fixed)
+    }
+    static func comTrajectory(zmpReference: [[Double]], initialCoM: [Double], setup: PreviewSetup,
+                              gains: PreviewGains) -> [[Double]] {
+        ZMPPreview.comTrajectory(zmpReference: zmpReference, initialCoM: initialCoM, setup: setup, gains: gains)
+    }
+}
+
+/// The right gains, but the trajectory previews only 0.2 s of the reference (G_p(j) = 0 beyond): the CoM starts
+/// each shift late and overshoots it, and the plan's ZMP misses the reference.
+enum ShortSightedPreview: StudentZMPPreview {
+    static func gains(_ s: PreviewSetup) -> PreviewGains { ZMPPreview.gains(s) }
+    static func comTrajectory(zmpReference: [[Double]], initialCoM: [Double], setup: PreviewSetup,
+                              gains: PreviewGains) -> [[Double]] {
+        var short = gains
+        let horizon = Int((0.2 / setup.dt).rounded())
+        for j in horizon..<short.preview.count { short.preview[j] = 0 }
+        return ZMPPreview.comTrajectory(zmpReference: zmpReference, initialCoM: initialCoM, setup: setup, gains: short)
+    }
+}
+
+/// The right CoM positions with zero velocities and accelerations: the plan's ZMP is then its position, and the
+/// whole-body controller loses its feedforward.
+enum PositionOnlyPreview: StudentZMPPreview {
+    static func gains(_ s: PreviewSetup) -> PreviewGains { ZMPPreview.gains(s) }
+    static func comTrajectory(zmpReference: [[Double]], initialCoM: [Double], setup: PreviewSetup,
+                              gains: PreviewGains) -> [[Double]] {
+        ZMPPreview.comTrajectory(zmpReference: zmpReference, initialCoM: initialCoM, setup: setup, gains: gains)
+            .map { [$0[0], $0[1], 0, 0, 0, 0] }
+    }
+}

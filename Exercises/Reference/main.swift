@@ -11,7 +11,8 @@ let reference = SolutionSet(
     inverseKinematics: DampedLeastSquaresIK.self,
     cartPole: CartPoleLQR.self,
     tiltEstimator: ComplementaryFilter.self,
-    balance: BalanceController.self)
+    balance: BalanceController.self,
+    walking: ZMPPreview.self)
 var crashing = reference
 crashing.jointPD = CrashingPD.self
 var looping = reference
@@ -36,4 +37,7 @@ ExerciseRunnerMain.main(solutions: reference, variants: [
     "unweighted-cart-lqr": with { $0.cartPole = UnweightedCartLQR.self },
     "slow-filter": with { $0.tiltEstimator = SlowFilter.self },
     "centred-sole-balance": with { $0.balance = CentredSoleBalance.self },
+    "fixed-weight-preview": with { $0.walking = FixedWeightPreview.self },
+    "short-sighted-preview": with { $0.walking = ShortSightedPreview.self },
+    "position-only-preview": with { $0.walking = PositionOnlyPreview.self },
 ])

@@ -12,4 +12,5 @@ ExerciseRunnerMain.main(solutions: SolutionSet(
     inverseKinematics: DampedLeastSquaresIK.self,
     cartPole: CartPoleLQR.self,
     tiltEstimator: ComplementaryFilter.self,
-    balance: BalanceController.self))
+    balance: BalanceController.self,
+    walking: ZMPPreview.self))

@@ -153,6 +153,27 @@ public enum Catalog {
                           comparison: .below, threshold: 0.02, points: 2,
                           hint: "A stiff, damped ankle chatters when a foot lifts (the foot is light): lower the ankle kd, bound the balance terms."),
                  ], timeLimit: 60),
+        Exercise(number: 9, folder: "09-humanoid-walk", title: "Make the humanoid walk: ZMP preview control",
+                 studentFile: "ZMPPreview.swift", weight: 3, checks: [
+                    Check(name: "preview gains", metric: "gain_error", unit: "relative", comparison: .below,
+                          threshold: 1e-3, points: 2,
+                          hint: "Iterate the DARE of the augmented system [e; Δx] until P stops changing, then G_i, G_x = B̃ᵀPÃ/s and G_p(j) from X(j) = A_cᵀX(j−1); use the setup's Q_e and R."),
+                    Check(name: "planned ZMP follows the reference", metric: "planned_zmp_error_rms", unit: "m",
+                          comparison: .below, threshold: 0.02, points: 2,
+                          hint: "Step the cart-table model with u = −G_i Σe − G_x x − Σ_{j=1..N} G_p(j) p_ref(k+j): the whole horizon lets the CoM start before each shift of the ZMP."),
+                    Check(name: "walks the distance", metric: "walk_distance", unit: "m", comparison: .above,
+                          threshold: 1.0, points: 2,
+                          hint: "The CoM must reach each stance foot in time: a CoM that lags its ZMP reference tips the robot."),
+                    Check(name: "never falls", metric: "falls", unit: "falls", comparison: .below, threshold: 0.5,
+                          points: 2,
+                          hint: "Return the velocities and accelerations of your trajectory, not zeros: the whole-body controller feeds them forward."),
+                    Check(name: "CoM tracking", metric: "com_tracking_rms", unit: "m", comparison: .below,
+                          threshold: 0.02, points: 1,
+                          hint: "The robot can follow a CoM whose ZMP x − (z_c/g) ẍ stays on the stance sole: plan with the preview."),
+                    Check(name: "ZMP margin", metric: "zmp_margin_min", unit: "m", comparison: .above,
+                          threshold: -0.01, points: 1,
+                          hint: "The measured centre of pressure left the feet (or the robot fell): plan a CoM whose ZMP stays on the soles."),
+                 ], timeLimit: 240),
     ]
 
     /// The exercise with this number or folder name, if any.

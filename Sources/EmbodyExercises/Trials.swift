@@ -32,13 +32,15 @@ public struct SolutionSet {
     public var tiltEstimator: any StudentTiltEstimator.Type
     /// Exercise 8: the humanoid balance controller.
     public var balance: any StudentController.Type
+    /// Exercise 9: ZMP preview control of the walking humanoid's centre of mass.
+    public var walking: any StudentZMPPreview.Type
 
     /// Creates a solution set from its parts.
     public init(pdTuningGains: String, jointPD: any StudentController.Type,
                 gravityCompensation: any StudentController.Type, quintic: any StudentTrajectory.Type,
                 computedTorque: any StudentController.Type, inverseKinematics: any StudentIKSolver.Type,
                 cartPole: any StudentController.Type, tiltEstimator: any StudentTiltEstimator.Type,
-                balance: any StudentController.Type) {
+                balance: any StudentController.Type, walking: any StudentZMPPreview.Type) {
         self.pdTuningGains = pdTuningGains
         self.jointPD = jointPD
         self.gravityCompensation = gravityCompensation
@@ -48,6 +50,7 @@ public struct SolutionSet {
         self.cartPole = cartPole
         self.tiltEstimator = tiltEstimator
         self.balance = balance
+        self.walking = walking
     }
 }
 
@@ -84,6 +87,7 @@ public enum Trials {
         case 6: return try cartPole(scenario, solutions.cartPole, &random)
         case 7: return try tiltEstimation(scenario, solutions.tiltEstimator, &random)
         case 8: return try balance(scenario, solutions.balance, &random)
+        case 9: return try walking(scenario, solutions.walking, &random)
         default: throw TrialError("exercise \(number) has no trial")
         }
     }
@@ -468,31 +472,10 @@ extension Trials {
         let (sim, adapter) = try simulation(path, overrides) {
             StudentControllerAdapter(type.init(model: $0), floatingBase: true)
         }
-        let feet = Set(["left_foot", "right_foot"].compactMap { sim.robot.linkNames.firstIndex(of: $0) })
-        guard feet.count == 2 else { throw TrialError("\(path): the robot has no left_foot and right_foot links") }
-        let robotID = sim.robot.id, groundID = sim.world.groundID ?? -1
-        var contacts = [Contact](repeating: Contact(), count: 256)
-        /// Whether a robot link other than a foot touches the ground now.
-        func bodyOnGround() -> Bool {
-            let count = min(sim.world.contacts(into: &contacts), contacts.count)
-            for i in 0..<count {
-                let c = contacts[i]
-                let link: Int32
-                if c.objectA == robotID && c.objectB == groundID { link = c.linkA }
-                else if c.objectB == robotID && c.objectA == groundID { link = c.linkB }
-                else { continue }
-                if c.distance < 0 && !feet.contains(Int(link) + 1) { return true }
-            }
-            return false
+        guard ["left_foot", "right_foot"].allSatisfy(sim.robot.linkNames.contains) else {
+            throw TrialError("\(path): the robot has no left_foot and right_foot links")
         }
-        var fellAt: Double?
-        while !sim.isFinished {
-            do { try sim.step() } catch { throw TrialError(error.message) }
-            if sim.fell || (sim.tick % 5 == 0 && bodyOnGround()) {
-                fellAt = sim.time
-                break
-            }
-        }
+        let fellAt = try runUntilFall(sim)
         let summary: RunSummary
         do { summary = try sim.finish(wallTime: 0) } catch { throw TrialError(error.message) }
         // The largest shove followed by no fall before the next one (or the end).

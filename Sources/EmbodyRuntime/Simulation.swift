@@ -158,8 +158,13 @@ public final class Simulation {
 
     /// Builds the world and everything the loop needs from a validated scenario; `makeController`, when given,
     /// replaces the scenario's controller with one built from the robot's dynamics terms (always built then).
+    /// `walkingSource`, when given, wraps the walking reference source a biped task (`walk`, `stand`) builds at
+    /// load before anything reads it (the controller, the IK fallback, the walking metrics): a caller can replace
+    /// part of the reference, as exercise 9 replaces the CoM with a student's. It runs once, at load; an error it
+    /// throws ends the load.
     public init(scenario: Scenario, model: RobotModel, options: RunOptions = RunOptions(),
-                controller makeController: ((RigidBodyDynamics?) -> Controller)? = nil) throws(RuntimeError) {
+                controller makeController: ((RigidBodyDynamics?) -> Controller)? = nil,
+                walkingSource: WalkingSourceWrapper? = nil) throws(RuntimeError) {
         self.scenario = scenario
         self.model = model
         let physics = scenario.physics
@@ -228,7 +233,8 @@ public final class Simulation {
         }
         let setup = try TaskFactory.make(TaskContext(scenario: scenario, location: scenario.task.location, model: model,
                                                      world: world, robot: robot, objects: objects, dynamics: dynamics,
-                                                     initialQ: initialQ, timing: timing))
+                                                     initialQ: initialQ, timing: timing,
+                                                     wrapWalkingSource: walkingSource))
         motion = setup.motion
         reach = setup.reach
         // A controller that follows a walking reference (whole_body) takes the task's source, if it has one.

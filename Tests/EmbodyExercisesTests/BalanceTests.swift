@@ -29,7 +29,14 @@ func balanceSolutions(_ balance: any StudentController.Type) -> SolutionSet {
     SolutionSet(pdTuningGains: "01-pd-tuning/gains.yaml", jointPD: LimpController.self,
                 gravityCompensation: LimpController.self, quintic: NoTrajectory.self, computedTorque: LimpController.self,
                 inverseKinematics: NoIK.self, cartPole: LimpController.self, tiltEstimator: NoTilt.self,
-                balance: balance)
+                balance: balance, walking: NoPreview.self)
+}
+
+/// A placeholder for exercise 9.
+enum NoPreview: StudentZMPPreview {
+    static func gains(_ setup: PreviewSetup) -> PreviewGains { PreviewGains(integral: 0, state: [], preview: []) }
+    static func comTrajectory(zmpReference: [[Double]], initialCoM: [Double], setup: PreviewSetup,
+                              gains: PreviewGains) -> [[Double]] { [] }
 }
 
 let balanceScenario = "\(exercisesDirectory)/08-humanoid-balance/scenario.yaml"

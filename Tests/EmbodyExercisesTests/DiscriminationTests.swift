@@ -13,7 +13,8 @@ struct NearMiss: CustomTestStringConvertible, Sendable {
     /// For exercise 1: the gains file, relative to the Exercises directory.
     var gains: String?
     /// The names of the checks that must lose all their points: one, except where checks measure the same
-    /// event (in exercise 8 a fall is also the largest shove not survived, and lying down at the end).
+    /// event (in exercise 8 a fall is also the largest shove not survived, and lying down at the end; in exercise 9
+    /// a fall also ends the walk short, tracks the CoM badly and leaves no ZMP margin).
     var caughtBy: [String]
     var testDescription: String { "exercise \(exercise): \(variant ?? gains ?? "?") loses \(caughtBy.joined(separator: ", "))" }
 }
@@ -30,6 +31,11 @@ let nearMisses: [NearMiss] = [
     NearMiss(exercise: 7, variant: "slow-filter", caughtBy: ["tilt error RMS"]),
     NearMiss(exercise: 8, variant: "centred-sole-balance",
              caughtBy: ["largest shove survived", "never falls (all five shoves)", "upright at the end"]),
+    NearMiss(exercise: 9, variant: "fixed-weight-preview", caughtBy: ["preview gains"]),
+    NearMiss(exercise: 9, variant: "short-sighted-preview",
+             caughtBy: ["planned ZMP follows the reference", "walks the distance", "never falls", "CoM tracking", "ZMP margin"]),
+    NearMiss(exercise: 9, variant: "position-only-preview",
+             caughtBy: ["walks the distance", "never falls", "CoM tracking", "ZMP margin"]),
 ]
 
 @Suite("The grader discriminates")

@@ -71,7 +71,8 @@ struct HonestGradingTests {
         #expect(throws: GradingRefusal.self) { try RunnerCheck.identify("/bin/true") }
         // The student runner holds exactly the student files and Runner/main.swift.
         let files = RunnerCheck.sourceFiles(exercisesDirectory: exercisesDirectory, reference: false)
-        #expect(files.count == 8 && files[0].hasSuffix("Runner/main.swift") && files.contains { $0.hasSuffix("08-humanoid-balance/BalanceController.swift") })
+        #expect(files.count == 9 && files[0].hasSuffix("Runner/main.swift") && files.contains { $0.hasSuffix("08-humanoid-balance/BalanceController.swift") }
+                && files.contains { $0.hasSuffix("09-humanoid-walk/ZMPPreview.swift") })
     }
 
     /// A crash in a student's code names the file and line of the student's code, and quotes the Fatal error line.

@@ -30,7 +30,13 @@ struct TaskContext {
     let initialQ: [Double]
     /// The fixed timing of the run.
     let timing: LoopTiming
+    /// Wraps a biped task's walking reference source before anything reads it (`Simulation.init`'s `walkingSource`).
+    var wrapWalkingSource: WalkingSourceWrapper? = nil
 }
+
+/// Wraps the walking reference source a biped task built at load (the walking state machine of `walk`, the
+/// stepping balancer of `stand`) in a source of the caller's: it may forward to it and replace part of the reference.
+public typealias WalkingSourceWrapper = (any WalkingReferenceSource) throws(RuntimeError) -> any WalkingReferenceSource
 
 /// What a task kind builds at load: the references the controller samples, and what planning found.
 struct TaskSetup {

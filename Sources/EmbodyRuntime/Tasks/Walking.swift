@@ -266,7 +266,8 @@ extension BipedModel {
 
     /// The task set-up of a biped task whose references come from `source`: joint targets by IK for a joint-space
     /// controller, or the source handed to a controller that follows walking references (`whole_body`).
-    func taskSetup(_ c: TaskContext, source: WalkingReferenceSource, path: WalkingPath?) throws(RuntimeError) -> TaskSetup {
+    func taskSetup(_ c: TaskContext, source built: WalkingReferenceSource, path: WalkingPath?) throws(RuntimeError) -> TaskSetup {
+        let source = try c.wrapWalkingSource?(built) ?? built
         let driver = try WalkingDriver(source: source, biped: self, jointSpace: !c.scenario.controller.kind.followsWalkingReference,
                                        model: c.model, initialQ: c.initialQ,
                                        controlPeriod: Double(c.timing.periods.control) * c.timing.dt, path: path,
