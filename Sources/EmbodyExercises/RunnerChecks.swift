@@ -29,13 +29,18 @@ public enum RunnerCheck {
             + Catalog.exercises.filter(\.needsSwift).map { root.appendingPathComponent("\($0.folder)/\($0.studentFile)").path }
     }
 
-    /// Asks `runner` which sources it was built from (`--identify`, 10 s limit).
+    /// Asks `runner` which sources it was built from (`--identify`, 60 s limit: it answers at once, but with a 10 s
+    /// limit the test suite once got no answer from a copied debug runner while humanoid walks filled both cores).
     public static func identify(_ runner: String) throws -> RunnerIdentity {
         guard FileManager.default.isExecutableFile(atPath: runner) else {
             throw GradingRefusal("there is no runner executable at \(runner)")
         }
-        let run = ChildProcess.run(runner, arguments: ["--identify"], timeLimit: 10)
+        let run = ChildProcess.run(runner, arguments: ["--identify"], timeLimit: 60)
         let line = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        if case .timedOut = run.ending {
+            throw GradingRefusal("cannot tell which sources the runner \(runner) was built from: it did not answer "
+                                 + "--identify within 60 s")
+        }
         guard case .exited(0) = run.ending, let identity = RunnerIdentity(jsonLine: line) else {
             throw GradingRefusal("cannot tell which sources the runner \(runner) was built from (it does not answer "
                                  + "--identify; it may predate this grader): rebuild it")
