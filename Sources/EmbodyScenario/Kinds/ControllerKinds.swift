@@ -232,7 +232,7 @@ public struct OperationalSpaceParameters: Equatable, Sendable, KindParameters {
 
 /// `whole_body`: the links it controls, each task's PD gains (1/s², 1/s) and weight, and the contact model.
 public struct WholeBodyControllerParameters: Equatable, Sendable, KindParameters {
-    /// The left and right foot links (their collision boxes give the soles) and the torso link.
+    /// The left and right foot links (their collision boxes, or contact spheres, give the soles) and the torso link.
     public var leftFoot = "left_foot", rightFoot = "right_foot", torsoLink = "torso"
     /// Where each link name was written, when it was.
     public var leftFootLocation: SourceLocation?, rightFootLocation: SourceLocation?, torsoLinkLocation: SourceLocation?
@@ -266,8 +266,8 @@ public struct WholeBodyControllerParameters: Equatable, Sendable, KindParameters
             }
         }
         return [
-            link("left_foot", \.leftFoot, \.leftFootLocation, "The left foot link; the bottom face of its collision box is the sole."),
-            link("right_foot", \.rightFoot, \.rightFootLocation, "The right foot link; the bottom face of its collision box is the sole."),
+            link("left_foot", \.leftFoot, \.leftFootLocation, "The left foot link; the sole is the bottom face of its collision box, or the lowest points of its contact spheres."),
+            link("right_foot", \.rightFoot, \.rightFootLocation, "The right foot link; the sole is the bottom face of its collision box, or the lowest points of its contact spheres."),
             link("torso_link", \.torsoLink, \.torsoLinkLocation, "The link whose orientation the torso task holds."),
             .number("com_kp", \.comKp, unit: "1/s²", .nonNegative, "Stiffness of the centre-of-mass task.", defaults: d),
             .number("com_kd", \.comKd, unit: "1/s", .nonNegative, "Damping of the centre-of-mass task.", defaults: d),

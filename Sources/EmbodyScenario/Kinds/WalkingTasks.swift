@@ -105,7 +105,7 @@ public struct WalkTask: Equatable, Sendable, KindParameters {
                 p.terrain = r.readTerrain(f)
             },
             .custom("feet", type: "list of 2 link names", defaultValue: "[left_foot, right_foot]", shape: .vector,
-                    "The left and right foot links; each sole is the bottom face of the link's collision box.") { r, f, p in
+                    "The left and right foot links; each sole is the bottom face of the link's collision box, or the lowest points of its contact spheres.") { r, f, p in
                 if let feet = r.footNames(f) { p.feet = feet; p.feetLocation = f.location }
             },
         ]
@@ -144,7 +144,7 @@ public struct StandTask: Equatable, Sendable, KindParameters {
             .number("clearance", \.clearance, unit: "m", .between(0.005, 0.3), "Swing-foot apex height.", defaults: d),
             .number("com_height", \.comHeight, unit: "m", .between(0.2, 3), "CoM height above the soles.", defaults: d),
             .custom("feet", type: "list of 2 link names", defaultValue: "[left_foot, right_foot]", shape: .vector,
-                    "The left and right foot links; each sole is the bottom face of the link's collision box.") { r, f, p in
+                    "The left and right foot links; each sole is the bottom face of the link's collision box, or the lowest points of its contact spheres.") { r, f, p in
                 if let feet = r.footNames(f) { p.feet = feet; p.feetLocation = f.location }
             },
         ]
