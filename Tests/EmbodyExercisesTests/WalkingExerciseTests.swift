@@ -132,6 +132,14 @@ struct WalkingExerciseTests {
         #expect(outcome.metrics["planned_zmp_error_rms"] == .infinity)
     }
 
+    @Test func aPlanIsCheckedRowByRow() {
+        let row = [0.0, 0, 0, 0, 0, 0]
+        #expect(Trials.planProblem([row, row], count: 2) == nil)
+        #expect(Trials.planProblem([row], count: 2)?.contains("returned 1 rows; the ZMP reference asks for 2") == true)
+        #expect(Trials.planProblem([row, [0, 0, 0]], count: 2)?.contains("row 1 has 3 values, not 6") == true)
+        #expect(Trials.planProblem([row, row, [0, .nan, 0, 0, 0, 0]], count: 3)?.contains("row 2 (t = 0.01 s) is not finite") == true)
+    }
+
     @Test func aScenarioThatDoesNotWalkIsRejected() throws {
         // Exercise 8's scenario (a `hold` task under pd) in exercise 9's folder.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ex9-\(UUID().uuidString)")
