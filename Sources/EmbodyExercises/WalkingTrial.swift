@@ -229,9 +229,15 @@ extension Trials {
                                  ("zmp_margin_min", -.infinity), ("com_tracking_rms", .infinity)] { metrics[key] = value }
             return TrialOutcome(metrics: metrics, problem: problem)
         }
-        let fell = try runUntilFall(sim)
+        var fell = try runUntilFall(sim)
         let summary: RunSummary
         do { summary = try sim.finish(wallTime: 0) } catch { throw TrialError(error.message) }
+        // A run the divergence monitor stopped (the state blew up) did not walk: it counts as a fall where it stopped.
+        var ending = "the robot fell"
+        if fell == nil, summary.diverged != nil {
+            fell = summary.simTime
+            ending = "the simulation diverged (the state blew up)"
+        }
         for key in ["walk_distance", "walk_speed", "foot_slip_max", "zmp_margin_min", "com_tracking_rms",
                     "wbc_qp_failures", "steps_taken"] {
             metrics[key] = summary.metrics[key] ?? .nan
@@ -241,7 +247,7 @@ extension Trials {
             // Tipping over an edge of a foot keeps the measured CoP on that edge: a fallen run has no margin to speak of.
             metrics["zmp_margin_min"] = .nan
             metrics["fell_at"] = fell
-            problem = [problem, "the robot fell at t = \(format(fell)) s"].compactMap { $0 }.joined(separator: "; ")
+            problem = [problem, "\(ending) at t = \(format(fell)) s"].compactMap { $0 }.joined(separator: "; ")
         }
         return TrialOutcome(metrics: metrics, problem: problem)
     }
