@@ -268,7 +268,7 @@ public final class Simulation {
         commanded = [Double](repeating: 0, count: n)
         applied = [Double](repeating: 0, count: n)
         let suite = try SensorSuite(scenario: scenario, robot: robot, world: world, timing: timing,
-                                    disturbances: scheduled)
+                                    disturbances: scheduled, biped: walking?.biped)
         sensors = suite
         metrics = MetricsAccumulator(dof: n, timing: timing, effortLimits: effortLimits, floatingBase: !robot.fixedBase)
         if let path = options.recordPath {

@@ -21,6 +21,12 @@ final class SensorSuite {
     let imuLink: Int
     let velocityFilter: JointVelocityFilter?
     let orientationFilter: ComplementaryFilter?
+    /// The base's orientation, position and velocity from the IMU, encoders and foot contact, for a biped task
+    /// (walk, stand) whose feet are known; it replaces `orientationFilter` then.
+    let legOdometry: LegOdometryEstimator?
+    /// The foot links (Robot.linkNames numbering) whose normal forces gate `legOdometry`'s stance feet.
+    private let odometryFootLinks: [Int]
+    private var footNormalForce: [Double]
     let timing: LoopTiming
     /// Whether the estimate replaces the true state for the controller.
     let estimates: Bool
@@ -48,14 +54,17 @@ final class SensorSuite {
     private var accel = Vector3.zero
     /// Largest base orientation error seen after the first second, rad.
     private(set) var worstOrientationError = 0.0
+    /// Largest base position error seen (leg odometry), m.
+    private(set) var worstPositionError = 0.0
     /// Σ (q̂ − q)² over joints and ticks, and the sample count, for the RMS.
     private var jointErrorSquares = 0.0
     private var jointErrorSamples = 0
     let seedTicks: Int
 
-    /// `disturbances` are the scenario's pushes as the simulation schedules them.
+    /// `disturbances` are the scenario's pushes as the simulation schedules them; `biped`, the feet of a walk or
+    /// stand task, turns on leg odometry for the base.
     init(scenario: Scenario, robot: Robot, world: World, timing: LoopTiming,
-         disturbances: [ScheduledDisturbance]) throws(RuntimeError) {
+         disturbances: [ScheduledDisturbance], biped: BipedModel? = nil) throws(RuntimeError) {
         self.timing = timing
         self.world = world
         robotID = robot.id
@@ -121,25 +130,45 @@ final class SensorSuite {
         do {
             velocityFilter = encoders == nil ? nil
                 : try JointVelocityFilter(dof: robot.dof, cutoffHz: scenario.estimation.velocityFilterHz)
-            // Only an IMU on the base estimates the base orientation.
-            orientationFilter = imu != nil && imuLink == 0 && !robot.fixedBase ? try ComplementaryFilter() : nil
+            // Only an IMU on the base estimates the base orientation; with known feet, its position and velocity too.
+            let baseImu = imu != nil && imuLink == 0 && !robot.fixedBase
+            if baseImu && encoders != nil, let biped {
+                let feet = (0..<biped.soles.count).map {
+                    FootContactPoint(link: biped.soles[$0].link, point: biped.soles[$0].frame.position)
+                }
+                // The ground the task knows: flat at z = 0, plus a walk task's terrain patches (as its planner sees them).
+                let patches: [TerrainPatch]
+                if case .walk(let walk) = scenario.task.kind { patches = walk.terrain } else { patches = [] }
+                let reach = biped.soles.map { ($0.halfLength * $0.halfLength + $0.halfWidth * $0.halfWidth).squareRoot() }.max() ?? 0
+                let ground: @Sendable (Double, Double) -> Double = { x, y in WalkTask.height(under: x, y, patches, reach: reach) }
+                legOdometry = try LegOdometryEstimator(feet: feet, kinematics: biped.dynamics, groundHeight: ground)
+                orientationFilter = nil
+                odometryFootLinks = biped.footLinks
+            } else {
+                legOdometry = nil
+                orientationFilter = baseImu ? try ComplementaryFilter() : nil
+                odometryFootLinks = []
+            }
+            footNormalForce = Array(repeating: 0, count: odometryFootLinks.count)
         } catch {
             throw RuntimeError("\(scenario.sourcePath): \(error)")
         }
         linkPoses = Array(repeating: 0, count: 7 * robot.linkCount)
         twists = Array(repeating: 0, count: 6 * robot.linkCount)
         previousTwists = twists
-        if !forceTorque.isEmpty || !contacts.isEmpty { world.reserveContacts(contactBuffer.count) }
+        if !forceTorque.isEmpty || !contacts.isEmpty || legOdometry != nil { world.reserveContacts(contactBuffer.count) }
         seedTicks = timing.tick(atSeconds: 1.0)
     }
 
     /// Whether the base orientation is estimated (an IMU on a floating base).
-    var estimatesOrientation: Bool { orientationFilter != nil }
+    var estimatesOrientation: Bool { orientationFilter != nil || legOdometry != nil }
 
     /// Starts the estimators from the initial true state (yaw is unobservable from gravity, so the filter
     /// starts from the known initial pose).
     func start(truth: RobotState, robot: Robot) {
         orientationFilter?.reset(orientation: truth.basePose.rotation)
+        legOdometry?.reset(basePose: truth.basePose, baseLinearVelocity: truth.baseLinearVelocity,
+                           baseAngularVelocity: truth.baseAngularVelocity)
         robot.getLinkTwists(&previousTwists)
     }
 
@@ -165,13 +194,22 @@ final class SensorSuite {
                 gyro = Vector3(out.values[3], out.values[4], out.values[5])
                 let step = imuTick < 0 ? dt : Double(out.sampleTick - imuTick) * dt
                 orientationFilter?.update(angularVelocity: gyro, specificForce: accel, dt: step)
+                if let legOdometry, let encoders {
+                    contactCount = min(world.contacts(into: &contactBuffer), contactBuffer.count)
+                    for k in 0..<odometryFootLinks.count {
+                        footNormalForce[k] = WalkingDriver.normalForce(link: odometryFootLinks[k], contacts: contactBuffer,
+                                                                       count: contactCount, robotID: robotID)
+                    }
+                    legOdometry.update(angularVelocity: gyro, specificForce: accel, q: encoders.output.values,
+                                       footNormalForce: footNormalForce, dt: step)
+                }
                 imuTick = out.sampleTick
             }
         }
         updateExteroceptive(tick: tick)
         if needsTwists { swap(&twists, &previousTwists) }
-        // The estimate: measured where a sensor measures, true elsewhere (base position and linear velocity
-        // need leg odometry, which Embody does not have yet).
+        // The estimate: measured where a sensor measures, true elsewhere (the base position and linear velocity
+        // are estimated only by leg odometry, for a biped task; otherwise they stay true).
         copy(truth, into: &estimate)
         guard estimates else { return }
         if let encoders, encoders.output.hasReading {
@@ -183,12 +221,20 @@ final class SensorSuite {
             estimate.basePose.rotation = filter.orientation
             estimate.baseAngularVelocity = filter.orientation.rotate(gyro - filter.gyroBias)
         }
+        if let legOdometry, imu?.output.hasReading == true {
+            estimate.basePose = legOdometry.basePose
+            estimate.baseLinearVelocity = legOdometry.baseLinearVelocity
+            estimate.baseAngularVelocity = legOdometry.baseAngularVelocity
+        }
         var squares = 0.0
         for i in 0..<estimate.q.count { let e = estimate.q[i] - truth.q[i]; squares += e * e }
         jointErrorSquares += squares
         jointErrorSamples += estimate.q.count
-        if tick >= seedTicks, orientationFilter != nil {
+        if tick >= seedTicks, estimatesOrientation {
             worstOrientationError = max(worstOrientationError, estimate.basePose.rotation.angle(to: truth.basePose.rotation))
+        }
+        if legOdometry != nil {
+            worstPositionError = max(worstPositionError, length(estimate.basePose.position - truth.basePose.position))
         }
     }
 
@@ -215,7 +261,11 @@ final class SensorSuite {
     /// the other sensors their errors against the truth, pooled (`force_error_rms`…) and per sensor (`sensor.<name>.…`).
     func values(truth: RobotState, estimate: RobotState) -> [String: Double] {
         var v: [String: Double] = [:]
-        if orientationFilter != nil {
+        if legOdometry != nil {
+            v["base_position_error"] = length(estimate.basePose.position - truth.basePose.position)
+            v["base_position_error_max"] = worstPositionError
+        }
+        if estimatesOrientation {
             v["base_orientation_error"] = estimate.basePose.rotation.angle(to: truth.basePose.rotation) * 180 / Double.pi
             v["base_orientation_error_max"] = worstOrientationError * 180 / Double.pi
         }

@@ -76,8 +76,8 @@ extension SensorKind.Name {
             KindDescription(name: rawValue, summary: "Joint positions q̃ = quantize(q + n), n ~ N(0, noise²); feeds the estimate with a filtered q̇",
                             keys: JointEncoderParameters.keyDescriptions, metrics: ["joint_position_estimate_error_rms"])
         case .imu:
-            KindDescription(name: rawValue, summary: "Specific force and angular velocity in the link frame, with noise and bias; on a floating base it feeds a complementary filter for the base orientation",
-                            keys: ImuParameters.keyDescriptions, metrics: ["base_orientation_error", "base_orientation_error_max"])
+            KindDescription(name: rawValue, summary: "Specific force and angular velocity in the link frame, with noise and bias; on a floating base it feeds a complementary filter for the base orientation, or, with joint encoders and a walk or stand task, leg odometry for the base's orientation, position and velocity",
+                            keys: ImuParameters.keyDescriptions, metrics: ["base_orientation_error", "base_orientation_error_max", "base_position_error", "base_position_error_max"])
         case .forceTorque:
             KindDescription(name: rawValue, summary: "The wrench the joint's child side receives, in the child link's frame, with noise and bias",
                             keys: ForceTorqueParameters.keyDescriptions, metrics: ["force_error_rms", "torque_error_rms"])
