@@ -78,6 +78,11 @@ embody_status embody_reset(embody_sim *sim, const uint64_t *seed);
  * entry is refused (EMBODY_INVALID_ARGUMENT) and nothing steps. Allocates nothing in steady state. */
 embody_status embody_step(embody_sim *sim, int64_t ticks, int64_t *stepped);
 
+/* One tick: embody_step(sim, 1, &stepped) as one call with one argument, for loops that step a tick at a time from
+ * a language whose foreign calls cost per argument (Python's ctypes). Returns the ticks taken (1, or 0 when the run
+ * has finished) or a negative embody_status (-EMBODY_INVALID_STATE …) with the message in embody_last_error. */
+int64_t embody_step1(embody_sim *sim);
+
 /* Steps to the end of the run and finishes it: evaluates the success criteria, closes the log, and makes the
  * summary available from embody_summary_json. A second call does nothing. */
 embody_status embody_run(embody_sim *sim);

@@ -187,8 +187,14 @@ final class Session {
     /// Hands the host's torques to an external controller, refusing non-finite ones.
     func loadHostTorques() throws(HostError) {
         guard let external else { return }
-        for i in 0..<dof where !hostTorques[i].isFinite {
-            throw HostError(statusInvalidArgument, "torque \(i) (joint \(model.jointNames[i])) is \(hostTorques[i]); torques must be finite (N·m or N)")
+        // One pass without a branch per joint: x · 0 is ±0 for a finite x and NaN for ±∞ or NaN, so the sum is
+        // finite exactly when every torque is. The loop that names the culprit runs only on that path.
+        var probe = 0.0
+        for i in 0..<dof { probe += hostTorques[i] * 0 }
+        if !probe.isFinite {
+            for i in 0..<dof where !hostTorques[i].isFinite {
+                throw HostError(statusInvalidArgument, "torque \(i) (joint \(model.jointNames[i])) is \(hostTorques[i]); torques must be finite (N·m or N)")
+            }
         }
         external.setTorques(hostTorques)
     }
@@ -334,6 +340,19 @@ public func embody_step(_ handle: OpaquePointer?, _ ticks: Int64, _ stepped: Uns
         guard ticks >= 0 else { throw HostError(statusInvalidArgument, "embody_step: ticks must be ≥ 0, got \(ticks)") }
         let n = try s.step(Int(ticks))
         stepped?.pointee = Int64(n)
+    }
+}
+
+/// One tick, the Python loop's call: `embody_step(sim, 1, &stepped)` with one argument instead of three, and the
+/// answer as the return value (ctypes converts each argument and reads an out-parameter at a cost per call).
+@_cdecl("embody_step1")
+public func embody_step1(_ handle: OpaquePointer?) -> Int64 {
+    guard let s = session(handle) else { return -Int64(statusInvalidArgument) }
+    do {
+        return Int64(try s.step(1))
+    } catch {
+        s.lastError.set(error.message)
+        return -Int64(error.status)
     }
 }
 

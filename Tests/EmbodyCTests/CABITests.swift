@@ -22,7 +22,7 @@ func open(_ scenario: String, overrides: [String] = []) -> (OpaquePointer?, Int3
 
 @Suite struct CABITests {
     @Test func stepWithHostTorquesAllocatesNothing() throws {
-        let (handle, status, message) = open("arm-hold", overrides: ["controller.type=external", "duration=3"])
+        let (handle, status, message) = open("arm-hold", overrides: ["controller.type=external", "duration=4"])
         #expect(status == 0, "\(message)")
         let h = try #require(handle)
         defer { embody_close(h) }
@@ -43,6 +43,42 @@ func open(_ scenario: String, overrides: [String] = []) -> (OpaquePointer?, Int3
         #expect(ticks == 2000)
         #expect(q[0].isFinite)
         #expect(allocations == 0, "\(allocations) heap allocations in 2000 steps through the C ABI")
+        // The one-tick entry Python's loop uses, on the same handle.
+        let before1 = emb_test_thread_allocations()
+        var taken: Int64 = 0
+        for k in 0..<1000 {
+            torques[k % 9] = Double(k % 5) - 2
+            taken += embody_step1(h)
+        }
+        let allocations1 = emb_test_thread_allocations() - before1
+        #expect(taken == 1000)
+        #expect(embody_tick(h) == 3010)
+        #expect(allocations1 == 0, "\(allocations1) heap allocations in 1000 calls of embody_step1")
+    }
+
+    /// embody_step1 answers as embody_step does: ticks taken, or the negated status with the same message; a
+    /// non-finite torque anywhere in the buffer (the one-pass check) is refused and names its joint, and nothing steps.
+    @Test func stepOneReportsStatusesAsNegativeValues() throws {
+        #expect(embody_step1(nil) == -1)
+        let (opened, ok, message) = open("arm-hold", overrides: ["controller.type=external", "duration=0.005"])
+        #expect(ok == 0, "\(message)")
+        let h = try #require(opened)
+        defer { embody_close(h) }
+        let torques = try #require(embody_torque_buffer(h))
+        for (joint, bad) in [(0, Double.nan), (4, .infinity), (8, -.infinity)] {
+            torques[joint] = bad
+            #expect(embody_step1(h) == -1)
+            #expect(String(cString: embody_last_error(h)!).contains("torque \(joint) (joint "))
+            #expect(embody_tick(h) == 0)
+            torques[joint] = 0
+        }
+        torques[2] = 1e300  // finite, however large: accepted (the runtime clamps to the effort limit)
+        for _ in 0..<5 { #expect(embody_step1(h) == 1) }
+        #expect(embody_step1(h) == 0)  // the run's 5 ticks are done
+        #expect(embody_tick(h) == 5)
+        #expect(embody_run(h) == 0)
+        #expect(embody_step1(h) == -3)  // finished and summarized: invalid state, as embody_step
+        #expect(String(cString: embody_last_error(h)!).contains("the run has finished"))
     }
 
     @Test func badArgumentsAreStatusesWithMessages() throws {

@@ -229,6 +229,7 @@ class Simulation:
         self._staging_ptr = _ptr(self._staging)
         self._set_torques = _lib.embody_set_torques
         self._step = _lib.embody_step
+        self._step1 = _lib.embody_step1
         self._closed = False
 
     # MARK: Lifecycle
@@ -238,6 +239,7 @@ class Simulation:
         if self._handle is not None and not self._closed:
             _lib.embody_close(self._handle)
             self._closed = True
+            self._handle = None  # a later call reaches the library with NULL (refused), never the freed handle
 
     def __enter__(self) -> "Simulation":
         return self
@@ -274,6 +276,14 @@ class Simulation:
 
     def step(self, n: int = 1) -> int:
         """Advances `n` physics ticks (fewer when the run finishes); returns how many were taken."""
+        if n == 1:
+            # One tick, the control loop's case: one ctypes argument, the answer as the return value.
+            taken = self._step1(self._handle)
+            if taken >= 0:
+                return taken
+            if self._closed:
+                raise InvalidState("the simulation is closed")
+            self._check(-taken)
         status = self._step(self._handle, n, self._stepped)
         if status != 0:
             if self._closed:

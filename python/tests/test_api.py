@@ -70,6 +70,26 @@ def test_stepping_a_finished_run_raises():
             sim.step()
 
 
+def test_one_tick_steps_agree_with_stepping_n_and_end_at_the_duration():
+    # step() (one tick, embody_step1) and step(n) (embody_step) take the same ticks to the same state.
+    with embody.Simulation("arm-hold", overrides={"duration": 0.02}) as one, \
+            embody.Simulation("arm-hold", overrides={"duration": 0.02}) as many:
+        taken = [one.step() for _ in range(25)]
+        assert taken == [1] * 20 + [0] * 5  # 0 once the 20-tick run has reached its end
+        assert many.step(25) == 20
+        assert one.state_hash == many.state_hash
+        assert np.array_equal(one.q, many.q)
+
+
+def test_a_closed_simulation_refuses_calls():
+    sim = embody.Simulation("arm-hold", overrides={"controller.type": "external"})
+    sim.step()
+    sim.close()
+    for call in (lambda: sim.step(), lambda: sim.step(3), lambda: sim.set_torques(np.zeros(9))):
+        with pytest.raises(embody.InvalidState, match="closed"):
+            call()
+
+
 def test_bad_scenario_raises_with_embodys_located_message(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nduration: 1\nphysics: { dt: 0.001 }\nrobot: { urdf: nowhere.urdf }\n")
