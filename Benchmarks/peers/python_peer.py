@@ -12,7 +12,8 @@ next to it):
      Target: Embody ≥ 2× PyBullet. Fidelity next to it: both loops' largest |q* − q| at the end.
   2. `Simulation.step(1000)` with the scenario's built-in PD controller against the CLI's `embody run --json`
      steps_per_second on the same scenario (Scenarios/arm-hold.yaml, 5 s). Target: within 10%.
-  3. The boundary's cost per call in µs: a bare ctypes call (`embody_tick`), `step(0)` (the step entry with its
+  3. The boundary's cost per call in µs: a bare ctypes call (`embody_tick`), `step()` on a finished run (the
+     one-tick entry the loop uses, without the tick), `step(0)` (the general step entry with its
      torque check and buffer refresh, no tick), `set_torques`, and a Python controller's cost per control tick
      (`run(controller=…)` against the built-in PD on the same scenario).
 
@@ -114,7 +115,8 @@ def main():
               f"{st_cpu[-1]:,.0f} (set_torques) steps per CPU second", file=sys.stderr)
     # Where Embody's loop goes, per step: the tick alone (`embody bench`, thread CPU, the same scenario with its
     # built-in PD, which holds the same posture: with the external controller and no host the arm would fall), the
-    # step call's own cost (step(0): boundary, torque check, buffer refresh) and the two NumPy calls of the PD law.
+    # step call's own cost (`step()` without a tick: boundary, torque check, buffer refresh) and the two NumPy calls
+    # of the PD law.
     tick_ns = [common.embody_bench(scenario, args.steps, warmup=WARMUP)["tick_cpu_ns"] for _ in range(3)]
     gain_, bias_, out_ = np.hstack([np.diag(-kp), np.diag(-kd)]), kp * target, np.zeros(sim.dof)
     x_ = np.zeros(2 * sim.dof)
@@ -123,10 +125,16 @@ def main():
         np.dot(gain_, x_, out=out_)
         np.add(out_, bias_, out=out_)
     numpy_us = (time.thread_time() - t) / args.steps * 1e6
+    # The loop's own call without the tick: `step()` (embody_step1: host torques checked and copied in, state
+    # buffers refreshed) on a run that has reached its end, where it takes no tick and returns 0.
+    done = embody.Simulation(scenario, overrides={"controller.type": "external", "duration": pybullet_peer.DT})
+    done.step()
+    assert done.step() == 0
     t = time.thread_time()
     for _ in range(args.steps):
-        sim.step(0)
+        done.step()
     call_us = (time.thread_time() - t) / args.steps * 1e6
+    done.close()
     py_ctrl = [loop.control_only(args.steps) / args.steps * 1e6 for _ in range(3)]
     py_error = loop.max_error()
     em_error = float(np.max(np.abs(target - sim.q)))
@@ -167,6 +175,13 @@ def main():
     for _ in range(calls):
         ext.step(0)
     step0_us = (time.perf_counter() - t) / calls * 1e6
+    ended = embody.Simulation("arm-hold", overrides={"controller.type": "external", "duration": 0.001})
+    ended.step()
+    t = time.perf_counter()
+    for _ in range(calls):
+        ended.step()   # the loop's one-tick entry (embody_step1) on a finished run: everything but the tick
+    step1_us = (time.perf_counter() - t) / calls * 1e6
+    ended.close()
     zeros = np.zeros(ext.dof)
     t = time.perf_counter()
     for _ in range(calls):
@@ -212,7 +227,7 @@ def main():
              f"Where the time goes, per step (thread CPU): PyBullet's loop {1e6 / mid(py_cpu):.1f} µs, of which its "
              f"Python and API work without `stepSimulation` {mid(py_ctrl):.1f} µs; Embody's loop {1e6 / mid(zc_cpu):.1f} µs: "
              f"the tick alone {mid(tick_ns) / 1000:.1f} µs (`embody bench`, the built-in PD), the step call's own "
-             f"cost {call_us:.1f} µs (`step(0)`), the PD law's two NumPy calls {numpy_us:.1f} µs. With the tick as it is, "
+             f"cost {call_us:.1f} µs (`step()` on a finished run: no tick), the PD law's two NumPy calls {numpy_us:.1f} µs. With the tick as it is, "
              f"the loop could be at most {(1e6 / mid(py_cpu)) / (mid(tick_ns) / 1000):.2f}× PyBullet's even if Python "
              f"and the boundary cost nothing.",
              "",
@@ -225,8 +240,10 @@ def main():
              f"state hashes {'identical' if same_bits else 'DIFFERENT'} between the two.",
              "",
              "The boundary's cost per call (wall clock, mean over "
-             f"{calls:,} calls): a bare ctypes call (`embody_tick`) **{bare_us:.2f} µs**; `step(0)` (the step entry: "
-             f"torque check, no tick, buffer refresh) **{step0_us:.2f} µs**; `set_torques` (checks and copies 9 "
+             f"{calls:,} calls): a bare ctypes call (`embody_tick`) **{bare_us:.2f} µs**; `step()` (the one-tick entry "
+             f"`embody_step1` the loop uses, on a finished run: torque check, no tick, buffer refresh) "
+             f"**{step1_us:.2f} µs**; `step(0)` (the general entry `embody_step`, the same work) "
+             f"**{step0_us:.2f} µs**; `set_torques` (checks and copies 9 "
              f"values) **{set_us:.2f} µs**. A Python controller (`run(controller=…)`, a PD law in NumPy called "
              f"each control tick) costs **{controller_us:.1f} µs per control tick** more than the built-in PD "
              f"on arm-hold ({mid(builtin) * 1e6:.1f} µs against {mid(python) * 1e6:.1f} µs per tick)."]

@@ -34,6 +34,7 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         w->config = std::make_unique<btDefaultCollisionConfiguration>();
         w->dispatcher = std::make_unique<CanonicalDispatcher>(w->config.get());
         w->pairCache = std::make_unique<ReservedPairCache>(64);  // room for 64·63/2 = 2016 pairs
+        w->pairCache->setOverlapFilterCallback(&w->pairFilter);  // after the reservation's dummy pairs
         w->broadphase = std::make_unique<btDbvtBroadphase>(w->pairCache.get());
         w->solver = std::make_unique<PreallocatedSolver>();
         w->dynamics = std::make_unique<btMultiBodyDynamicsWorld>(w->dispatcher.get(), w->broadphase.get(),

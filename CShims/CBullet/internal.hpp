@@ -129,6 +129,24 @@ public:
     }
 };
 
+/// Keeps out of the pair cache the pairs Bullet's narrowphase would always skip: two colliders of one multibody
+/// built without self-collision (btMultiBodyLinkCollider::checkCollideWithOverride refuses them, so such a pair
+/// never gets a collision algorithm or a manifold). Without the filter the broadphase still pairs a robot's
+/// overlapping neighbour links, and every step finds, keeps and dispatches those pairs for nothing: for a 7-link
+/// arm that is most of the pair cache's work (docs/performance.md, "From Python"). The contacts, manifolds and
+/// their canonical order are those of the unfiltered world; group and mask are tested as Bullet does without a
+/// filter. A robot's self-collision setting is fixed when it is built (emb_robot_create).
+class NeverCollidingPairFilter : public btOverlapFilterCallback {
+public:
+    bool needBroadphaseCollision(btBroadphaseProxy* a, btBroadphaseProxy* b) const override {
+        if ((a->m_collisionFilterGroup & b->m_collisionFilterMask) == 0) return false;
+        if ((b->m_collisionFilterGroup & a->m_collisionFilterMask) == 0) return false;
+        const auto* la = btMultiBodyLinkCollider::upcast(static_cast<const btCollisionObject*>(a->m_clientObject));
+        const auto* lb = btMultiBodyLinkCollider::upcast(static_cast<const btCollisionObject*>(b->m_clientObject));
+        return !(la && lb && la->m_multiBody == lb->m_multiBody && !la->m_multiBody->hasSelfCollision());
+    }
+};
+
 /// A dispatcher that sorts its manifolds canonically after each narrowphase.
 class CanonicalDispatcher : public btCollisionDispatcher {
 public:
@@ -223,6 +241,7 @@ struct emb_world {
     std::unique_ptr<btDefaultCollisionConfiguration> config;
     std::unique_ptr<CanonicalDispatcher> dispatcher;
     std::unique_ptr<ReservedPairCache> pairCache;
+    NeverCollidingPairFilter pairFilter;
     std::unique_ptr<btDbvtBroadphase> broadphase;
     std::unique_ptr<PreallocatedSolver> solver;
     int reservedDofs = 0, reservedLinks = 0, reservedBodies = 0;
