@@ -37,7 +37,7 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         w->pairCache->setOverlapFilterCallback(&w->pairFilter);  // after the reservation's dummy pairs
         w->broadphase = std::make_unique<btDbvtBroadphase>(w->pairCache.get());
         w->solver = std::make_unique<PreallocatedSolver>();
-        w->dynamics = std::make_unique<btMultiBodyDynamicsWorld>(w->dispatcher.get(), w->broadphase.get(),
+        w->dynamics = std::make_unique<DiscreteMultiBodyWorld>(w->dispatcher.get(), w->broadphase.get(),
                                                                  w->solver.get(), w->config.get());
         w->dynamics->setGravity(get3(d->gravity));
         // Solver settings as PyBullet sets them, so that the same scene behaves the same in both.

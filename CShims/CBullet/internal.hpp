@@ -132,8 +132,8 @@ public:
 /// Keeps out of the pair cache the pairs Bullet's narrowphase would always skip: two colliders of one multibody
 /// built without self-collision (btMultiBodyLinkCollider::checkCollideWithOverride refuses them, so such a pair
 /// never gets a collision algorithm or a manifold). Without the filter the broadphase still pairs a robot's
-/// overlapping neighbour links, and every step finds, keeps and dispatches those pairs for nothing: for a 7-link
-/// arm that is most of the pair cache's work (docs/performance.md, "From Python"). The contacts, manifolds and
+/// overlapping neighbour links, and every step finds, keeps and dispatches those pairs for nothing: 3,346
+/// instructions of a kuka arm's 65,000-instruction step (docs/performance.md, "From Python"). The contacts, manifolds and
 /// their canonical order are those of the unfiltered world; group and mask are tested as Bullet does without a
 /// filter. A robot's self-collision setting is fixed when it is built (emb_robot_create).
 class NeverCollidingPairFilter : public btOverlapFilterCallback {
@@ -144,6 +144,22 @@ public:
         const auto* la = btMultiBodyLinkCollider::upcast(static_cast<const btCollisionObject*>(a->m_clientObject));
         const auto* lb = btMultiBodyLinkCollider::upcast(static_cast<const btCollisionObject*>(b->m_clientObject));
         return !(la && lb && la->m_multiBody == lb->m_multiBody && !la->m_multiBody->hasSelfCollision());
+    }
+};
+
+/// Bullet's multibody world without the multibody half of `predictUnconstraintMotion`, as PyBullet's world steps.
+///
+/// btMultiBodyDynamicsWorld::predictUnconstraintMotion predicts every multibody's pose one step ahead and writes it
+/// into the links' interpolation caches and their colliders' interpolation transforms. Only continuous collision
+/// and deformable bodies read those; Embody's world is discrete (one dispatch per step, no CCD) and has no
+/// deformables, so the prediction was computed every step and never read: 5,141 instructions of a kuka arm's
+/// 65,000-instruction step. PyBullet's world (btSoftMultiBodyDynamicsWorld) overrides the same method the same way
+/// (its profile shows no multibody prediction). Rigid bodies keep their prediction (btDiscreteDynamicsWorld's).
+class DiscreteMultiBodyWorld : public btMultiBodyDynamicsWorld {
+public:
+    using btMultiBodyDynamicsWorld::btMultiBodyDynamicsWorld;
+    void predictUnconstraintMotion(btScalar timeStep) override {
+        btDiscreteDynamicsWorld::predictUnconstraintMotion(timeStep);
     }
 };
 
@@ -245,7 +261,7 @@ struct emb_world {
     std::unique_ptr<btDbvtBroadphase> broadphase;
     std::unique_ptr<PreallocatedSolver> solver;
     int reservedDofs = 0, reservedLinks = 0, reservedBodies = 0;
-    std::unique_ptr<btMultiBodyDynamicsWorld> dynamics;
+    std::unique_ptr<DiscreteMultiBodyWorld> dynamics;
     std::unique_ptr<GroundPlaneShape> groundShape;
     std::unique_ptr<btRigidBody> ground;
     int groundId = -1;
