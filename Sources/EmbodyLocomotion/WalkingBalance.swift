@@ -129,7 +129,7 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     /// Rewrites the timeline for a step that captures the CoM, starting at `t`.
     private func planStep(from phase: WalkingPhase, at t: Double, omega: Double) {
         let mid = 0.5 * (phase.left.position + phase.right.position)
-        let yaw = 0.5 * (phase.left.yaw + phase.right.yaw)
+        let yaw = Foothold.meanYaw(phase.left, phase.right)
         let leftward = SIMD2(-sin(yaw), cos(yaw))
         let toXi = capturePoint - SIMD2(mid.x, mid.y)
         let swing: FootSide = (toXi * leftward).sum() >= 0 ? .left : .right
@@ -164,4 +164,155 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     }
 
     private var timeline: WalkingTimeline { generator.timeline }
+}
+
+// MARK: - Stepping to the capture point while walking
+
+/// The settings of capture stepping while walking (`WalkingStepAdjuster`), SI units.
+public struct WalkingStepAdjustmentSettings: Equatable, Sendable {
+    /// A step is moved when the measured DCM is farther than this from the reference's, m.
+    public var threshold = 0.03
+    /// The current swing is retargeted until this fraction of it has passed; later, the next swing is, s/s.
+    public var latestSwingFraction = 0.5
+    /// Cutoff of the low-pass on the CoM velocity, Hz.
+    public var velocityFilterHz = 30.0
+    /// No adjustment before this time (the initial settling), s.
+    public var earliestTime = 1.0
+
+    public init() {}
+}
+
+/// Capture stepping while walking (Pratt et al., 2006, applied to the planned steps): a `WalkingReferenceSource`
+/// around a `WalkingPatternGenerator` that compares, every control tick, the measured DCM ξ = c + ċ/ω (c from the
+/// model's inertials at the measured state, ċ a low-pass of its finite difference) with the reference's
+/// ξ_ref = c_ref + ċ_ref/ω. The error e = ξ − ξ_ref grows as ė = ω e while the ZMP follows its plan, so when
+/// |e| exceeds `threshold` it moves the next touchdown by Δ = e·e^{ωτ} (τ the time to that touchdown: the current
+/// swing's if less than `latestSwingFraction` of it has passed, else the next one's), clamped to the planner's
+/// step limits in the stance foot's frame (no crossing), and every later foothold and ZMP point of that foot and,
+/// from its next step on, of the other foot by the same Δ: the rest of the walk is the plan translated. A swing in
+/// progress keeps its current position (its lift-off point is moved by −Δσ₀/(1 − σ₀), σ₀ the swing's blend so far).
+/// The CoM preview restarts from the measured (c, ċ). At most one adjustment per touchdown. Footholds keep their
+/// planned heights. `update` allocates nothing.
+public final class WalkingStepAdjuster: WalkingReferenceSource {
+    public let settings: WalkingStepAdjustmentSettings
+    public let generator: WalkingPatternGenerator
+    public let dynamics: any RobotDynamics
+    public let mass: MassDistribution
+    /// The planner whose step limits a moved foothold keeps to (the one the walk was planned with).
+    public let planner: FootstepPlanner
+    /// The number of adjustments made, and the last shift (m, x y).
+    public private(set) var adjustments = 0
+    public private(set) var lastShift = SIMD2<Double>.zero
+    /// The largest DCM error seen, m (before any adjustment it triggered).
+    public private(set) var largestError = 0.0
+    /// The last measured CoM (m) and its filtered velocity (m/s).
+    public private(set) var com = Vector3.zero
+    public private(set) var comVelocity = Vector3.zero
+    private var previousTime = Double.nan
+    private var holdUntil = -Double.infinity
+
+    public init(settings: WalkingStepAdjustmentSettings, generator: WalkingPatternGenerator, planner: FootstepPlanner,
+                dynamics: any RobotDynamics, mass: MassDistribution) {
+        self.settings = settings
+        self.generator = generator
+        self.planner = planner
+        self.dynamics = dynamics
+        self.mass = mass
+    }
+
+    public func reset() {
+        generator.reset()
+        adjustments = 0
+        lastShift = .zero
+        largestError = 0
+        previousTime = .nan
+        holdUntil = -.infinity
+        com = .zero; comVelocity = .zero
+    }
+
+    public func update(_ measurement: WalkingMeasurement, reference: inout WalkingReference) {
+        let state = measurement.state
+        let c = mass.position(dynamics: dynamics, q: state.q, basePose: state.basePose)
+        let t = state.time
+        if previousTime.isNaN {
+            comVelocity = .zero
+        } else if t > previousTime {
+            let dt = t - previousTime
+            let alpha = 1 - exp(-2 * Double.pi * settings.velocityFilterHz * dt)
+            comVelocity += alpha * ((c - com) / dt - comVelocity)
+        }
+        com = c
+        previousTime = t
+        generator.update(measurement, reference: &reference)
+        guard t >= settings.earliestTime, t >= holdUntil else { return }
+        let omega = generator.preview.pendulum.omega
+        let planned = generator.preview.state
+        let e = SIMD2(c.x + comVelocity.x / omega, c.y + comVelocity.y / omega) - (planned.position + planned.velocity / omega)
+        let error = (e * e).sum().squareRoot()
+        largestError = max(largestError, error)
+        if error > settings.threshold { adjust(e, at: t, omega: omega) }
+    }
+
+    /// Moves the next touchdown (and the walk after it) by the DCM error `e` projected to that touchdown.
+    private func adjust(_ e: SIMD2<Double>, at t: Double, omega: Double) {
+        let timeline = generator.timeline
+        let current = generator.currentPhaseIndex
+        // The swing to move: the current one if early enough, else the next.
+        var j = current
+        var fraction = 0.0
+        while j < timeline.count {
+            let p = timeline.phases[j]
+            if p.swing != nil && p.duration.isFinite {
+                if j > current { fraction = 0; break }
+                fraction = min(max((t - p.start) / p.duration, 0), 1)
+                if fraction <= settings.latestSwingFraction && !generator.touchedDownEarly[p.swing!.rawValue] { break }
+            }
+            j += 1
+        }
+        guard j < timeline.count, let swing = timeline.phases[j].swing else { return }   // no step left: keep standing
+        let phase = timeline.phases[j]
+        let tau = phase.end - t
+        let stance = phase.foot(swing.other)
+        let target = phase.swingTarget
+        let want = target.position + Vector3(e.x, e.y, 0) * exp(omega * tau)
+        let clamped = planner.clamped(stance: FootPose(position: stance.position, yaw: stance.yaw), swing: swing,
+                                      target: FootPose(position: want, yaw: target.yaw))
+        let shift = Vector3(clamped.position.x - target.position.x, clamped.position.y - target.position.y, 0)
+        holdUntil = phase.end
+        // Rewrite phase j and everything after it.
+        var movedLeft = false, movedRight = false
+        var endShift = Vector3.zero   // the shift of the previous phase's ZMP end point
+        for k in j..<timeline.count {
+            var p = timeline.phases[k]
+            if movedLeft { p.left.position += shift }
+            if movedRight { p.right.position += shift }
+            if let s = p.swing {
+                if k == current && fraction > 0 {
+                    // Keep the swing foot where it is now: x(σ₀) = a + (b − a)σ₀ with b → b + Δ needs a → a − Δσ₀/(1 − σ₀).
+                    let (sigma, _, _) = WalkingSwing.blend(fraction)
+                    let back = shift * (sigma / (1 - sigma))
+                    if s == .left { p.left.position -= back } else { p.right.position -= back }
+                }
+                p.swingTarget.position += shift
+                let zmpShift = (s == .left ? movedRight : movedLeft) ? shift : .zero
+                p.zmpStart += SIMD2(zmpShift.x, zmpShift.y)
+                p.zmpEnd += SIMD2(zmpShift.x, zmpShift.y)
+                endShift = zmpShift
+                if s == .left { movedLeft = true } else { movedRight = true }
+            } else {
+                p.zmpStart += SIMD2(endShift.x, endShift.y)
+                let next = k + 1 < timeline.count ? timeline.phases[k + 1].swing : nil
+                if let n = next {
+                    endShift = (n == .left ? movedRight : movedLeft) ? shift : .zero
+                } else {
+                    endShift = shift * (((movedLeft ? 1.0 : 0) + (movedRight ? 1.0 : 0)) / 2)
+                }
+                p.zmpEnd += SIMD2(endShift.x, endShift.y)
+            }
+            timeline.replace(p, at: k)
+        }
+        generator.replan(com: CartTableState(position: SIMD2(com.x, com.y), velocity: SIMD2(comVelocity.x, comVelocity.y)))
+        adjustments += 1
+        lastShift = SIMD2(shift.x, shift.y)
+    }
 }

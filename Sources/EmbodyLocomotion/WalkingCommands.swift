@@ -147,3 +147,53 @@ public enum WalkingCommandPlanner {
         return timeline
     }
 }
+
+// MARK: - Walks to waypoints
+
+/// A waypoint of a walk: a pose of the walking frame (the midpoint between the sole centres, their mean heading) to
+/// walk to, given in that frame as it was at load, and the earliest time the walk to it may start.
+public struct WalkingWaypoint: Equatable, Sendable {
+    /// The earliest start of the walk to this waypoint, s; it starts later if the previous walk has not ended.
+    public var at: Double
+    /// Forward (x) and leftward (y) of the walking frame at load, m; heading relative to it (yaw), rad.
+    public var x: Double, y: Double, yaw: Double
+
+    public init(at: Double, x: Double, y: Double, yaw: Double = 0) { self.at = at; self.x = x; self.y = y; self.yaw = yaw }
+}
+
+/// One walk to a waypoint, as planned: its bout's start and end (s) and the walking frame's world position at both
+/// ends (m, x y).
+public struct WalkingLeg: Equatable, Sendable {
+    public var start: Double, end: Double
+    public var from: SIMD2<Double>, to: SIMD2<Double>
+
+    public init(start: Double, end: Double, from: SIMD2<Double>, to: SIMD2<Double>) {
+        self.start = start; self.end = end; self.from = from; self.to = to
+    }
+}
+
+extension WalkingCommandPlanner {
+    /// Appends to `plan` the bout that walks from its final feet to `waypoint` (goal mode of `FootstepPlanner`, with
+    /// the gait's limits and the terrain's heights), starting at `waypoint.at` or when `plan`'s last bout ended,
+    /// whichever is later. `origin` is the walking frame at load (the waypoint's frame). Returns the leg, or nil
+    /// when the feet are already at the waypoint. Throws the planner's error (a goal not reached within its step cap,
+    /// a step height beyond its limit).
+    public static func appendWalk(to plan: inout FootstepPlan, waypoint: WalkingWaypoint, origin: FootPose,
+                                  gait: WalkingGaitParameters,
+                                  terrain: @escaping WalkingTerrain) throws(LocomotionParameterError) -> WalkingLeg? {
+        let planner = try FootstepPlanner(parameters: plannerParameters(gait))
+        let feet = plan.finalFeet
+        let start = max(waypoint.at, plan.endTime)
+        let goal = origin.composed(SIMD3(waypoint.x, waypoint.y, waypoint.yaw))
+        let leg = try planner.plan(from: feet, startTime: start, goal: goal, terrainHeight: terrain)
+        guard !leg.steps.isEmpty else { return nil }
+        let offset = plan.steps.count
+        plan.steps.append(contentsOf: leg.steps)
+        for bout in leg.bouts {
+            plan.bouts.append(FootstepPlan.Bout(startTime: bout.startTime, firstStep: bout.firstStep + offset,
+                                                endStep: bout.endStep + offset, endTime: bout.endTime))
+        }
+        let a = FootPose.midpoint(feet[0], feet[1]).position, b = FootPose.midpoint(leg.finalFeet[0], leg.finalFeet[1]).position
+        return WalkingLeg(start: start, end: leg.endTime, from: SIMD2(a.x, a.y), to: SIMD2(b.x, b.y))
+    }
+}

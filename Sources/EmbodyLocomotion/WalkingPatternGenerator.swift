@@ -121,6 +121,14 @@ public final class WalkingPatternGenerator: WalkingReferenceSource {
         preview.rewriteReference { j in self.timeline.zmp(at: t + Double(j) * dt, cursor: &self.previewCursor) }
     }
 
+    /// Restarts the CoM preview at the current time from `com`, with the window re-read from the timeline (after
+    /// the timeline's later phases were rewritten); the phase cursor and the touchdown states are kept.
+    public func replan(com: CartTableState) {
+        let dt = settings.controlPeriod, t = time
+        previewCursor = cursor
+        preview.reset(to: com) { j in self.timeline.zmp(at: t + Double(j) * dt, cursor: &self.previewCursor) }
+    }
+
     /// The phase in force now.
     public var currentPhase: WalkingPhase { timeline.phases[cursor] }
     /// Its index.
@@ -181,9 +189,9 @@ public final class WalkingPatternGenerator: WalkingReferenceSource {
         reference.comAcceleration = Vector3(com.acceleration.x, com.acceleration.y, zdd)
         reference.zmp = Vector3(zmp.x, zmp.y, ground)
         // Torso: upright, heading between the feet's.
-        let yaw = 0.5 * (phase.left.yaw + phase.right.yaw)
-        let endYaw = 0.5 * (phase.footAtEnd(.left).yaw + phase.footAtEnd(.right).yaw)
-        reference.torsoOrientation = Quaternion(axis: Vector3(0, 0, 1), angle: yaw + sb * (endYaw - yaw))
+        let yaw = Foothold.meanYaw(phase.left, phase.right)
+        let endYaw = Foothold.meanYaw(phase.footAtEnd(.left), phase.footAtEnd(.right))
+        reference.torsoOrientation = Quaternion(axis: Vector3(0, 0, 1), angle: yaw + sb * wrapAngle(endYaw - yaw))
         for i in 0..<posture.count { reference.posture[i] = posture[i] }
     }
 

@@ -20,6 +20,13 @@ public struct Foothold: Equatable, Sendable {
     /// The sole frame's world pose (flat: z up).
     public var pose: Transform { Transform(position: position, rotation: Quaternion(axis: Vector3(0, 0, 1), angle: yaw)) }
 
+    /// The mean heading of two feet, rad: halfway along the shorter arc between them (feet at 179° and −179°
+    /// head 180°, not 0°).
+    public static func meanYaw(_ a: Foothold, _ b: Foothold) -> Double {
+        let m = 0.5 * (a.yaw + b.yaw)
+        return abs(b.yaw - a.yaw) > Double.pi ? wrapAngle(m + Double.pi) : m
+    }
+
     /// A point `forward` m ahead and `left` m to the left of the sole centre, at its height.
     public func offset(forward: Double, left: Double) -> Vector3 {
         let c = cos(yaw), s = sin(yaw)
@@ -95,6 +102,9 @@ public final class WalkingTimeline {
         count += 1
         return true
     }
+
+    /// Replaces the phase at `index` (below `count`): a balance layer moving the footholds of a planned walk.
+    public func replace(_ phase: WalkingPhase, at index: Int) { phases[index] = phase }
 
     /// Replaces the duration of the phase at `index` (to close a final stand before new phases follow).
     public func setDuration(_ duration: Double, at index: Int) { phases[index].duration = duration }

@@ -13,9 +13,10 @@
 //     contact), over the ticks with a foot in contact.
 //   - `com_tracking_rms` (m): the RMS distance between the true CoM and the reference CoM of the last control tick.
 //   - `walk_distance` (m): the base's horizontal displacement projected on the commanded direction of travel
-//     (the command's (vx, vy) turned by the torso's reference heading), summed over the ticks: progress along
-//     the commanded path, without the lateral sway of the gait.
-//   - `walk_speed` (m/s): walk_distance over the time a non-zero command was in force.
+//     (the command's (vx, vy) turned by the torso's reference heading; for a walk to waypoints, the straight line
+//     from where the walk to the waypoint started to the waypoint), summed over the ticks: progress along the
+//     commanded path, without the lateral sway of the gait.
+//   - `walk_speed` (m/s): walk_distance over the time a non-zero command was in force (or a walk to a waypoint lasted).
 //   - `cost_of_transport`: Σ|τ·q̇| dt over that time divided by m g walk_distance (∞ when the robot did not move).
 //   - `walk_final_offset` (m): the horizontal distance of the base at the end from where it was at the start
 //     (a walk that closes a loop should end near 0).
@@ -125,10 +126,9 @@ final class WalkingMetrics {
         }
         // Progress along the commanded path.
         let base = SIMD2(state.basePose.position.x, state.basePose.position.y)
-        if let path, hasBase, let command = path.command(at: t - dt, cursor: &pathCursor), !command.isStop {
-            let q = reference.torsoOrientation
-            let yaw = atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z))
-            let v = SIMD2(cos(yaw) * command.vx - sin(yaw) * command.vy, sin(yaw) * command.vx + cos(yaw) * command.vy)
+        let q = reference.torsoOrientation
+        let yaw = atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z))
+        if let path, hasBase, let v = path.travel(at: t - dt, headingYaw: yaw, cursor: &pathCursor) {
             let speed = (v.x * v.x + v.y * v.y).squareRoot()
             if speed > 0 {
                 let d = base - lastBase

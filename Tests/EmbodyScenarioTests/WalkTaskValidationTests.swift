@@ -62,12 +62,34 @@ import Testing
         ("  commands: [{ at: 1, vx: 0.2 }]\n  terrain: [{ x: [1, 2], y: [-1, 1], height: 5 }]", "task.terrain[0].height must be between -1 and 1 m, found 5", "height: 5"),
         ("  commands: [{ at: 1, vx: 0.2 }]\n  step_duration: 0", "task.step_duration must be between 0.2 and 3 s, found 0", "step_duration: 0"),
         ("  commands: [{ at: 1, vx: 0.2 }]\n  foot_placement_noise: -0.01", "task.foot_placement_noise must be between 0 and 0.05 m, found -0.01", "foot_placement_noise"),
+        ("  commands: [{ at: 1, x: 2, vx: 0.2 }]", "task.commands[0] mixes a velocity (vx) with a waypoint (x); a command is one or the other", "{ at: 1, x: 2, vx: 0.2 }"),
+        ("  commands: [{ at: 1, vx: 0.2 }, { at: 2, x: 1 }]", "task.commands[1] is a waypoint but task.commands[0] is a velocity command", "{ at: 2, x: 1 }"),
+        ("  commands: [{ x: 1 }, { at: 2, vx: 0.2 }]", "task.commands[1] is a velocity command but task.commands[0] is a waypoint", "{ at: 2, vx: 0.2 }"),
+        ("  commands: [{ x: 2, yaw: 7 }]", "task.commands[0].yaw must be between", "yaw: 7"),
+        ("  commands: [{ x: 2000 }]", "task.commands[0].x must be between -1000 and 1000 m, found 2000", "x: 2000"),
+        ("  commands: [{ at: 3, x: 1 }, { at: 2, x: 2 }]", "task.commands[1].at 2 s must be no earlier than the previous command's 3 s", "at: 2, x: 2"),
+        ("  commands: [{ at: 1, vx: 0.2 }]\n  capture_threshold: 0", "task.capture_threshold must be between 0.005 and 0.5 m, found 0", "capture_threshold"),
     ])
     func mistakes(_ task: String, _ message: String, _ at: String) throws {
         let text = walk(task)
         let found = diagnostics(text)
         let d = try #require(found.first { $0.message.contains(message) }, "\(found.map(\.message))")
         #expect(d.location.line == line(of: at, in: text))
+    }
+
+    @Test("a walk to waypoints reads x, y and yaw, an optional `at` (the previous waypoint's, or 0), and capture stepping")
+    func waypoints() throws {
+        let text = walk("""
+          commands: [{ x: 2, y: 0 }, { at: 1, x: 2, y: 0, yaw: 1.5708 }, { x: -1, y: 2.5 }]
+          capture_stepping: true
+          capture_threshold: 0.04
+        """)
+        let w = try #require(loaded(text)?.task.kind.walk)
+        #expect(w.commands.map(\.at) == [0, 1, 1])
+        #expect(w.commands.map(\.waypoint) == [WalkWaypoint(x: 2, y: 0), WalkWaypoint(x: 2, y: 0, yaw: 1.5708), WalkWaypoint(x: -1, y: 2.5)])
+        #expect(!w.commands.contains { $0.isStop })
+        #expect(w.captureStepping && w.captureThreshold == 0.04)
+        #expect(!(try #require(loaded(walk("  commands: [{ at: 1, vx: 0.2 }]"))?.task.kind.walk)).captureStepping)
     }
 
     @Test("a walk too long for the footstep cap, and a walk for an osc controller, are refused")

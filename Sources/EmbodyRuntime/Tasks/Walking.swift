@@ -219,16 +219,32 @@ final class RecordingWalkingSource: WalkingReferenceSource {
     func reset() { inner.reset() }
 }
 
-/// The commanded path of a walk, for `walk_distance`: the direction of travel at a time.
+/// The commanded path of a walk, for `walk_distance`: the direction of travel at a time. A walk follows velocity
+/// commands (in the robot's heading frame) or legs to waypoints (straight lines in the world).
 struct WalkingPath {
-    /// The commands, in time order.
+    /// The velocity commands, in time order (empty for a walk to waypoints).
     let commands: [WalkingVelocityCommand]
+    /// The walks to waypoints, in time order (empty for a walk on velocity commands).
+    let legs: [WalkingLeg]
 
-    /// The command in force at `t` (advancing `cursor`), or nil before the first.
-    func command(at t: Double, cursor: inout Int) -> WalkingVelocityCommand? {
-        while cursor + 1 < commands.count && commands[cursor + 1].at <= t { cursor += 1 }
-        guard cursor < commands.count, commands[cursor].at <= t else { return nil }
-        return commands[cursor]
+    init(commands: [WalkingVelocityCommand]) { self.commands = commands; legs = [] }
+    init(legs: [WalkingLeg]) { commands = []; self.legs = legs }
+
+    /// The direction of travel at `t` (advancing `cursor`), world frame, x y: for a velocity command its (vx, vy) turned
+    /// by `headingYaw` (rad), m/s; on a leg the unit vector from its start to its waypoint (zero for a turn in place);
+    /// nil while the walk asks the robot to stand (before the first command, a zero command, between legs).
+    func travel(at t: Double, headingYaw: Double, cursor: inout Int) -> SIMD2<Double>? {
+        if legs.isEmpty {
+            while cursor + 1 < commands.count && commands[cursor + 1].at <= t { cursor += 1 }
+            guard cursor < commands.count, commands[cursor].at <= t, !commands[cursor].isStop else { return nil }
+            let c = commands[cursor], cy = cos(headingYaw), sy = sin(headingYaw)
+            return SIMD2(cy * c.vx - sy * c.vy, sy * c.vx + cy * c.vy)
+        }
+        while cursor < legs.count && legs[cursor].end <= t { cursor += 1 }
+        guard cursor < legs.count, legs[cursor].start <= t else { return nil }
+        let d = legs[cursor].to - legs[cursor].from
+        let length = (d * d).sum().squareRoot()
+        return length > 1e-9 ? d / length : .zero
     }
 }
 

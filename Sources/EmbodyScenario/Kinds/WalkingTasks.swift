@@ -9,7 +9,8 @@
 import EmbodyModel
 
 extension Keys {
-    static let walkCommand = MapShape(fields: [("at", .leaf), ("vx", .leaf), ("vy", .leaf), ("yaw_rate", .leaf)])
+    static let walkCommand = MapShape(fields: [("at", .leaf), ("vx", .leaf), ("vy", .leaf), ("yaw_rate", .leaf),
+                                               ("x", .leaf), ("y", .leaf), ("yaw", .leaf)])
     static let terrainPatch = MapShape(fields: [("x", .vector), ("y", .vector), ("height", .leaf)])
 }
 
@@ -21,7 +22,19 @@ public enum WalkLimits {
     public static let maxCommands = 1_000
 }
 
-/// A velocity command: from `at` on, walk at (vx, vy) in the robot's heading frame and turn at `yawRate`.
+/// A waypoint: a pose of the walking frame (the midpoint between the sole centres, their mean heading), relative to
+/// that frame as it was at load.
+public struct WalkWaypoint: Equatable, Sendable {
+    /// Forward and leftward of the walking frame at load, m.
+    public var x: Double, y: Double
+    /// Heading relative to the walking frame at load, rad (positive turns left).
+    public var yaw: Double
+
+    public init(x: Double, y: Double, yaw: Double = 0) { self.x = x; self.y = y; self.yaw = yaw }
+}
+
+/// A command of a walk: from `at` on, walk at (vx, vy) in the robot's heading frame and turn at `yawRate`; or, with a
+/// `waypoint`, walk to it, starting at `at` or when the walk to the previous waypoint ends, whichever is later.
 public struct WalkCommand: Equatable, Sendable {
     /// When the command starts, s.
     public var at: Double
@@ -31,16 +44,18 @@ public struct WalkCommand: Equatable, Sendable {
     public var vy: Double
     /// Turning rate about z, rad/s (positive turns left).
     public var yawRate: Double
+    /// The pose to walk to instead of a velocity (vx, vy and yawRate are then 0).
+    public var waypoint: WalkWaypoint?
     /// Where the command is written.
     public var location: SourceLocation
 
-    public init(at: Double, vx: Double = 0, vy: Double = 0, yawRate: Double = 0,
+    public init(at: Double, vx: Double = 0, vy: Double = 0, yawRate: Double = 0, waypoint: WalkWaypoint? = nil,
                 location: SourceLocation = SourceLocation(file: "", line: 0)) {
-        self.at = at; self.vx = vx; self.vy = vy; self.yawRate = yawRate; self.location = location
+        self.at = at; self.vx = vx; self.vy = vy; self.yawRate = yawRate; self.waypoint = waypoint; self.location = location
     }
 
     /// Whether the command asks the robot to stand still.
-    public var isStop: Bool { vx == 0 && vy == 0 && yawRate == 0 }
+    public var isStop: Bool { waypoint == nil && vx == 0 && vy == 0 && yawRate == 0 }
 }
 
 /// A horizontal rectangle of ground at a known height (a step, a platform), known to the footstep planner.
@@ -77,6 +92,10 @@ public struct WalkTask: Equatable, Sendable, KindParameters {
     public var footPlacementNoise = 0.0
     /// Ground patches at known heights (steps, platforms) the planner puts feet on.
     public var terrain: [TerrainPatch] = []
+    /// Whether a step is moved to the capture point when the measured DCM leaves the plan's (a push).
+    public var captureStepping = false
+    /// How far the measured DCM must be from the plan's to move a step, m.
+    public var captureThreshold = 0.03
     /// The left and right foot links.
     public var feet = ["left_foot", "right_foot"]
     /// Where `feet` is written (the task section when it is not).
@@ -88,9 +107,9 @@ public struct WalkTask: Equatable, Sendable, KindParameters {
     static var keys: [KindKey<Self>] {
         let d = WalkTask()
         return [
-            .custom("commands", type: "list of `{ at, vx, vy, yaw_rate }`", unit: "s, m/s, m/s, rad/s", required: true,
+            .custom("commands", type: "list of `{ at, vx, vy, yaw_rate }`, or of waypoints `{ at, x, y, yaw }`", unit: "s, m/s, m/s, rad/s; s, m, m, rad", required: true,
                     example: "commands: [{ at: 1.0, vx: 0.5 }, { at: 21.0, vx: 0 }]", shape: .list(.map(Keys.walkCommand)),
-                    "Velocity commands in the robot's heading frame, each from its time `at` on (vx in [−0.5, 1], vy in [−0.3, 0.3], yaw_rate in [−1, 1]; omitted ones are 0); all 0 stops and stands.") { r, f, p in
+                    "Velocity commands in the robot's heading frame, each from its time `at` on (vx in [−0.5, 1], vy in [−0.3, 0.3], yaw_rate in [−1, 1]; omitted ones are 0); all 0 stops and stands. Or waypoints: poses of the walking frame (the midpoint between the feet, their mean heading) relative to where it was at load (x forward, y left, in [−1000, 1000]; yaw in [−2π, 2π]; omitted ones are 0), walked to in order, each from `at` (optional: the previous waypoint's, or 0) or from the end of the previous walk, whichever is later; the last walk must end within the run. One walk is all velocity commands or all waypoints.") { r, f, p in
                 p.commands = r.readWalkCommands(f, duration: r.scenarioDuration)
             },
             .number("step_length", \.stepLength, unit: "m", .between(0.05, 0.5), "The longest step along the heading; |vx|·step_duration must not exceed it.", defaults: d),
@@ -104,6 +123,8 @@ public struct WalkTask: Equatable, Sendable, KindParameters {
                     "Ground rectangles (x: [min, max], y: [min, max]) whose top is at `height`; footsteps on them are planned at that height.") { r, f, p in
                 p.terrain = r.readTerrain(f)
             },
+            .flag("capture_stepping", \.captureStepping, "Move the next touchdown (and the rest of the walk with it) to the capture point when the measured DCM is more than capture_threshold from the plan's (push recovery while walking).", defaults: d),
+            .number("capture_threshold", \.captureThreshold, unit: "m", .between(0.005, 0.5), "The DCM error that moves a step (capture_stepping).", defaults: d),
             .custom("feet", type: "list of 2 link names", defaultValue: "[left_foot, right_foot]", shape: .vector,
                     "The left and right foot links; each sole is the bottom face of the link's collision box, or the lowest points of its contact spheres.") { r, f, p in
                 if let feet = r.footNames(f) { p.feet = feet; p.feetLocation = f.location }
@@ -157,7 +178,7 @@ extension Reader {
     /// What one key cannot say alone: each command within the step limits, the run's footsteps within the cap,
     /// and a controller that tracks a walking reference.
     mutating func checkWalk(_ p: WalkTask, duration: Double?, at location: SourceLocation, controller: ControllerKind.Name?) {
-        for (i, c) in p.commands.enumerated() {
+        for (i, c) in p.commands.enumerated() where c.waypoint == nil {
             let forward = abs(c.vx) * p.stepDuration, side = abs(c.vy) * p.stepDuration
             if forward > p.stepLength + 1e-12 {
                 log.error(c.location, "task.commands[\(i)]: vx \(Reader.format(c.vx)) m/s needs steps of \(Reader.format(forward)) m at step_duration \(Reader.format(p.stepDuration)) s, longer than step_length \(Reader.format(p.stepLength)) m; lower vx or raise step_length")
@@ -185,22 +206,45 @@ extension Reader {
         }
         var commands: [WalkCommand] = []
         var previous: Double?
-        for item in items {
+        for (index, item) in items.enumerated() {
             guard let view = map(item, shape: Keys.walkCommand, example: example) else { continue }
-            let atField = require(view, "at", example: "at: 1.0")
-            let at = number(atField, unit: "s", .nonNegative)
+            let velocityKeys = ["vx", "vy", "yaw_rate"].filter { view.field($0) != nil }
+            let poseKeys = ["x", "y", "yaw"].filter { view.field($0) != nil }
+            // A waypoint's `at` is optional (the previous waypoint's, or 0): it is only the earliest start.
+            let atField = poseKeys.isEmpty || view.field("at") != nil ? require(view, "at", example: "at: 1.0") : nil
+            let at = atField.map { number($0, unit: "s", .nonNegative) } ?? (previous ?? 0)
             let vx = view.field("vx").map { number($0, unit: "m/s", .between(-0.5, 1)) } ?? 0
             let vy = view.field("vy").map { number($0, unit: "m/s", .between(-0.3, 0.3)) } ?? 0
             let yaw = view.field("yaw_rate").map { number($0, unit: "rad/s", .between(-1, 1)) } ?? 0
-            guard let at, let atField, let vx, let vy, let yaw else { continue }
-            if let previous, at <= previous {
-                log.error(atField.location, "\(atField.path) \(Reader.format(at)) s must be later than the previous command's \(Reader.format(previous)) s")
+            var waypoint: WalkWaypoint?
+            if !poseKeys.isEmpty {
+                if !velocityKeys.isEmpty {
+                    log.error(item.location, "\(field.path)[\(index)] mixes a velocity (\(velocityKeys.joined(separator: ", "))) with a waypoint (\(poseKeys.joined(separator: ", "))); a command is one or the other")
+                    continue
+                }
+                let x = view.field("x").map { number($0, unit: "m", .between(-1000, 1000)) } ?? 0
+                let y = view.field("y").map { number($0, unit: "m", .between(-1000, 1000)) } ?? 0
+                let heading = view.field("yaw").map { number($0, unit: "rad", .between(-2 * Double.pi, 2 * Double.pi)) } ?? 0
+                guard let x, let y, let heading else { continue }
+                waypoint = WalkWaypoint(x: x, y: y, yaw: heading)
+                if let first = commands.first, first.waypoint == nil {
+                    log.error(item.location, "\(field.path)[\(index)] is a waypoint but \(field.path)[0] is a velocity command; a walk follows velocity commands or waypoints, not both")
+                }
+            } else if let first = commands.first, first.waypoint != nil {
+                log.error(item.location, "\(field.path)[\(index)] is a velocity command but \(field.path)[0] is a waypoint; a walk follows velocity commands or waypoints, not both")
             }
-            if let duration, at >= duration {
-                log.error(atField.location, "\(atField.path) \(Reader.format(at)) s is not before the end of the scenario (duration \(Reader.format(duration)) s)")
+            guard let at, let vx, let vy, let yaw else { continue }
+            if let atField {
+                // Velocity commands follow one another; waypoints may share a time (each starts when the last walk ends).
+                if let previous, waypoint == nil ? at <= previous : at < previous {
+                    log.error(atField.location, "\(atField.path) \(Reader.format(at)) s must be \(waypoint == nil ? "later than" : "no earlier than") the previous command's \(Reader.format(previous)) s")
+                }
+                if let duration, at >= duration {
+                    log.error(atField.location, "\(atField.path) \(Reader.format(at)) s is not before the end of the scenario (duration \(Reader.format(duration)) s)")
+                }
             }
             previous = at
-            commands.append(WalkCommand(at: at, vx: vx, vy: vy, yawRate: yaw, location: item.location))
+            commands.append(WalkCommand(at: at, vx: vx, vy: vy, yawRate: yaw, waypoint: waypoint, location: item.location))
         }
         return commands
     }
