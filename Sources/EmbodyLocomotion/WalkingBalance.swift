@@ -39,6 +39,9 @@ public struct CaptureStepSettings: Equatable, Sendable {
     public var velocityFilterHz = 30.0
     /// No step before this time (the initial settling), s.
     public var earliestStep = 1.0
+    /// Std. dev. of a seeded random offset of each step's landing point in x and y, m, and its seed.
+    public var footPlacementNoise = 0.0
+    public var noiseSeed: UInt64 = 0
 
     public init() {}
 }
@@ -63,6 +66,8 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     private var previousTime = Double.nan
     private var corners = SoleCorners()
     private var polygon = ConvexSupportPolygon(capacity: 8)
+    /// The landing noise's stream, restarted by `reset`.
+    private var random: RandomStream
 
     /// A balancer over `generator` (planned as an endless stand), with the soles (left, right) in the dynamics'
     /// link numbering for the support polygon.
@@ -73,6 +78,7 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
         self.soles = soles
         self.dynamics = dynamics
         self.mass = mass
+        random = RandomStream(seed: settings.noiseSeed)
         let phase = generator.timeline.phases[0]
         let d = phase.left.position - phase.right.position
         standingWidth = (d.x * d.x + d.y * d.y).squareRoot()
@@ -91,6 +97,7 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
         generator.reset()
         steps = 0
         lastStep = nil
+        random = RandomStream(seed: settings.noiseSeed)
         previousTime = .nan
         com = .zero; comVelocity = .zero; capturePoint = .zero
     }
@@ -146,8 +153,12 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
         let step = CapturePoint(pendulum: generator.preview.pendulum)
             .step(position: SIMD2(com.x, com.y), velocity: SIMD2(comVelocity.x, comVelocity.y), zmp: ps,
                   stance: FootPose(position: stance.position, yaw: stance.yaw), swing: swing, stepTime: T, limits: limits)
-        let target = Foothold(position: Vector3(step.target.position.x, step.target.position.y, stance.position.z),
+        var target = Foothold(position: Vector3(step.target.position.x, step.target.position.y, stance.position.z),
                               yaw: step.target.yaw)
+        if settings.footPlacementNoise > 0 {
+            target.position.x += settings.footPlacementNoise * random.normal()
+            target.position.y += settings.footPlacementNoise * random.normal()
+        }
         lastStep = step
         timeline.removeAll()
         timeline.append(WalkingPhase(start: t, duration: T, swing: swing, left: phase.left, right: phase.right,

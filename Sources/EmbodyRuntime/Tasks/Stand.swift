@@ -17,6 +17,8 @@ extension StandTask {
         step.captureMargin = captureMargin
         step.stepDuration = stepDuration
         step.maxStepLength = maxStepLength
+        step.footPlacementNoise = footPlacementNoise
+        step.noiseSeed = RandomStreams.seed(scenario: c.scenario.seed, consumer: RandomConsumer.footsteps)
         let balancer = CaptureStepBalancer(settings: step, generator: generator, soles: biped.soles,
                                            dynamics: biped.dynamics, mass: biped.mass)
         return try biped.taskSetup(c, source: balancer, path: nil)

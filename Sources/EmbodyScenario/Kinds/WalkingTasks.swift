@@ -147,6 +147,8 @@ public struct StandTask: Equatable, Sendable, KindParameters {
     public var clearance = 0.04
     /// The CoM height above the soles to stand at, m.
     public var comHeight = 0.80
+    /// The standard deviation of a seeded random offset of each recovery step's landing point (x and y), m.
+    public var footPlacementNoise = 0.0
     /// The left and right foot links.
     public var feet = ["left_foot", "right_foot"]
     /// Where `feet` is written.
@@ -164,6 +166,7 @@ public struct StandTask: Equatable, Sendable, KindParameters {
             .number("max_step_length", \.maxStepLength, unit: "m", .between(0.05, 0.8), "The longest recovery step.", defaults: d),
             .number("clearance", \.clearance, unit: "m", .between(0.005, 0.3), "Swing-foot apex height.", defaults: d),
             .number("com_height", \.comHeight, unit: "m", .between(0.2, 3), "CoM height above the soles.", defaults: d),
+            .number("foot_placement_noise", \.footPlacementNoise, unit: "m", .between(0, 0.05), "Std. dev. of a seeded random offset of each recovery step's landing point in x and y (stream task.footsteps).", defaults: d),
             .custom("feet", type: "list of 2 link names", defaultValue: "[left_foot, right_foot]", shape: .vector,
                     "The left and right foot links; each sole is the bottom face of the link's collision box, or the lowest points of its contact spheres.") { r, f, p in
                 if let feet = r.footNames(f) { p.feet = feet; p.feetLocation = f.location }
