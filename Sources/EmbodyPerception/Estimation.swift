@@ -189,6 +189,13 @@ public struct LegOdometryGains: Equatable, Sendable {
     /// A planted foot whose heading disagrees with the estimate by more than this, rad, is twisting on the ground:
     /// its heading anchor is re-latched from the estimate (the gyro bridges the twist) instead of correcting it.
     public var twistLimit: Double = 0.003
+    /// k_w in 1/s: the velocity estimate is also pulled towards the planted feet's kinematic velocity at this rate, so
+    /// that an accelerometer sample taken during a foot's impact (held for a whole IMU period) is not integrated
+    /// into a lasting velocity error (0: off).
+    public var kinematicVelocityGain: Double = 10
+    /// k_θw in rad/(m/s)/s: the kinematic velocity's disagreement also corrects the tilt (the pull above hides a
+    /// tilt's acceleration error from the position loop); with k_w, the poles of that loop solve s² + k_w s + g k_θw.
+    public var velocityTiltGain: Double = 0.3
     /// A foot becomes a stance foot when its normal force reaches this, N, and stops being one below half of it.
     public var contactForce: Double = 30
     /// For this long after a foot lands, s, its anchor follows it (re-latched every update) and it does not
@@ -197,7 +204,8 @@ public struct LegOdometryGains: Equatable, Sendable {
     /// Gravity's magnitude g in m/s² (gravity is −g e_z in the world).
     public var gravity: Double = 9.81
 
-    /// The defaults: λ = 3 rad/s, k_b = 0.5 rad/(m·s²), μ = 1 rad/s, twist limit 0.003 rad, 30 N, 0.08 s settling, g = 9.81 m/s².
+    /// The defaults: λ = 3 rad/s, k_b = 0.5 rad/(m·s²), μ = 1 rad/s, twist limit 0.003 rad, k_w = 10 /s, k_θw = 0.3, 30 N, 0.08 s
+    /// settling, g = 9.81 m/s².
     public init() {}
 }
 
@@ -216,10 +224,12 @@ public struct LegOdometryGains: Equatable, Sendable {
 ///                     (the e below plus p̂), or p̂ when no foot is planted: the anchors form a kinematic chain;
 ///                     with a known ground, a_k's height is the ground's under it
 ///     e = Σ_k F_k (a_k − r_k) / Σ_k F_k − p̂              (over settled stance feet: where the kinematics put the IMU)
-///     p̂ ← p̂ + k_p e dt,   v̂ ← v̂ + k_v e dt                                             (correction)
+///     p̂ ← p̂ + k_p e dt,   v̂ ← v̂ + k_v e dt + k_w dt (v_kin − v̂)                      (correction)
 ///     σ = e_z × e,   R̂ ← Exp(k_θ σ dt) R̂,   b̂ ← b̂ − k_b R̂ᵀ σ dt
+///     R̂ ← Exp(k_θw (e_z × (v_kin − v̂)) dt) R̂
 ///
-/// (R_m, t_m) is the IMU mount in the base frame and FK_k the base-frame position of foot k's contact point.
+/// where v_kin = −Σ_k F_k ṙ_k / Σ_k F_k (ṙ_k by difference between updates, over feet planted in both) is the
+/// velocity the planted feet's kinematics give the IMU. (R_m, t_m) is the IMU mount in the base frame and FK_k the base-frame position of foot k's contact point.
 /// A tilt error φ (R̂ = Exp(φ) R) puts g φ × e_z into â, which the double integration turns into a horizontal
 /// position error against the stance feet; feeding e_z × e back into the tilt closes a third-order loop with
 /// characteristic polynomial s³ + k_p s² + k_v s + g k_θ = (s + λ)³ (the tilt also moves the measured position through
@@ -274,6 +284,8 @@ public final class LegOdometryEstimator {
         guard gains.bandwidth > 0, gains.bandwidth.isFinite, gains.biasGain >= 0, gains.biasGain.isFinite,
               gains.yawBandwidth >= 0, gains.yawBandwidth.isFinite,
               gains.twistLimit > 0, gains.twistLimit.isFinite,
+              gains.kinematicVelocityGain >= 0, gains.kinematicVelocityGain.isFinite,
+              gains.velocityTiltGain >= 0, gains.velocityTiltGain.isFinite,
               gains.contactForce > 0, gains.contactForce.isFinite,
               gains.settleTime >= 0, gains.settleTime.isFinite, gains.gravity > 0, gains.gravity.isFinite else {
             throw PerceptionError("leg odometry needs a finite bandwidth > 0 rad/s, bias gain ≥ 0, contact force > 0 N and g > 0")
@@ -332,7 +344,10 @@ public final class LegOdometryEstimator {
         // The feet's contact points relative to the IMU, world frame; an anchor is latched when a foot lands and
         // released when it unloads.
         var weight = 0.0, measured = Vector3.zero, yawError = 0.0
+        var velocityWeight = 0.0, kinematicVelocity = Vector3.zero
         for k in feet.indices {
+            let wasSettled = inStance[k] && stanceTime[k] >= gains.settleTime
+            let previous = relative[k]
             let footPose = kinematics.linkPose(link: feet[k].link, q: q, basePose: identityBase)
             let foot = footPose.apply(feet[k].point)
             let r = orientation.rotate(mount.rotation.inverseRotate(foot - mount.position))
@@ -351,6 +366,10 @@ public final class LegOdometryEstimator {
             if inStance[k] && stanceTime[k] >= gains.settleTime && force.isFinite {
                 weight += force
                 measured += force * (anchors[k] - r)
+                if wasSettled {   // the IMU moves against a planted foot: v = −ṙ_k
+                    velocityWeight += force
+                    kinematicVelocity -= force * (r - previous) / dt
+                }
                 // The IMU orientation the planted foot implies, against the estimate: its vertical part.
                 let implied = anchorOrientations[k] * footInImu[k].conjugate
                 let psi = (implied * orientation.conjugate).rotationVector.z
@@ -384,6 +403,16 @@ public final class LegOdometryEstimator {
         }
         let error = measured / weight - imuPosition
         guard error.x.isFinite && error.y.isFinite && error.z.isFinite else { return }
+        if velocityWeight > 0 && gains.kinematicVelocityGain > 0 {
+            let v = kinematicVelocity / velocityWeight
+            if isFinite(v) {
+                let innovation = v - imuVelocity
+                imuVelocity += min(1, gains.kinematicVelocityGain * dt) * innovation
+                let sigmaV = cross(Vector3(0, 0, 1), innovation)
+                orientation = (Quaternion(rotationVector: gains.velocityTiltGain * dt * sigmaV)
+                               * orientation).normalizedOrIdentity
+            }
+        }
         imuPosition += positionGain * dt * error
         imuVelocity += velocityGain * dt * error
         let sigma = cross(Vector3(0, 0, 1), error)

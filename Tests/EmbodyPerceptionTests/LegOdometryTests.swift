@@ -63,6 +63,12 @@ struct AnalyticWalk {
         let h = 1e-5
         return (orientation(t - h).conjugate * orientation(t + h)).rotationVector / (2 * h)
     }
+    /// Where foot k stands after c swings, m.
+    func foothold(_ c: Int, foot k: Int) -> Vector3 {
+        let local = Vector3(c == 0 ? 0 : speed * stepTime * Double(2 * c - 1 + k), (k == 0 ? 1.0 : -1.0) * width / 2, 0)
+        return Quaternion(axis: Vector3(0, 0, 1), angle: yaw).rotate(local)
+    }
+
     /// Foot k's world pose and normal force (N). Each step (stepTime s) starts with a double support in which the
     /// foot about to swing unloads (500 N → 0) and the other loads, then one foot swings: foot 0 on even steps,
     /// foot 1 on odd ones. After c swings foot k stands at x = speed·stepTime·(2c − 1 + k) (0 before its first).
@@ -71,17 +77,13 @@ struct AnalyticWalk {
         let phase = t / stepTime - Double(n)
         let swinging = n % 2 == k
         let completed = k == 0 ? (n + 1) / 2 : n / 2
-        let side = k == 0 ? 1.0 : -1.0
         let yawQ = Quaternion(axis: Vector3(0, 0, 1), angle: yaw)
-        func foothold(_ c: Int) -> Vector3 {
-            yawQ.rotate(Vector3(c == 0 ? 0 : speed * stepTime * Double(2 * c - 1 + k), side * width / 2, 0))
-        }
         var rotation = yawQ
         if let twist, twist.foot == k, t >= twist.start {
             let s = min(1, (t - twist.start) / (twist.end - twist.start))
             rotation = Quaternion(axis: Vector3(0, 0, 1), angle: yaw + twist.angle * s)
         }
-        let planted = foothold(completed)
+        let planted = foothold(completed, foot: k)
         if phase < doubleSupport {
             let s = phase / doubleSupport
             return (Transform(position: planted, rotation: rotation), swinging ? 500 * (1 - s) : 500 * s)
@@ -89,7 +91,7 @@ struct AnalyticWalk {
         guard swinging else { return (Transform(position: planted, rotation: rotation), 500) }
         // In the air: along a straight line to the next foothold, 5 cm up at mid-swing (unloaded: not used).
         let s = (phase - doubleSupport) / (1 - doubleSupport)
-        let p = planted + (foothold(completed + 1) - planted) * s + Vector3(0, 0, 0.05 * sin(Double.pi * s))
+        let p = planted + (foothold(completed + 1, foot: k) - planted) * s + Vector3(0, 0, 0.05 * sin(Double.pi * s))
         return (Transform(position: p, rotation: rotation), 0)
     }
 }
@@ -139,7 +141,7 @@ func runAnalyticWalk(_ walk: AnalyticWalk, estimator: LegOdometryEstimator, seco
     return result
 }
 
-@Suite("Leg odometry")
+@Suite("Leg odometry", .serialized)
 struct LegOdometryTests {
     let feet = [FootContactPoint(link: 1, point: .zero), FootContactPoint(link: 2, point: .zero)]
 
@@ -154,7 +156,7 @@ struct LegOdometryTests {
                                   gyroNoise: 0.005, accelNoise: 0.05, complementary: try ComplementaryFilter())
         print("analytic walk, 20 s: leg odometry tilt \(run.tilt * 180 / .pi)°, heading \(run.heading * 180 / .pi)°, "
               + "position \(run.position) m, velocity \(run.velocity) m/s; complementary filter tilt \(run.complementaryTilt * 180 / .pi)°")
-        #expect(run.tilt < 0.25 * .pi / 180)
+        #expect(run.tilt < 0.35 * .pi / 180)
         #expect(run.heading < 0.25 * .pi / 180)
         #expect(run.position < 0.01)
         #expect(run.velocity < 0.03)
@@ -163,10 +165,10 @@ struct LegOdometryTests {
 
     @Test func aTiltErrorDecays() throws {
         // Standing still on one planted foot with the estimate started 3° off in roll. Without the bias integrator
-        // and the settling delay the error falls to 8.4 % in 1 s and 1.0 % in 3 s (measured; the inertial loop alone
-        // would give the (s + λ)³ closed form's 42 % and 0.6 %: the tilt also moves the measured position through the
-        // 0.85 m lever arm to the foot, which speeds the start). With the defaults the bias estimate takes up part of
-        // the initial error and gives it back slowly: below 0.05° after 20 s (measured 0.011°).
+        // and the settling delay the error falls to 36 % in 3 s and 1.4 % in 10 s (measured): the kinematic-velocity
+        // pull hides most of a tilt's acceleration error from the position loop, so a large initial tilt is
+        // corrected through k_θw's slow path. With the defaults the bias estimate also takes up part of the initial
+        // error and gives it back slowly: below 0.2° after 20 s (measured 0.14°).
         var walk = AnalyticWalk()
         walk.speed = 0; walk.sway = 0; walk.bounce = 0; walk.roll = 0; walk.pitch = 0
         walk.stepTime = 1e6   // never steps: foot 0 carries 500 N for the whole run
@@ -175,7 +177,7 @@ struct LegOdometryTests {
         var plain = LegOdometryGains()
         plain.biasGain = 0
         plain.settleTime = 0
-        for (t, bound) in [(1.0, 0.15), (3.0, 0.02)] {
+        for (t, bound) in [(3.0, 0.5), (10.0, 0.1)] {
             let estimator = try LegOdometryEstimator(gains: plain, feet: feet, kinematics: FootPoseKinematics(feet: 2))
             let run = runAnalyticWalk(walk, estimator: estimator, seconds: t, settle: t, initialOrientationError: start)
             print("tilt 3° at t = 0, no bias integrator: \(run.tilt / phi0) of it at \(t) s")
@@ -184,7 +186,7 @@ struct LegOdometryTests {
         let estimator = try LegOdometryEstimator(feet: feet, kinematics: FootPoseKinematics(feet: 2))
         let run = runAnalyticWalk(walk, estimator: estimator, seconds: 20, settle: 20, initialOrientationError: start)
         print("tilt 3° at t = 0, default gains: \(run.tilt * 180 / .pi)° at 20 s")
-        #expect(run.tilt < 0.05 * .pi / 180)
+        #expect(run.tilt < 0.2 * .pi / 180)
     }
 
     @Test func theGyroBiasIsEstimatedOnAllThreeAxes() throws {
@@ -215,6 +217,37 @@ struct LegOdometryTests {
         print("3° foot twist: heading error \(run.heading * 180 / .pi)° (without twist detection \(fooled.heading * 180 / .pi)°)")
         #expect(run.heading < 0.3 * .pi / 180)
         #expect(fooled.heading > 1 * .pi / 180)
+    }
+
+    @Test func anImpactSampleDoesNotLeaveALastingVelocityError() throws {
+        // The IMU samples the acceleration of one 1 ms physics step every 2 ms and the estimator holds it for 2 ms, so
+        // a foot's impact can be integrated twice (a 240 m/s² step gives 0.48 m/s instead of 0.24). Here one sample
+        // carries a spurious 240 m/s² while the feet stay planted: the kinematic velocity pulls the estimate back
+        // (k_w = 10 /s: below 15 % of the jump in 0.25 s), where the position loop alone leaves 30 % or more of it.
+        var walk = AnalyticWalk()
+        walk.speed = 0; walk.sway = 0; walk.bounce = 0; walk.roll = 0; walk.pitch = 0; walk.stepTime = 1e6
+        func residual(_ gains: LegOdometryGains) throws -> Double {
+            let estimator = try LegOdometryEstimator(gains: gains, feet: feet, kinematics: FootPoseKinematics(feet: 2))
+            _ = runAnalyticWalk(walk, estimator: estimator, seconds: 1)
+            let foot = walk.foot(0, 1).pose, r = walk.orientation(1)
+            let local = Transform(position: r.inverseRotate(foot.position - walk.position(1)), rotation: r.conjugate * foot.rotation)
+            let q = [local.position.x, local.position.y, local.position.z, local.rotation.x, local.rotation.y,
+                     local.rotation.z, local.rotation.w] + [Double](repeating: 0, count: 6) + [1.0]
+            let still = r.inverseRotate(Vector3(0, 0, 9.81))
+            estimator.update(angularVelocity: .zero, specificForce: still + Vector3(240, 0, 0), q: q,
+                             footNormalForce: [500, 0], dt: 0.002)
+            let jump = estimator.baseLinearVelocity.x
+            for _ in 0..<125 {
+                estimator.update(angularVelocity: .zero, specificForce: still, q: q, footNormalForce: [500, 0], dt: 0.002)
+            }
+            return estimator.baseLinearVelocity.x / jump
+        }
+        var without = LegOdometryGains()
+        without.kinematicVelocityGain = 0
+        let with = try residual(LegOdometryGains()), alone = try residual(without)
+        print("a spurious 0.48 m/s velocity jump after 0.25 s: \(with) of it left (position loop alone \(alone))")
+        #expect(abs(with) < 0.15)
+        #expect(abs(alone) > 0.3)
     }
 
     @Test func withoutAStanceFootItDeadReckons() throws {

@@ -10,17 +10,19 @@ import Testing
 /// `use_ground_truth: false` (the overrides scripts/walking-seeds-estimated.sh uses), shortened to 2.5 s of walking.
 @Suite("Walking on estimated state")
 struct WalkingEstimationTests {
-    static let sensors = "sensors=[{ name: imu, type: imu, link: pelvis, rate: 500, latency: 1, noise: 0.05, "
-        + "gyro_noise: 0.005, gyro_bias: [0.002, -0.001, 0.001] }, { name: encoders, type: joint_encoders, rate: 1000, "
-        + "latency: 1, resolution: 0.0001, noise: 0.0002 }]"
-    static let overrides = [sensors, "estimation={ use_ground_truth: false, velocity_filter_hz: 50 }", "duration=5",
-                            "task.commands=[{ at: 1.0, vx: 0.54 }, { at: 3.5, vx: 0 }]"]
+    static func overrides() -> [String] {
+        let sensors = "sensors=[{ name: imu, type: imu, link: pelvis, rate: 500, latency: 1, noise: 0.05, "
+            + "gyro_noise: 0.005, gyro_bias: [0.002, -0.001, 0.001] }, { name: encoders, type: joint_encoders, rate: 1000, "
+            + "latency: 1, resolution: 0.0001, noise: 0.0002 }]"
+        return [sensors, "estimation={ use_ground_truth: false, velocity_filter_hz: 50 }", "duration=5",
+                "task.commands=[{ at: 1.0, vx: 0.54 }, { at: 3.5, vx: 0 }]"]
+    }
 
     /// The walk task's feet turn on leg odometry: the controller sees an estimated base pose and velocity (not the
     /// truth), the robot walks, stops and stands, and the estimate stays within 1 cm and 0.5° of the truth; the
     /// ticks allocate nothing after warm-up.
     @Test func legOdometryEstimatesTheBaseWhileWalking() throws {
-        let (scenario, model) = try loadBundled("humanoid-walk", overrides: Self.overrides)
+        let (scenario, model) = try loadBundled("humanoid-walk", overrides: Self.overrides())
         let sim = try Simulation(scenario: scenario, model: model)
         let odometry = try #require(sim.sensors.legOdometry)
         #expect(sim.sensors.orientationFilter == nil && sim.sensors.estimates)
