@@ -177,8 +177,8 @@ public struct FootContactPoint: Equatable, Sendable {
 
 /// Gains and thresholds of `LegOdometryEstimator`.
 public struct LegOdometryGains: Equatable, Sendable {
-    /// λ in rad/s: the position, velocity and tilt errors decay with the triple pole s = −λ, so the kinematics
-    /// are trusted below about λ/(2π) Hz and the IMU above. k_p = 3λ (1/s), k_v = 3λ² (1/s²), k_θ = λ³/g (rad/(m·s)).
+    /// λ in rad/s: without the kinematic-velocity pull (k_w = 0) the position, velocity and tilt errors decay with the
+    /// triple pole s = −λ, so the kinematics are trusted below about λ/(2π) Hz and the IMU above. k_p = 3λ (1/s), k_v = 3λ² (1/s²), k_θ = λ³/g (rad/(m·s)).
     public var bandwidth: Double = 3
     /// k_b in rad/(m·s²): the gyro-bias estimate integrates the tilt correction (0: off).
     public var biasGain: Double = 0.5
@@ -204,8 +204,8 @@ public struct LegOdometryGains: Equatable, Sendable {
     /// Gravity's magnitude g in m/s² (gravity is −g e_z in the world).
     public var gravity: Double = 9.81
 
-    /// The defaults: λ = 3 rad/s, k_b = 0.5 rad/(m·s²), μ = 1 rad/s, twist limit 0.003 rad, k_w = 10 /s, k_θw = 0.3, 30 N, 0.08 s
-    /// settling, g = 9.81 m/s².
+    /// The defaults: λ = 3 rad/s, k_b = 0.5 rad/(m·s²), μ = 1 rad/s, twist limit 0.003 rad, k_w = 10 /s,
+    /// k_θw = 0.3 rad/(m/s)/s, 30 N, 0.08 s settling, g = 9.81 m/s².
     public init() {}
 }
 
@@ -229,7 +229,8 @@ public struct LegOdometryGains: Equatable, Sendable {
 ///     R̂ ← Exp(k_θw (e_z × (v_kin − v̂)) dt) R̂
 ///
 /// where v_kin = −Σ_k F_k ṙ_k / Σ_k F_k (ṙ_k by difference between updates, over feet planted in both) is the
-/// velocity the planted feet's kinematics give the IMU. (R_m, t_m) is the IMU mount in the base frame and FK_k the base-frame position of foot k's contact point.
+/// velocity the planted feet's kinematics give the IMU. (R_m, t_m) is the IMU mount in the base frame and FK_k the
+/// base-frame position of foot k's contact point.
 /// A tilt error φ (R̂ = Exp(φ) R) puts g φ × e_z into â, which the double integration turns into a horizontal
 /// position error against the stance feet; feeding e_z × e back into the tilt closes a third-order loop with
 /// characteristic polynomial s³ + k_p s² + k_v s + g k_θ = (s + λ)³ (the tilt also moves the measured position through
@@ -238,10 +239,11 @@ public struct LegOdometryGains: Equatable, Sendable {
 ///
 ///     ψ = Σ_k F_k [rotvec(Q_k R_k(q)ᵀ R_m R̂ᵀ)]_z / Σ_k F_k,   R̂ ← Exp(2μ ψ dt e_z) R̂,   b̂ ← b̂ − μ² ψ dt R̂ᵀ e_z
 ///
-/// (R_k(q): foot k's orientation in the base frame), so the gyro's vertical bias is estimated too. Unlike a gravity-referenced complementary
-/// filter, sustained accelerations (walking's sway, starts and stops) are not mistaken for tilt: the IMU and the
+/// (R_k(q): foot k's orientation in the base frame), so the gyro's vertical bias is estimated too; a foot whose |ψ_k|
+/// exceeds the twist limit is re-anchored from the estimate instead. Unlike a gravity-referenced complementary filter, sustained accelerations (walking's sway, starts and stops) are not mistaken for tilt: the IMU and the
 /// kinematics agree about them. Position and heading drift only by what the feet do while planted (slip,
-/// rocking) and by the error latched with each landing. Without a stance foot the estimate is the IMU's dead reckoning. Allocation-free after `init`; deterministic.
+/// rocking) and by the error latched with each landing. Without a stance foot the estimate is the IMU's dead
+/// reckoning. Allocation-free after `init`; deterministic.
 public final class LegOdometryEstimator {
     /// The gains.
     public let gains: LegOdometryGains
