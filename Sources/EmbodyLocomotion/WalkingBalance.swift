@@ -60,10 +60,10 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
     /// The last capture step planned.
     public private(set) var lastStep: CaptureStep?
     /// The last measured CoM (m), its filtered velocity (m/s) and capture point (m, x y).
-    public private(set) var com = Vector3.zero
-    public private(set) var comVelocity = Vector3.zero
+    public var com: Vector3 { measuredCoM.position }
+    public var comVelocity: Vector3 { measuredCoM.velocity }
     public private(set) var capturePoint = SIMD2<Double>.zero
-    private var previousTime = Double.nan
+    private var measuredCoM = FilteredCenterOfMass()
     private var corners = SoleCorners()
     private var polygon = ConvexSupportPolygon(capacity: 8)
     /// The landing noise's stream, restarted by `reset`.
@@ -98,24 +98,16 @@ public final class CaptureStepBalancer: WalkingReferenceSource {
         steps = 0
         lastStep = nil
         random = RandomStream(seed: settings.noiseSeed)
-        previousTime = .nan
-        com = .zero; comVelocity = .zero; capturePoint = .zero
+        measuredCoM.reset()
+        capturePoint = .zero
     }
 
     public func update(_ measurement: WalkingMeasurement, reference: inout WalkingReference) {
         let state = measurement.state
         let c = mass.position(dynamics: dynamics, q: state.q, basePose: state.basePose)
         let t = state.time
-        if previousTime.isNaN {
-            comVelocity = .zero
-        } else if t > previousTime {
-            let dt = t - previousTime
-            let raw = (c - com) / dt
-            let alpha = 1 - exp(-2 * Double.pi * settings.velocityFilterHz * dt)
-            comVelocity += alpha * (raw - comVelocity)
-        }
-        com = c
-        previousTime = t
+        measuredCoM.update(c, at: t, cutoffHz: settings.velocityFilterHz)
+        let comVelocity = measuredCoM.velocity
         let omega = generator.preview.pendulum.omega
         capturePoint = SIMD2(c.x + comVelocity.x / omega, c.y + comVelocity.y / omega)
         let timeline = generator.timeline
@@ -217,9 +209,9 @@ public final class WalkingStepAdjuster: WalkingReferenceSource {
     /// The largest DCM error seen, m (before any adjustment it triggered).
     public private(set) var largestError = 0.0
     /// The last measured CoM (m) and its filtered velocity (m/s).
-    public private(set) var com = Vector3.zero
-    public private(set) var comVelocity = Vector3.zero
-    private var previousTime = Double.nan
+    public var com: Vector3 { measuredCoM.position }
+    public var comVelocity: Vector3 { measuredCoM.velocity }
+    private var measuredCoM = FilteredCenterOfMass()
     private var holdUntil = -Double.infinity
 
     public init(settings: WalkingStepAdjustmentSettings, generator: WalkingPatternGenerator, planner: FootstepPlanner,
@@ -236,24 +228,16 @@ public final class WalkingStepAdjuster: WalkingReferenceSource {
         adjustments = 0
         lastShift = .zero
         largestError = 0
-        previousTime = .nan
+        measuredCoM.reset()
         holdUntil = -.infinity
-        com = .zero; comVelocity = .zero
     }
 
     public func update(_ measurement: WalkingMeasurement, reference: inout WalkingReference) {
         let state = measurement.state
         let c = mass.position(dynamics: dynamics, q: state.q, basePose: state.basePose)
         let t = state.time
-        if previousTime.isNaN {
-            comVelocity = .zero
-        } else if t > previousTime {
-            let dt = t - previousTime
-            let alpha = 1 - exp(-2 * Double.pi * settings.velocityFilterHz * dt)
-            comVelocity += alpha * ((c - com) / dt - comVelocity)
-        }
-        com = c
-        previousTime = t
+        measuredCoM.update(c, at: t, cutoffHz: settings.velocityFilterHz)
+        let comVelocity = measuredCoM.velocity
         generator.update(measurement, reference: &reference)
         guard t >= settings.earliestTime, t >= holdUntil else { return }
         let omega = generator.preview.pendulum.omega
@@ -325,5 +309,36 @@ public final class WalkingStepAdjuster: WalkingReferenceSource {
         generator.replan(com: CartTableState(position: SIMD2(com.x, com.y), velocity: SIMD2(comVelocity.x, comVelocity.y)))
         adjustments += 1
         lastShift = SIMD2(shift.x, shift.y)
+    }
+}
+
+/// The measured CoM and its velocity from the CoM's differences through a first-order low-pass:
+/// ċ_k = ċ_{k−1} + α ((c_k − c_{k−1})/Δt − ċ_{k−1}),  α = 1 − e^{−2π f_c Δt},  with ċ = 0 at the first sample
+/// and held when time does not advance. Shared by the stepping balancer and the step adjuster.
+struct FilteredCenterOfMass {
+    /// The last CoM, m (world frame).
+    private(set) var position = Vector3.zero
+    /// Its filtered velocity, m/s.
+    private(set) var velocity = Vector3.zero
+    /// The time of the last sample, s (NaN before the first).
+    private var previousTime = Double.nan
+
+    mutating func reset() {
+        position = .zero
+        velocity = .zero
+        previousTime = .nan
+    }
+
+    /// Takes the CoM `c` (m) measured at `t` (s), filtering its velocity with cut-off `cutoffHz` (Hz).
+    mutating func update(_ c: Vector3, at t: Double, cutoffHz: Double) {
+        if previousTime.isNaN {
+            velocity = .zero
+        } else if t > previousTime {
+            let dt = t - previousTime
+            let alpha = 1 - exp(-2 * Double.pi * cutoffHz * dt)
+            velocity += alpha * ((c - position) / dt - velocity)
+        }
+        position = c
+        previousTime = t
     }
 }

@@ -48,18 +48,7 @@ struct CLITests {
         let afterMarker = try #require(doc.range(of: "<!-- g1-stand.yaml")).upperBound
         let start = try #require(doc.range(of: "```yaml\n", range: afterMarker..<doc.endIndex)).upperBound
         let end = try #require(doc.range(of: "```", range: start..<doc.endIndex)).lowerBound
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", repoRoot.appendingPathComponent("tools/corpus/example_robot_data_root.py").path,
-                           "g1_description/urdf/g1_29dof_rev_1_0.urdf"]
-        let pipe = Pipe()
-        probe.standardOutput = pipe
-        try probe.run()
-        let found = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        probe.waitUntilExit()
-        try #require(probe.terminationStatus == 0 && FileManager.default.fileExists(atPath: found),
-                     "example-robot-data 6.0.0 is not installed; scripts/setup.sh installs it")
+        let found = try G1WalkTests.g1URDF()
         let yaml = String(doc[start..<end]).replacingOccurrences(of: "G1_URDF", with: found)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("g1-stand-\(UUID().uuidString).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
