@@ -27,10 +27,16 @@ for file in "${scenarios[@]}"; do
   if [ "$status" -ne 0 ] && [ "$status" -ne 2 ]; then
     echo "walking-seeds: $name: embody run exited $status" >&2; failed=$((failed + 1)); continue
   fi
-  if ! python3 - "$name" "$out" <<'PY'
+  if ! python3 - "$name" "$out" "$seeds" <<'PY'
 import json, sys
-name, path = sys.argv[1], sys.argv[2]
+name, path, seeds = sys.argv[1], sys.argv[2], sys.argv[3]
 runs = [json.loads(line) for line in open(path) if line.strip()]
+# A range a..b must give b - a + 1 runs: a run that printed nothing is a failure, not a seed skipped.
+if ".." in seeds and "," not in seeds:
+    first, last = (int(x) for x in seeds.split(".."))
+    if len(runs) != last - first + 1:
+        print(f"walking-seeds: {name}: {len(runs)} runs reported for seeds {seeds}", file=sys.stderr)
+        sys.exit(1)
 bad = [r for r in runs if r.get("outcome") != "success"]
 hashes = {r["state_hash"] for r in runs}
 keys = ["walk_distance", "walk_final_offset", "foot_slip_max", "com_tracking_rms", "base_height_min", "steps_taken", "wbc_qp_failures"]
