@@ -104,6 +104,17 @@ public struct ConvexSupportPolygon: Sendable {
     /// The signed distance from `point` to the polygon's boundary, m: positive inside, negative outside
     /// (−∞ when empty). Allocation-free.
     public func signedDistance(to point: SIMD2<Double>) -> Double {
+        vertices.withUnsafeBufferPointer {
+            Self.signedDistance(from: point, toConvex: UnsafeBufferPointer(rebasing: $0[0..<count]))
+        }
+    }
+
+    /// The signed distance from `point` to the boundary of the convex polygon whose vertices are `vertices`
+    /// (counter-clockwise), m: positive inside (the distance to the nearest edge), negative outside (minus the
+    /// distance to the polygon); −∞ for no vertex, and minus the distance to the point or segment for one or two.
+    /// Allocation-free.
+    public static func signedDistance(from point: SIMD2<Double>, toConvex vertices: UnsafeBufferPointer<SIMD2<Double>>) -> Double {
+        let count = vertices.count
         if count == 0 { return -.infinity }
         if count == 1 { return -length2(point - vertices[0]) }
         var nearest = Double.infinity, inside = count >= 3
@@ -121,7 +132,7 @@ public struct ConvexSupportPolygon: Sendable {
     /// True when `point` is inside with at least `margin` (m) to spare (a negative margin allows that much outside).
     public func contains(_ point: SIMD2<Double>, margin: Double = 0) -> Bool { signedDistance(to: point) >= margin }
 
-    private func length2(_ v: SIMD2<Double>) -> Double { (v.x * v.x + v.y * v.y).squareRoot() }
+    private static func length2(_ v: SIMD2<Double>) -> Double { (v.x * v.x + v.y * v.y).squareRoot() }
 }
 
 // MARK: - Capture point

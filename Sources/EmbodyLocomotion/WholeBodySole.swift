@@ -151,7 +151,7 @@ public struct SoleGeometry: Sendable, Equatable {
         // The plane of the contact spheres' centres: Newell's normal over their hull seen along `down`.
         let (u, v) = Self.planeAxes(normal: down)
         let plan = contacts.map { SIMD2(dot($0.centre, u), dot($0.centre, v)) }
-        let order = Self.convexHullIndices(plan)
+        let order = Self.convexHull(plan).compactMap { plan.firstIndex(of: $0) }   // the hull's contacts, in order
         guard order.count >= 3 else {
             throw SoleGeometryError("\(name) its \(contacts.count) lowest collision sphere(s) do not span an area; a sole needs at least four contact spheres not on one line")
         }
@@ -180,7 +180,7 @@ public struct SoleGeometry: Sendable, Equatable {
         let y = cross(z, x)
         let points = contacts.map { $0.centre + $0.radius * normal }
         let local = points.map { SIMD2(dot($0, x), dot($0, y)) }
-        var hull = Self.convexHullIndices(local).map { local[$0] }
+        var hull = Self.convexHull(local)
         guard hull.count >= 4 else {
             throw SoleGeometryError("\(name) the convex hull of its contact spheres has \(hull.count) corners; a sole needs four (whole-body control puts a force at each of four corners)")
         }
@@ -206,27 +206,12 @@ public struct SoleGeometry: Sendable, Equatable {
         return (u, cross(n, u))
     }
 
-    /// The indices of the convex hull of `points`, counter-clockwise (Andrew's monotone chain; collinear and
-    /// duplicate points dropped). Allocates; used at load.
-    static func convexHullIndices(_ points: [SIMD2<Double>]) -> [Int] {
-        let sorted = points.indices.sorted { points[$0].x < points[$1].x || (points[$0].x == points[$1].x && points[$0].y < points[$1].y) }
-        guard sorted.count >= 3 else { return sorted }
-        func turn(_ o: Int, _ a: Int, _ b: Int) -> Double {
-            let p = points[o], q = points[a], r = points[b]
-            return (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x)
-        }
-        var chain: [Int] = []
-        for i in sorted {
-            while chain.count >= 2 && turn(chain[chain.count - 2], chain[chain.count - 1], i) <= 1e-15 { chain.removeLast() }
-            chain.append(i)
-        }
-        let lower = chain.count + 1
-        for i in sorted.reversed().dropFirst() {
-            while chain.count >= lower && turn(chain[chain.count - 2], chain[chain.count - 1], i) <= 1e-15 { chain.removeLast() }
-            chain.append(i)
-        }
-        chain.removeLast()
-        return chain
+    /// The convex hull of `points`, counter-clockwise (`ConvexSupportPolygon`'s monotone chain; collinear points
+    /// dropped). Allocates; used at load.
+    static func convexHull(_ points: [SIMD2<Double>]) -> [SIMD2<Double>] {
+        var polygon = ConvexSupportPolygon(capacity: points.count)
+        points.withUnsafeBufferPointer { polygon.setConvexHull(of: $0) }
+        return Array(polygon.vertices.prefix(polygon.count))
     }
 
     /// Of the vertices of a convex counter-clockwise polygon, the four (in order) that span the largest area.
@@ -276,15 +261,7 @@ public struct SoleGeometry: Sendable, Equatable {
     /// distance to the nearest edge), negative outside (minus the distance to the sole).
     public func margin(x: Double, y: Double) -> Double {
         if let q = quadrilateral {
-            var nearest = Double.infinity, inside = true
-            for k in 0..<4 {
-                let a = q[k], e = q[(k + 1) & 3] - a, d = SIMD2(x, y) - a
-                let s = min(max((d.x * e.x + d.y * e.y) / (e.x * e.x + e.y * e.y), 0), 1)
-                let r = d - s * e
-                nearest = min(nearest, (r.x * r.x + r.y * r.y).squareRoot())
-                if e.x * d.y - e.y * d.x < 0 { inside = false }
-            }
-            return inside ? nearest : -nearest
+            return q.withUnsafeBufferPointer { ConvexSupportPolygon.signedDistance(from: SIMD2(x, y), toConvex: $0) }
         }
         let dx = abs(x) - halfLength, dy = abs(y) - halfWidth
         if dx <= 0 && dy <= 0 { return -max(dx, dy) }
