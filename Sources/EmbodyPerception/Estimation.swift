@@ -404,7 +404,7 @@ public final class LegOdometryEstimator {
             gyroBias -= mu * mu * psi * dt * orientation.inverseRotate(Vector3(0, 0, 1))
         }
         let error = measured / weight - imuPosition
-        guard error.x.isFinite && error.y.isFinite && error.z.isFinite else { return }
+        guard isFinite(error) else { return }
         if velocityWeight > 0 && gains.kinematicVelocityGain > 0 {
             let v = kinematicVelocity / velocityWeight
             if isFinite(v) {

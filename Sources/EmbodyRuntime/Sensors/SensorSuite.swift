@@ -139,8 +139,7 @@ final class SensorSuite {
                 // The ground the task knows: flat at z = 0, plus a walk task's terrain patches (as its planner sees them).
                 let patches: [TerrainPatch]
                 if case .walk(let walk) = scenario.task.kind { patches = walk.terrain } else { patches = [] }
-                let reach = biped.soles.map { ($0.halfLength * $0.halfLength + $0.halfWidth * $0.halfWidth).squareRoot() }.max() ?? 0
-                let ground: @Sendable (Double, Double) -> Double = { x, y in WalkTask.height(under: x, y, patches, reach: reach) }
+                let ground = WalkTask.knownGround(patches, soles: biped.soles)
                 legOdometry = try LegOdometryEstimator(feet: feet, kinematics: biped.dynamics, groundHeight: ground)
                 orientationFilter = nil
                 odometryFootLinks = biped.footLinks

@@ -21,10 +21,7 @@ extension WalkTask {
         gait.footPlacementNoise = footPlacementNoise
         gait.noiseSeed = RandomStreams.seed(scenario: c.scenario.seed, consumer: RandomConsumer.footsteps)
         let duration = c.scenario.duration
-        let patches = terrain
-        // A sole reaches this far from its centre (half its diagonal): a foot whose sole overlaps a patch stands on it.
-        let reach = biped.soles.map { ($0.halfLength * $0.halfLength + $0.halfWidth * $0.halfWidth).squareRoot() }.max() ?? 0
-        let ground: WalkingTerrain = { x, y in Self.height(under: x, y, patches, reach: reach) }
+        let ground: WalkingTerrain = Self.knownGround(terrain, soles: biped.soles)
         let timeline: WalkingTimeline
         let path: WalkingPath
         if commands.first?.waypoint != nil {
@@ -85,6 +82,14 @@ extension WalkTask {
 
     /// The height of the ground under a sole centred at (x, y), m: the highest terrain patch within `reach` m of it
     /// (0 where there is none), so that a foot overlapping a step's edge is planned on top of it.
+    /// The ground a biped task knows, as a function of a sole centre (x, y) to its height, m: flat at z = 0 plus
+    /// `patches` (a walk's terrain), for soles reaching half their diagonal from their centre (a foot whose sole
+    /// overlaps a patch stands on it). The footstep planner and leg odometry both use it.
+    static func knownGround(_ patches: [TerrainPatch], soles: [SoleGeometry]) -> @Sendable (Double, Double) -> Double {
+        let reach = soles.map { ($0.halfLength * $0.halfLength + $0.halfWidth * $0.halfWidth).squareRoot() }.max() ?? 0
+        return { x, y in height(under: x, y, patches, reach: reach) }
+    }
+
     static func height(under x: Double, _ y: Double, _ patches: [TerrainPatch], reach: Double) -> Double {
         var h = 0.0
         for p in patches where x >= p.x[0] - reach && x <= p.x[1] + reach && y >= p.y[0] - reach && y <= p.y[1] + reach {
