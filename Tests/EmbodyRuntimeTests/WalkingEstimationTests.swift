@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 /// Walking on estimated state: humanoid-walk with humanoid-imu-stand-wbc's IMU and encoders in the loop and
-/// `use_ground_truth: false` (the overrides scripts/walking-seeds-estimated.sh uses), shortened to 2.5 s of walking.
+/// `use_ground_truth: false` (the overrides `scripts/walking-seeds.sh --estimated` uses), shortened to 2.5 s of walking.
 @Suite("Walking on estimated state")
 struct WalkingEstimationTests {
     static func overrides() -> [String] {
