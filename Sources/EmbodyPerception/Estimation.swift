@@ -430,6 +430,21 @@ public final class LegOdometryEstimator {
         return Transform(position: imuPosition - rotation.rotate(mount.position), rotation: rotation)
     }
 
+    /// The base link frame's pose predicted `ahead` s (≥ 0) past the last update at the estimated base velocities,
+    /// held constant: p_B + v_B τ and Exp(ω τ) R_B (world frame, τ = `ahead`). The runtime reads the estimate at
+    /// every control tick but updates it once per IMU sample, one or more ticks old; unpredicted, the estimate
+    /// would stand still between samples and jump at each, and a velocity taken from its differences would ripple
+    /// by about the walking speed times the differencing filter's gain.
+    public func basePose(predictedAhead ahead: Double) -> Transform {
+        let pose = basePose
+        guard ahead > 0, ahead.isFinite else { return pose }
+        let omega = baseAngularVelocity
+        let v = baseLinearVelocity
+        guard isFinite(omega), isFinite(v) else { return pose }
+        return Transform(position: pose.position + v * ahead,
+                         rotation: (Quaternion(rotationVector: omega * ahead) * pose.rotation).normalizedOrIdentity)
+    }
+
     /// The base's estimated angular velocity, rad/s, world frame.
     public var baseAngularVelocity: Vector3 { orientation.rotate(angularVelocity) }
 

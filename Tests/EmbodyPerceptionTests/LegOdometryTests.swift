@@ -250,6 +250,32 @@ struct LegOdometryTests {
         #expect(abs(alone) > 0.3)
     }
 
+    /// The runtime reads the estimate at every control tick between IMU samples: `basePose(predictedAhead:)` holds
+    /// the estimated velocities for τ s, p_B + v_B τ and Exp(ω τ) R_B, and on the analytic walk it is closer to the
+    /// truth 2 ms after a 2 ms sample than the sample's own pose (which stands still between samples).
+    @Test func thePredictedPoseMovesWithTheEstimatedVelocities() throws {
+        let walk = AnalyticWalk()
+        let estimator = try LegOdometryEstimator(feet: feet, kinematics: FootPoseKinematics(feet: 2),
+                                                 groundHeight: { _, _ in 0 })
+        _ = runAnalyticWalk(walk, estimator: estimator, seconds: 3)
+        let pose = estimator.basePose, v = estimator.baseLinearVelocity, w = estimator.baseAngularVelocity
+        let tau = 0.0015
+        let predicted = estimator.basePose(predictedAhead: tau)
+        #expect(length(predicted.position - (pose.position + v * tau)) < 1e-15)
+        let turn = Quaternion(rotationVector: w * tau) * pose.rotation
+        #expect(predicted.rotation.angle(to: turn) < 1e-12)
+        #expect(length(v) > 0.3)   // walking: the prediction moves
+        for bad in [0.0, -0.001, Double.nan, Double.infinity] {
+            let held = estimator.basePose(predictedAhead: bad)
+            #expect(held.position == pose.position && held.rotation == pose.rotation)
+        }
+        // Against the truth 2 ms on: the analytic walk's last sample was at t = 3 s.
+        let truth = walk.position(3.002)
+        let heldError = length(pose.position - truth)
+        let predictedError = length(estimator.basePose(predictedAhead: 0.002).position - truth)
+        #expect(predictedError < 0.5 * heldError, "predicted \(predictedError) m, held \(heldError) m")
+    }
+
     @Test func withoutAStanceFootItDeadReckons() throws {
         // No foot bears weight: the estimate is the IMU's strapdown integration (exact readings: it stays on the truth).
         let estimator = try LegOdometryEstimator(feet: feet, kinematics: FootPoseKinematics(feet: 2))

@@ -220,8 +220,10 @@ final class SensorSuite {
             estimate.basePose.rotation = filter.orientation
             estimate.baseAngularVelocity = filter.orientation.rotate(gyro - filter.gyroBias)
         }
-        if let legOdometry, imu?.output.hasReading == true {
-            estimate.basePose = legOdometry.basePose
+        if let legOdometry, let imu, imu.output.hasReading {
+            // The estimate at this tick: the last sample's, predicted over the ticks since it was taken (its
+            // latency, and the ticks between samples when the IMU is slower than the control loop).
+            estimate.basePose = legOdometry.basePose(predictedAhead: Double(tick - imu.output.sampleTick) * dt)
             estimate.baseLinearVelocity = legOdometry.baseLinearVelocity
             estimate.baseAngularVelocity = legOdometry.baseAngularVelocity
         }
