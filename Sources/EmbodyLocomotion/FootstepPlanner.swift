@@ -354,11 +354,11 @@ public struct FootstepPlanner: Sendable {
     }
 
     /// `target` clamped to the kinematic limits relative to `stance` (its z is left to `land`).
-    func clamped(stance: FootPose, swing: FootSide, target: FootPose) -> FootPose {
+    func clamped(stance: FootPose, swing: FootSide, target: FootPose, extraLateral: Double = 0) -> FootPose {
         let p = parameters, sign: Double = swing == .left ? 1 : -1
         var r = stance.relative(target)
         r.x = min(max(r.x, -p.maxStepLength), p.maxStepLength)
-        r.y = sign * min(max(sign * r.y, p.minLateralSeparation), p.stepWidth + p.maxLateralStep)
+        r.y = sign * min(max(sign * r.y, p.minLateralSeparation), p.stepWidth + p.maxLateralStep + extraLateral)
         r.z = min(max(r.z, -p.maxYawPerStep), p.maxYawPerStep)
         return stance.composed(r)
     }

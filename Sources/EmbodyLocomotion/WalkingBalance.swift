@@ -181,6 +181,9 @@ public struct WalkingStepAdjustmentSettings: Equatable, Sendable {
     public var velocityFilterHz = 30.0
     /// No adjustment before this time (the initial settling), s.
     public var earliestTime = 1.0
+    /// How much wider than the gait's widest step (the planner's step width plus its lateral step) a moved step
+    /// may land, m: a recovery step may use more of the legs' reach than walking does.
+    public var lateralReach = 0.1
 
     public init() {}
 }
@@ -191,7 +194,7 @@ public struct WalkingStepAdjustmentSettings: Equatable, Sendable {
 /// ξ_ref = c_ref + ċ_ref/ω. The error e = ξ − ξ_ref grows as ė = ω e while the ZMP follows its plan, so when
 /// |e| exceeds `threshold` it moves the next touchdown by Δ = e·e^{ωτ} (τ the time to that touchdown: the current
 /// swing's if less than `latestSwingFraction` of it has passed, else the next one's), clamped to the planner's
-/// step limits in the stance foot's frame (no crossing), and every later foothold and ZMP point of that foot and,
+/// step limits in the stance foot's frame (no crossing; sideways, `lateralReach` beyond them), and every later foothold and ZMP point of that foot and,
 /// from its next step on, of the other foot by the same Δ: the rest of the walk is the plan translated. A swing in
 /// progress keeps its current position (its lift-off point is moved by −Δσ₀/(1 − σ₀), σ₀ the swing's blend so far).
 /// The CoM preview restarts from the measured (c, ċ). At most one adjustment per touchdown. Footholds keep their
@@ -271,7 +274,8 @@ public final class WalkingStepAdjuster: WalkingReferenceSource {
         let target = phase.swingTarget
         let want = target.position + Vector3(e.x, e.y, 0) * exp(omega * tau)
         let clamped = planner.clamped(stance: FootPose(position: stance.position, yaw: stance.yaw), swing: swing,
-                                      target: FootPose(position: want, yaw: target.yaw))
+                                      target: FootPose(position: want, yaw: target.yaw),
+                                      extraLateral: settings.lateralReach)
         let shift = Vector3(clamped.position.x - target.position.x, clamped.position.y - target.position.y, 0)
         holdUntil = phase.end
         // Rewrite phase j and everything after it.

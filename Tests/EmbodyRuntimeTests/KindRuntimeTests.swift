@@ -48,7 +48,7 @@ struct KindRuntimeTests {
         "humanoid-push": "8aa194cc0864bd9f", "humanoid-sensors": "f0fe4b028b664436", "humanoid-stand": "edbb57f672dcb26e",
         "humanoid-stand-wbc": "ac184a274811094c", "humanoid-imu-stand-wbc": "3118ca91f4f34d37",
         "humanoid-walk": "1d96397313637685", "humanoid-step-recover": "232f32c76ccc9321",
-        "humanoid-walk-rough": "0895c1158b5ea197", "humanoid-walk-turn": "14d2df96e597d7d2", "humanoid-walk-push": "da96cefa6a058687",
+        "humanoid-walk-rough": "0895c1158b5ea197", "humanoid-walk-turn": "14d2df96e597d7d2", "humanoid-walk-push": "49a4b99addd6bd5b",
     ]
 
     static var bundledNames: [String] {

@@ -23,6 +23,17 @@ import Testing
         #expect(plain.fell, "the planned walk alone should fall from the side shove; it ended \(plain.outcome.rawValue): \(plain.metrics)")
     }
 
+    @Test("humanoid-walk-push on estimated state (seed 3): a capture step held to walking's widest step falls; capture_lateral_reach's 0.1 m holds")
+    func pushNeedsTheWiderCaptureStep() throws {
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=3"]
+        let (held, heldModel) = try loadBundled("humanoid-walk-push", overrides: estimated + ["task.capture_lateral_reach=0"])
+        let narrow = try Runner.run(try Simulation(scenario: held, model: heldModel))
+        #expect(narrow.fell, "held to walking's widest step it should fall; it ended \(narrow.outcome.rawValue): \(narrow.metrics)")
+        let (scenario, model) = try loadBundled("humanoid-walk-push", overrides: estimated)
+        let wide = try Runner.run(try Simulation(scenario: scenario, model: model))
+        #expect(wide.success && !wide.fell, "\(wide.outcome.rawValue): \(wide.metrics)")
+    }
+
     @Test("a walk to waypoints that does not end within the run is an input error naming the waypoint's line")
     func waypointsPastTheEnd() throws {
         let path = bundledScenario("humanoid-walk-turn")

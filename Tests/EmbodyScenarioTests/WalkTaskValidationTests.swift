@@ -83,12 +83,16 @@ import Testing
           commands: [{ x: 2, y: 0 }, { at: 1, x: 2, y: 0, yaw: 1.5708 }, { x: -1, y: 2.5 }]
           capture_stepping: true
           capture_threshold: 0.04
+          capture_lateral_reach: 0.05
         """)
         let w = try #require(loaded(text)?.task.kind.walk)
         #expect(w.commands.map(\.at) == [0, 1, 1])
         #expect(w.commands.map(\.waypoint) == [WalkWaypoint(x: 2, y: 0), WalkWaypoint(x: 2, y: 0, yaw: 1.5708), WalkWaypoint(x: -1, y: 2.5)])
         #expect(!w.commands.contains { $0.isStop })
-        #expect(w.captureStepping && w.captureThreshold == 0.04)
+        #expect(w.captureStepping && w.captureThreshold == 0.04 && w.captureLateralReach == 0.05)
+        #expect(WalkTask().captureLateralReach == 0.1)
+        let far = walk("  commands: [{ at: 1, vx: 0.2 }]\n  capture_stepping: true\n  capture_lateral_reach: 0.5")
+        #expect(diagnostics(far).contains { $0.message.contains("capture_lateral_reach") && $0.location.line == line(of: "capture_lateral_reach", in: far) })
         #expect(!(try #require(loaded(walk("  commands: [{ at: 1, vx: 0.2 }]"))?.task.kind.walk)).captureStepping)
     }
 

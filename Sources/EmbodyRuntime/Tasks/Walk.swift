@@ -41,6 +41,7 @@ extension WalkTask {
         guard captureStepping else { return try biped.taskSetup(c, source: generator, path: path) }
         var settings = WalkingStepAdjustmentSettings()
         settings.threshold = captureThreshold
+        settings.lateralReach = captureLateralReach
         let planner: FootstepPlanner
         do { planner = try FootstepPlanner(parameters: WalkingCommandPlanner.plannerParameters(gait)) } catch {
             throw RuntimeError("\(c.location): task type walk: \(error.description)")

@@ -96,6 +96,8 @@ public struct WalkTask: Equatable, Sendable, KindParameters {
     public var captureStepping = false
     /// How far the measured DCM must be from the plan's to move a step, m.
     public var captureThreshold = 0.03
+    /// How much wider than walking's widest step a moved step may land, m (capture_stepping).
+    public var captureLateralReach = 0.1
     /// The left and right foot links.
     public var feet = ["left_foot", "right_foot"]
     /// Where `feet` is written (the task section when it is not).
@@ -125,6 +127,7 @@ public struct WalkTask: Equatable, Sendable, KindParameters {
             },
             .flag("capture_stepping", \.captureStepping, "Move the next touchdown (and the rest of the walk with it) to the capture point when the measured DCM is more than capture_threshold from the plan's (push recovery while walking).", defaults: d),
             .number("capture_threshold", \.captureThreshold, unit: "m", .between(0.005, 0.5), "The DCM error that moves a step (capture_stepping).", defaults: d),
+            .number("capture_lateral_reach", \.captureLateralReach, unit: "m", .between(0, 0.3), "How much wider than walking's widest step (step_width plus half of it to the side) a moved step may land (capture_stepping).", defaults: d),
             .custom("feet", type: "list of 2 link names", defaultValue: "[left_foot, right_foot]", shape: .vector,
                     "The left and right foot links; each sole is the bottom face of the link's collision box, or the lowest points of its contact spheres.") { r, f, p in
                 if let feet = r.footNames(f) { p.feet = feet; p.feetLocation = f.location }
