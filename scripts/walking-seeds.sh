@@ -7,7 +7,8 @@
 # --estimated runs the same with the IMU and joint encoders in the loop and the controller on estimated state
 # (docs/locomotion.md, "Walking on estimated state"). The sensors go in through `embody run`'s overrides, not a
 # variant file: `--set sensors=[…]` replaces the scenario's sensor list with humanoid-imu-stand-wbc's pelvis IMU and
-# joint encoders (the same keys, values and units as in that file), and `--set estimation={ use_ground_truth: false,
+# joint encoders (the same keys, values and units as in that file, plus the IMU's `accel_average: true`: its
+# accelerometer reads the mean over each sample period), and `--set estimation={ use_ground_truth: false,
 # … }` hands the controller the estimate; an override is checked exactly like a value written in the file
 # (docs/scenarios.md, "Overrides"). The seed draws each sensor's noise stream and the walk's foothold noise.
 #
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
     --estimated) estimated=1; shift ;;
     --seeds) seeds="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) scenarios+=("$1"); shift ;;
   esac
 done
@@ -36,7 +37,7 @@ fi
 overrides=()
 state="true state"
 if [ "$estimated" -eq 1 ]; then
-  overrides=(--set 'sensors=[{ name: imu, type: imu, link: pelvis, rate: 500, latency: 1, noise: 0.05, gyro_noise: 0.005, gyro_bias: [0.002, -0.001, 0.001] }, { name: encoders, type: joint_encoders, rate: 1000, latency: 1, resolution: 0.0001, noise: 0.0002 }]'
+  overrides=(--set 'sensors=[{ name: imu, type: imu, link: pelvis, rate: 500, latency: 1, noise: 0.05, gyro_noise: 0.005, gyro_bias: [0.002, -0.001, 0.001], accel_average: true }, { name: encoders, type: joint_encoders, rate: 1000, latency: 1, resolution: 0.0001, noise: 0.0002 }]'
              --set 'estimation={ use_ground_truth: false, velocity_filter_hz: 50 }')
   state="estimated state"
 fi

@@ -107,6 +107,11 @@ public struct ImuConfiguration: Equatable, Sendable {
     public var gyroscopeNoiseStdDev: Double = 0
     /// Gyroscope constant bias in the IMU frame, rad/s.
     public var gyroscopeBias: Vector3 = .zero
+    /// Whether the accelerometer reads the mean specific force over the physics steps since the last sample (a
+    /// boxcar anti-aliasing filter: the reading times the period is then the velocity change over it, as an IMU's
+    /// delta-velocity output gives it) instead of the sample step's alone. The gyroscope reads the sample step's
+    /// angular velocity either way, and the noise σ is per reading.
+    public var averagesSpecificForce = false
     /// The seed of this sensor's random stream.
     public var seed: UInt64
 
@@ -138,11 +143,21 @@ public struct ImuMeasurement: Equatable, Sendable {
 /// consecutive physics steps: a_O = (v_O(t) − v_O(t − dt))/dt, α = (ω(t) − ω(t − dt))/dt, and for the IMU
 /// at r = R_link·p_mount from the origin, a_imu = a_O + α × r + ω × (ω × r). With semi-implicit Euler the
 /// difference is exactly the acceleration the last step integrated.
+///
+/// By default a reading is that of the sample tick's physics step alone; when the IMU samples more slowly than the
+/// physics steps, a short event between samples (a foot's impact) is then either missed or read as if it lasted a
+/// whole period, and an estimator that integrates the readings takes a lasting velocity error from it. With
+/// `averagesSpecificForce`, the accelerometer reads the mean of every step's f since the previous sample (at the
+/// first sample, that step's alone): f̄ = (1/n) Σ f_i over the n steps, so that f̄·n·dt is the velocity change over
+/// the period (each step's in its own IMU frame).
 public final class ImuSensor {
     /// The configuration.
     public let configuration: ImuConfiguration
     private var random: RandomStream
     private var channel: SensorChannel<Double>
+    /// With `averagesSpecificForce`: the sum of f over the steps since the last sample (m/s²), and their count.
+    private var specificForceSum = Vector3.zero
+    private var stepsSummed = 0
 
     /// Creates an IMU; noise levels must be finite and ≥ 0.
     public init(configuration: ImuConfiguration) throws(PerceptionError) {
@@ -178,15 +193,27 @@ public final class ImuSensor {
 
     /// Samples (if `tick` is a sample tick) from the link's pose and its origin's twist now and one physics
     /// step (`dt` s) earlier, all world frame; then delivers what is due. Returns true when a reading arrived.
+    /// With `averagesSpecificForce`, call it after every physics step: each call adds that step to the mean.
     @discardableResult
     public func update(tick: Int, linkPose: Transform, linearVelocity: Vector3, angularVelocity: Vector3,
                        previousLinearVelocity: Vector3, previousAngularVelocity: Vector3, dt: Double) -> Bool {
-        if configuration.timing.isSampleTick(tick) {
-            let c = configuration
-            let m = ImuSensor.idealMeasurement(mount: c.mount, gravity: c.gravity, linkPose: linkPose,
-                                               linearVelocity: linearVelocity, angularVelocity: angularVelocity,
-                                               previousLinearVelocity: previousLinearVelocity,
-                                               previousAngularVelocity: previousAngularVelocity, dt: dt)
+        let c = configuration
+        let sampling = c.timing.isSampleTick(tick)
+        guard sampling || c.averagesSpecificForce else { return channel.deliver(tick: tick) }
+        var m = ImuSensor.idealMeasurement(mount: c.mount, gravity: c.gravity, linkPose: linkPose,
+                                           linearVelocity: linearVelocity, angularVelocity: angularVelocity,
+                                           previousLinearVelocity: previousLinearVelocity,
+                                           previousAngularVelocity: previousAngularVelocity, dt: dt)
+        if c.averagesSpecificForce {
+            specificForceSum += m.specificForce
+            stepsSummed += 1
+            if sampling {
+                m.specificForce = specificForceSum / Double(stepsSummed)
+                specificForceSum = .zero
+                stepsSummed = 0
+            }
+        }
+        if sampling {
             channel.line.push(tick: tick) { out in
                 writeSixAxis(out, m.specificForce + c.accelerometerBias, m.angularVelocity + c.gyroscopeBias,
                              noise: c.accelerometerNoiseStdDev, c.gyroscopeNoiseStdDev, random: &random)
@@ -218,6 +245,8 @@ public final class ImuSensor {
     public func reset() {
         random = RandomStream(seed: configuration.seed)
         channel.reset(fill: 0)
+        specificForceSum = .zero
+        stepsSummed = 0
     }
 }
 

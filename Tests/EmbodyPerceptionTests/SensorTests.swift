@@ -81,6 +81,40 @@ struct SensorTests {
         #expect(a != c)
     }
 
+    /// A 500 Hz IMU on 1 ms physics steps; the link at rest except for one step that changes its velocity by Δv
+    /// (an impact). Read from the sample step alone, the impact is missed when it falls between samples and counted
+    /// twice when it falls on one (each reading stands for 2 ms); with `averagesSpecificForce` the readings integrate
+    /// to Δv whichever step it falls on, and the gyroscope still reads the sample step's angular velocity.
+    @Test func anAveragingAccelerometerIntegratesAnImpactBetweenSamples() throws {
+        let dv = 0.3, dt = 0.001, g = 9.81
+        func integratedVelocityChange(average: Bool, impactTick: Int) throws -> (Double, Double) {
+            var config = ImuConfiguration(timing: try SensorTiming(rateHz: 500, physicsRateHz: 1000, latencyTicks: 0), seed: 1)
+            config.averagesSpecificForce = average
+            let imu = try ImuSensor(configuration: config)
+            var sum = 0.0, lastGyro = 0.0
+            for tick in 0..<20 {
+                let before = tick > impactTick ? dv : 0, now = tick >= impactTick ? dv : 0
+                let spin = Double(tick) * 0.01   // rad/s about z, read at the sample step
+                if imu.update(tick: tick, linkPose: .identity, linearVelocity: Vector3(now, 0, 0),
+                              angularVelocity: Vector3(0, 0, spin), previousLinearVelocity: Vector3(before, 0, 0),
+                              previousAngularVelocity: .zero, dt: dt) {
+                    let v = imu.output.values
+                    #expect(abs(v[2] - g) < 1e-12)
+                    sum += v[0] * 2 * dt   // each reading stands for its 2 ms period
+                    lastGyro = v[5] - spin
+                }
+            }
+            return (sum, lastGyro)
+        }
+        for impactTick in [5, 6] {
+            let (averaged, gyro) = try integratedVelocityChange(average: true, impactTick: impactTick)
+            #expect(abs(averaged - dv) < 1e-12, "impact at tick \(impactTick): integrated \(averaged) m/s")
+            #expect(gyro == 0)
+        }
+        #expect(abs(try integratedVelocityChange(average: false, impactTick: 5).0) < 1e-12)       // missed
+        #expect(abs(try integratedVelocityChange(average: false, impactTick: 6).0 - 2 * dv) < 1e-12)  // counted twice
+    }
+
     @Test func imuOnAFixedBaseReadsGravityUpWithinItsNoise() throws {
         for rpy in [Vector3.zero, Vector3(0.3, -0.2, 0.7)] {
             let base = Transform(xyz: Vector3(0.2, -0.1, 0), rpy: rpy)

@@ -23,15 +23,29 @@ import Testing
         #expect(plain.fell, "the planned walk alone should fall from the side shove; it ended \(plain.outcome.rawValue): \(plain.metrics)")
     }
 
-    @Test("humanoid-walk-push on estimated state (seed 3): a capture step held to walking's widest step falls; capture_lateral_reach's 0.1 m holds")
+    @Test("humanoid-walk-push on estimated state (seed 39): a capture step held to walking's widest step falls; capture_lateral_reach's 0.1 m holds")
     func pushNeedsTheWiderCaptureStep() throws {
-        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=3"]
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=39"]
         let (held, heldModel) = try loadBundled("humanoid-walk-push", overrides: estimated + ["task.capture_lateral_reach=0"])
         let narrow = try Runner.run(try Simulation(scenario: held, model: heldModel))
         #expect(narrow.fell, "held to walking's widest step it should fall; it ended \(narrow.outcome.rawValue): \(narrow.metrics)")
         let (scenario, model) = try loadBundled("humanoid-walk-push", overrides: estimated)
         let wide = try Runner.run(try Simulation(scenario: scenario, model: model))
         #expect(wide.success && !wide.fell, "\(wide.outcome.rawValue): \(wide.metrics)")
+    }
+
+    @Test("humanoid-step-recover on estimated state (seed 3): an IMU that reads the sample step's acceleration alone diverges after the capture step's impact; with accel_average it stands")
+    func stepRecoveryNeedsTheAveragingAccelerometer() throws {
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=3"]
+        let (scenario, model) = try loadBundled("humanoid-step-recover", overrides: estimated)
+        let averaged = try Runner.run(try Simulation(scenario: scenario, model: model))
+        #expect(!averaged.fell && averaged.outcome != .diverged && (averaged.metrics["base_position_error_max"] ?? 1) < 0.05,
+                "\(averaged.outcome.rawValue): \(averaged.metrics)")
+        let sampled = estimated.map { $0.replacingOccurrences(of: ", accel_average: true", with: "") }
+        #expect(sampled != estimated)
+        let (plain, plainModel) = try loadBundled("humanoid-step-recover", overrides: sampled)
+        let aliased = try Runner.run(try Simulation(scenario: plain, model: plainModel))
+        #expect(aliased.fell || aliased.outcome == .diverged, "\(aliased.outcome.rawValue): \(aliased.metrics)")
     }
 
     @Test("a walk to waypoints that does not end within the run is an input error naming the waypoint's line")

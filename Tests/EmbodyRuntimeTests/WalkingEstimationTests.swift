@@ -13,7 +13,7 @@ struct WalkingEstimationTests {
     /// The IMU, encoders and estimation settings of `scripts/walking-seeds.sh --estimated`.
     static let sensorOverrides = [
         "sensors=[{ name: imu, type: imu, link: pelvis, rate: 500, latency: 1, noise: 0.05, "
-            + "gyro_noise: 0.005, gyro_bias: [0.002, -0.001, 0.001] }, { name: encoders, type: joint_encoders, rate: 1000, "
+            + "gyro_noise: 0.005, gyro_bias: [0.002, -0.001, 0.001], accel_average: true }, { name: encoders, type: joint_encoders, rate: 1000, "
             + "latency: 1, resolution: 0.0001, noise: 0.0002 }]",
         "estimation={ use_ground_truth: false, velocity_filter_hz: 50 }"]
 

@@ -13,6 +13,7 @@ extension ImuParameters {
         c.gyroscopeNoiseStdDev = gyroNoise
         c.accelerometerBias = Vector3(accelBias[0], accelBias[1], accelBias[2])
         c.gyroscopeBias = Vector3(gyroBias[0], gyroBias[1], gyroBias[2])
+        c.averagesSpecificForce = accelAverage
         return try ImuSensor(configuration: c)
     }
 }

@@ -172,6 +172,8 @@ public struct ImuParameters: Equatable, Sendable, KindParameters {
     public var accelBias: [Double] = [0, 0, 0]
     /// Constant gyroscope bias, rad/s, sensor frame.
     public var gyroBias: [Double] = [0, 0, 0]
+    /// Whether the accelerometer reads the mean specific force since the last sample (else the sample step's).
+    public var accelAverage = false
 
     /// No noise, no bias, no link yet.
     public init() {}
@@ -184,6 +186,7 @@ public struct ImuParameters: Equatable, Sendable, KindParameters {
             .number("gyro_noise", \.gyroNoise, unit: "rad/s", .nonNegative, "Gyroscope noise σ.", defaults: d),
             .vector("accel_bias", \.accelBias, count: 3, unit: "m/s²", .any, "Constant accelerometer bias, sensor frame.", defaults: d),
             .vector("gyro_bias", \.gyroBias, count: 3, unit: "rad/s", .any, "Constant gyroscope bias, sensor frame.", defaults: d),
+            .flag("accel_average", \.accelAverage, "The accelerometer reads the mean specific force over the physics steps since the last sample (an anti-aliasing filter: an impact between samples is neither missed nor held for a whole period) instead of the sample step's alone; the gyroscope reads the sample step's angular velocity either way.", defaults: d),
         ]
     }
 }
