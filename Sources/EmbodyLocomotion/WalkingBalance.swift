@@ -194,11 +194,11 @@ public struct WalkingStepAdjustmentSettings: Equatable, Sendable {
 /// ξ_ref = c_ref + ċ_ref/ω. The error e = ξ − ξ_ref grows as ė = ω e while the ZMP follows its plan, so when
 /// |e| exceeds `threshold` it moves the next touchdown by Δ = e·e^{ωτ} (τ the time to that touchdown: the current
 /// swing's if less than `latestSwingFraction` of it has passed, else the next one's), clamped to the planner's
-/// step limits in the stance foot's frame (no crossing; sideways, `lateralReach` beyond them), and every later foothold and ZMP point of that foot and,
-/// from its next step on, of the other foot by the same Δ: the rest of the walk is the plan translated. A swing in
-/// progress keeps its current position (its lift-off point is moved by −Δσ₀/(1 − σ₀), σ₀ the swing's blend so far).
-/// The CoM preview restarts from the measured (c, ċ). At most one adjustment per touchdown. Footholds keep their
-/// planned heights. `update` allocates nothing.
+/// step limits in the stance foot's frame (no crossing; sideways up to `lateralReach` beyond them), and every later
+/// foothold and ZMP point of that foot and, from its next step on, of the other foot by the same Δ: the rest of the
+/// walk is the plan translated. A swing in progress keeps its current position (its lift-off point is moved by
+/// −Δσ₀/(1 − σ₀), σ₀ the swing's blend so far). The CoM preview restarts from the measured (c, ċ). At most one
+/// adjustment per touchdown. Footholds keep their planned heights. `update` allocates nothing.
 public final class WalkingStepAdjuster: WalkingReferenceSource {
     public let settings: WalkingStepAdjustmentSettings
     public let generator: WalkingPatternGenerator
