@@ -81,8 +81,6 @@ extension WalkTask {
     /// A time in s with millisecond resolution, for messages.
     private static func seconds(_ t: Double) -> String { "\((t * 1000).rounded() / 1000)" }
 
-    /// The height of the ground under a sole centred at (x, y), m: the highest terrain patch within `reach` m of it
-    /// (0 where there is none), so that a foot overlapping a step's edge is planned on top of it.
     /// The ground a biped task knows, as a function of a sole centre (x, y) to its height, m: flat at z = 0 plus
     /// `patches` (a walk's terrain), for soles reaching half their diagonal from their centre (a foot whose sole
     /// overlaps a patch stands on it). The footstep planner and leg odometry both use it.
@@ -91,6 +89,8 @@ extension WalkTask {
         return { x, y in height(under: x, y, patches, reach: reach) }
     }
 
+    /// The height of the ground under a sole centred at (x, y), m: the highest terrain patch within `reach` m of it
+    /// (0 where there is none), so that a foot overlapping a step's edge is planned on top of it.
     static func height(under x: Double, _ y: Double, _ patches: [TerrainPatch], reach: Double) -> Double {
         var h = 0.0
         for p in patches where x >= p.x[0] - reach && x <= p.x[1] + reach && y >= p.y[0] - reach && y <= p.y[1] + reach {
