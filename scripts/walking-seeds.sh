@@ -68,6 +68,12 @@ if ".." in seeds and "," not in seeds:
         print(f"walking-seeds: {name}: {len(runs)} runs reported for seeds {seeds}", file=sys.stderr)
         sys.exit(1)
 bad = [r for r in runs if r.get("outcome") != "success"]
+# On estimated state every run must report leg odometry's error: a run whose sensors did not take it on would
+# otherwise pass on true state.
+if state == "estimated state" and any("base_position_error_max" not in r.get("metrics", {}) for r in runs):
+    print(f"walking-seeds: {name}: a run on estimated state reports no base_position_error_max (leg odometry not in the loop)",
+          file=sys.stderr)
+    sys.exit(1)
 hashes = {r["state_hash"] for r in runs}
 keys = ["walk_distance", "walk_final_offset", "foot_slip_max", "com_tracking_rms", "base_height_min", "steps_taken",
         "wbc_qp_failures", "base_position_error_max", "base_orientation_error_max"]
