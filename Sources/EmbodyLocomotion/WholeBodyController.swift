@@ -22,8 +22,8 @@ public protocol FootForceSensing: AnyObject {
 ///                      corner forces in friction pyramids, Σ n·f ≥ f_min per stance foot, |τ| ≤ τ_max
 ///     τ        = M_j v̇* + h_j − (J_cᵀ f*)_j                      (the joint rows; N·m or N)
 ///
-/// with the tasks (centre of mass, torso orientation, swing feet, posture) and constraints written out in
-/// WholeBodyProblem.swift; `WholeBodyParameters` holds the gains (1/s², 1/s), weights, μ and f_min.
+/// with the tasks (centre of mass, torso orientation, pelvis orientation, swing feet, posture) and constraints
+/// written out in WholeBodyProblem.swift; `WholeBodyParameters` holds the gains (1/s², 1/s), weights, μ and f_min.
 ///
 /// - Inputs: the state the controller sees (true or estimated), and the `WalkingReference` that `source`
 ///   writes each tick from a `WalkingMeasurement` (that state plus the measured foot normal forces from
@@ -45,6 +45,9 @@ public final class WholeBodyController: Controller {
     public let soles: [SoleGeometry]
     /// The link whose orientation the torso task controls.
     public let torsoLink: Int
+    /// The base's orientation in the torso link's frame at load, R_tb: the pelvis task holds the base at
+    /// R*_t R_tb, the torso's reference turned by it.
+    public let pelvisInTorso: Quaternion
     /// Joint torque limits τ_max, N·m or N, in q order (infinite: unconstrained).
     public let torqueLimits: [Double]
     /// Weights, gains, μ and f_min.
@@ -96,11 +99,14 @@ public final class WholeBodyController: Controller {
     ///   - mass: the mass distribution in the dynamics' link numbering.
     ///   - soles: the left and right soles (`FootSide` order).
     ///   - torsoLink: the link whose world orientation the torso task tracks.
+    ///   - pelvisInTorso: the base's orientation in the torso link's frame at load (identity when the two are
+    ///     aligned), for the pelvis task's target.
     ///   - torqueLimits: τ_max per joint (positive; infinity for none).
     ///   - parameters: see `WholeBodyParameters`; `invalidity` must be nil.
     ///   - source: the reference source; the runtime uses `StandingReferenceSource` when the task has none.
     public init(dynamics: any RobotDynamics, mass: MassDistribution, soles: [SoleGeometry], torsoLink: Int,
-                torqueLimits: [Double], parameters: WholeBodyParameters, source: any WalkingReferenceSource) {
+                pelvisInTorso: Quaternion = .identity, torqueLimits: [Double], parameters: WholeBodyParameters,
+                source: any WalkingReferenceSource) {
         let owner = "WholeBodyController"
         precondition(dynamics.floatingBase && dynamics.nv == dynamics.dof + 6, "\(owner): needs a floating-base model")
         precondition(soles.count == 2, "\(owner): expected two soles (left, right), got \(soles.count)")
@@ -112,6 +118,7 @@ public final class WholeBodyController: Controller {
         self.mass = mass
         self.soles = soles
         self.torsoLink = torsoLink
+        self.pelvisInTorso = pelvisInTorso.normalizedOrIdentity
         self.torqueLimits = torqueLimits
         self.parameters = parameters
         self.source = source
@@ -193,6 +200,13 @@ public final class WholeBodyController: Controller {
         let torsoError = orientationError(target: ref.torsoOrientation, current: torsoPose.rotation)
         setTarget(p.torsoKp * torsoError - p.torsoKd * torsoRate - torsoDrift, at: 0)
         problems[count].addTask(torsoJacobian, row0: 3, rows: 3, target: target, weight: p.torsoWeight)
+
+        // Pelvis orientation: ω̇_b = Kp_b e_R(R*_t R_tb, R_b) − Kd_b ω_b (v̇[3:6] is the base's ω̇, world frame).
+        if p.pelvisWeight > 0 {
+            let pelvisError = orientationError(target: ref.torsoOrientation * pelvisInTorso, current: pose.rotation)
+            problems[count].addBaseAngularTask(target: p.pelvisKp * pelvisError - p.pelvisKd * av,
+                                               weight: p.pelvisWeight)
+        }
 
         // Feet: stance feet are rigid contacts carrying forces, swing feet track their pose.
         var slot = 0

@@ -22,6 +22,8 @@
 // - Tasks (rows Aₖ v̇ = bₖ, each a desired acceleration with PD feedback; gains in 1/s² and 1/s):
 //     centre of mass  J_c v̇ = c̈* + Kp_c (c* − c) + Kd_c (ċ* − ċ) − J̇_c v
 //     torso           J_ω,t v̇ = Kp_t e_R(R*_t, R_t) − Kd_t ω_t − J̇_ω,t v
+//     pelvis          ω̇_b = Kp_b e_R(R*_t R_tb, R_b) − Kd_b ω_b      (the base's angular rows of v̇; R_tb the
+//                     base's orientation in the torso link's frame at load, so the base keeps the heading)
 //     swing foot s    J_s v̇ = [ẍ*_s + Kp_f (x*_s − x_s) + Kd_f (ẋ*_s − ẋ_s);
 //                               ω̇*_s + Kp_f' e_R(R*_s, R_s) + Kd_f' (ω*_s − ω_s)] − J̇_s v
 //     posture         q̈ = Kp_p (q* − q) − Kd_p q̇          (the joint rows of v̇)
@@ -44,6 +46,9 @@ public struct WholeBodyParameters: Sendable, Equatable {
     public var comKp = 40.0, comKd = 12.6, comWeight = 10.0
     /// Torso orientation task: Kp_t (1/s²), Kd_t (1/s), weight w_t (1/(rad/s²)²).
     public var torsoKp = 100.0, torsoKd = 20.0, torsoWeight = 1.0
+    /// Pelvis (floating base) orientation task: Kp_b (1/s²), Kd_b (1/s), weight w_b (1/(rad/s²)²). Joints between
+    /// the base and the torso link (a waist yaw) leave the base's heading to the posture task alone without it.
+    public var pelvisKp = 100.0, pelvisKd = 20.0, pelvisWeight = 1.0
     /// Swing-foot pose task (position and orientation share the gains): Kp_f (1/s²), Kd_f (1/s), weight w_f.
     public var swingKp = 400.0, swingKd = 40.0, swingWeight = 10.0
     /// Posture task on every joint: Kp_p (1/s²), Kd_p (1/s), weight w_p (1/(rad/s²)²).
@@ -64,7 +69,8 @@ public struct WholeBodyParameters: Sendable, Equatable {
     public var invalidity: String? {
         let nonNegative: [(String, Double)] = [
             ("comKp", comKp), ("comKd", comKd), ("comWeight", comWeight), ("torsoKp", torsoKp), ("torsoKd", torsoKd),
-            ("torsoWeight", torsoWeight), ("swingKp", swingKp), ("swingKd", swingKd), ("swingWeight", swingWeight),
+            ("torsoWeight", torsoWeight), ("pelvisKp", pelvisKp), ("pelvisKd", pelvisKd),
+            ("pelvisWeight", pelvisWeight), ("swingKp", swingKp), ("swingKd", swingKd), ("swingWeight", swingWeight),
             ("postureKp", postureKp), ("postureKd", postureKd), ("postureWeight", postureWeight),
             ("contactKd", contactKd), ("minimumNormalForce", minimumNormalForce),
         ]
@@ -167,6 +173,15 @@ public struct WholeBodyProblem {
             hessian[i * n + i] += w
             linearTerm[i] -= w * target[j]
         }
+    }
+
+    /// Adds w ‖ω̇_b − target‖² for the base's angular acceleration (v̇ entries 3…5, world frame, rad/s²).
+    public mutating func addBaseAngularTask(target: Vector3, weight w: Double) {
+        guard w > 0 else { return }
+        let n = variableCount
+        hessian[3 * n + 3] += w; linearTerm[3] -= w * target.x
+        hessian[4 * n + 4] += w; linearTerm[4] -= w * target.y
+        hessian[5 * n + 5] += w; linearTerm[5] -= w * target.z
     }
 
     /// Copies H's upper triangle onto its lower triangle.

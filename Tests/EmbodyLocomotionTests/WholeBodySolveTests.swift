@@ -245,3 +245,61 @@ struct WholeBodySolveTests {
         #expect(c.failureCount == 0)
     }
 }
+
+@Suite("Whole-body control: the pelvis orientation task")
+struct WholeBodyPelvisTests {
+    /// Both feet planted, the torso upright and heading +x as its reference asks, the pelvis under it turned
+    /// −0.1 rad in yaw (torso_yaw at +0.1 rad makes up the difference), everything at rest. The torso task is met
+    /// and the feet are rigid, so only the pelvis task moves the base's yaw: with it the solution turns the pelvis
+    /// back, ω̇_b,z = Kp_b e_z = 100 · 0.1 rad/s² (to 5 %); with its weight 0 the base's yaw is left alone (the
+    /// posture task holds the joints where they are). With the base's load orientation in the torso frame
+    /// R_tb = yaw(+0.1 rad), the target is R*_t R_tb and the error doubles.
+    @Test func thePelvisTaskTurnsTheBaseToTheTorsoReference() throws {
+        let f = try HumanoidFixture(height: 0.92)
+        let torsoYaw = try #require(f.model.movableJoints.firstIndex { $0.name == "torso_yaw" })
+        var q = [Double](repeating: 0, count: f.dof)
+        q[torsoYaw] = 0.1
+        let turned = Transform(position: Vector3(0, 0, 0.92), rotation: Quaternion(axis: Vector3(0, 0, 1), angle: -0.1))
+        let state = f.state(q: q, pose: turned)
+        var reference = standingReference(f, state: state)
+        reference.comPosition = f.mass.position(dynamics: f.dynamics, q: state.q, basePose: state.basePose)
+        reference.torsoOrientation = .identity
+        for i in 0..<f.dof { reference.posture[i] = q[i] }
+        let torsoNow = f.dynamics.linkPose(link: f.torso, q: q, basePose: state.basePose).rotation
+        #expect(torsoNow.angle(to: .identity) < 1e-12)   // the torso already meets its reference
+
+        func baseYawAcceleration(weight: Double, pelvisInTorso: Quaternion = .identity) -> Double {
+            var p = WholeBodyParameters()
+            p.pelvisWeight = weight
+            let c = WholeBodyController(dynamics: f.dynamics, mass: f.mass, soles: f.soles, torsoLink: f.torso,
+                                        pelvisInTorso: pelvisInTorso, torqueLimits: f.torqueLimits, parameters: p,
+                                        source: ScriptedSource(reference))
+            var tau = [Double](repeating: .nan, count: f.dof)
+            c.computeTorques(state: state, reference: Reference(dof: f.dof), dt: 0.001, tau: &tau)
+            #expect(c.lastStatus == .optimal)
+            #expect(tau.allSatisfy { $0.isFinite })
+            return c.accelerations[5]
+        }
+        let kp = WholeBodyParameters().pelvisKp
+        let held = baseYawAcceleration(weight: WholeBodyParameters().pelvisWeight)
+        #expect(abs(held - kp * 0.1) < 0.05 * kp * 0.1, "ω̇_b,z = \(held) rad/s², expected \(kp * 0.1)")
+        let free = baseYawAcceleration(weight: 0)
+        #expect(abs(free) < 0.05 * kp * 0.1, "ω̇_b,z = \(free) rad/s² with the pelvis task off")
+        let offset = baseYawAcceleration(weight: WholeBodyParameters().pelvisWeight,
+                                         pelvisInTorso: Quaternion(axis: Vector3(0, 0, 1), angle: 0.1))
+        #expect(abs(offset - kp * 0.2) < 0.05 * kp * 0.2, "ω̇_b,z = \(offset) rad/s², expected \(kp * 0.2)")
+    }
+
+    /// A negative or non-finite pelvis gain or weight is reported by `invalidity`, naming it.
+    @Test func invalidPelvisParametersAreNamed() {
+        let keys: [(WritableKeyPath<WholeBodyParameters, Double>, String)] = [
+            (\.pelvisKp, "pelvisKp"), (\.pelvisKd, "pelvisKd"), (\.pelvisWeight, "pelvisWeight")]
+        for (path, name) in keys {
+            for bad in [-1.0, .nan, .infinity] {
+                var p = WholeBodyParameters()
+                p[keyPath: path] = bad
+                #expect(p.invalidity?.contains(name) == true, "\(name) = \(bad): \(p.invalidity ?? "accepted")")
+            }
+        }
+    }
+}

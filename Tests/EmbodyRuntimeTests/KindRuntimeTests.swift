@@ -41,15 +41,29 @@ struct KindRuntimeTests {
     /// QuadraticProgram's dot products came to sum in four fixed partial sums (53450cb): other roundings, same outcome.
     /// humanoid-step-recover (was 1931bd2023646a87) changed once, when its recovery step got a seeded 5 mm landing
     /// offset (`foot_placement_noise`) so that its seeds vary the run.
+    /// Every `whole_body` scenario moved once when the controller got its pelvis orientation task (on by default):
+    /// humanoid-stand-wbc ac184a274811094c, humanoid-imu-stand-wbc 3118ca91f4f34d37, humanoid-walk 1d96397313637685,
+    /// humanoid-step-recover 232f32c76ccc9321, humanoid-walk-rough 0895c1158b5ea197, humanoid-walk-turn
+    /// 14d2df96e597d7d2, humanoid-walk-push 49a4b99addd6bd5b; with `pelvis_weight: 0` each ends in its old state.
     static let pinnedHashes: [String: String] = [
         "arm-gravity-comp": "d0ee89698b47de9a", "arm-hold": "ee841dd36b765a3b", "arm-joint-waypoints": "9b031b9776b5bb97",
         "arm-obstacle": "331da02f08c02099", "arm-perceive-reach": "15c72736fa50eda4", "arm-reach-cartesian": "1bb593a6e8847721",
         "arm-reach-ik": "aede9e8bdce8007f", "arm-track-sine": "29d0f1acfb12f7f8", "humanoid-imu-stand": "8592d018de4eb8f0",
         "humanoid-push": "8aa194cc0864bd9f", "humanoid-sensors": "f0fe4b028b664436", "humanoid-stand": "edbb57f672dcb26e",
-        "humanoid-stand-wbc": "ac184a274811094c", "humanoid-imu-stand-wbc": "3118ca91f4f34d37",
-        "humanoid-walk": "1d96397313637685", "humanoid-step-recover": "232f32c76ccc9321",
-        "humanoid-walk-rough": "0895c1158b5ea197", "humanoid-walk-turn": "14d2df96e597d7d2", "humanoid-walk-push": "49a4b99addd6bd5b",
+        "humanoid-stand-wbc": "0f1b3ac7bd3593c2", "humanoid-imu-stand-wbc": "5bb7ce1f66586c8d",
+        "humanoid-walk": "8a0eaa457987f7a7", "humanoid-step-recover": "cd34b83216a60dfe",
+        "humanoid-walk-rough": "35a4b7c54eab91da", "humanoid-walk-turn": "9324dcdf96412e3f", "humanoid-walk-push": "8fb9ce3af517cdd5",
     ]
+
+    /// The pelvis task off (`pelvis_weight: 0`) leaves the whole_body program exactly as it was before the task
+    /// existed: humanoid-stand-wbc and humanoid-walk-push end in their previous pinned states.
+    @Test("with pelvis_weight 0 whole_body scenarios end in their states from before the pelvis task", arguments: [
+        ("humanoid-stand-wbc", "ac184a274811094c"), ("humanoid-walk-push", "49a4b99addd6bd5b")])
+    func pelvisTaskOffIsTheOldController(_ name: String, _ hash: String) throws {
+        let (scenario, model) = try loadBundled(name, overrides: ["controller.parameters.pelvis_weight=0"])
+        let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
+        #expect(summary.stateHash == hash, "\(name)")
+    }
 
     static var bundledNames: [String] {
         BundledScenarios.all().map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }

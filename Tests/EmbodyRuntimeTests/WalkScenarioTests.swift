@@ -23,9 +23,10 @@ import Testing
         #expect(plain.fell, "the planned walk alone should fall from the side shove; it ended \(plain.outcome.rawValue): \(plain.metrics)")
     }
 
-    @Test("humanoid-walk-push on estimated state (seed 39): a capture step held to walking's widest step falls; capture_lateral_reach's 0.1 m holds")
+    @Test("humanoid-walk-push on estimated state (seed 32): a capture step held to walking's widest step falls; capture_lateral_reach's 0.1 m holds")
     func pushNeedsTheWiderCaptureStep() throws {
-        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=39"]
+        // Seed 39 showed it before the pelvis orientation task; with the task, seed 32 is the one of 1–40 that falls.
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=32"]
         let (held, heldModel) = try loadBundled("humanoid-walk-push", overrides: estimated + ["task.capture_lateral_reach=0"])
         let narrow = try Runner.run(try Simulation(scenario: held, model: heldModel))
         #expect(narrow.fell, "held to walking's widest step it should fall; it ended \(narrow.outcome.rawValue): \(narrow.metrics)")
@@ -34,9 +35,11 @@ import Testing
         #expect(wide.success && !wide.fell, "\(wide.outcome.rawValue): \(wide.metrics)")
     }
 
-    @Test("humanoid-step-recover on estimated state (seed 3): an IMU that reads the sample step's acceleration alone diverges after the capture step's impact; with accel_average it stands")
+    @Test("humanoid-step-recover on estimated state (seed 24): an IMU that reads the sample step's acceleration alone falls or diverges after the capture step's impact; with accel_average it stands")
     func stepRecoveryNeedsTheAveragingAccelerometer() throws {
-        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=3"]
+        // Seed 3 showed it before the pelvis orientation task; with the task, seeds 24, 28, 33 and 40 of 1–40 fall
+        // without accel_average (and 22 fails its criteria), and all 40 succeed with it.
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=24"]
         let (scenario, model) = try loadBundled("humanoid-step-recover", overrides: estimated)
         let averaged = try Runner.run(try Simulation(scenario: scenario, model: model))
         #expect(!averaged.fell && averaged.outcome != .diverged && (averaged.metrics["base_position_error_max"] ?? 1) < 0.05,
@@ -46,6 +49,30 @@ import Testing
         let (plain, plainModel) = try loadBundled("humanoid-step-recover", overrides: sampled)
         let aliased = try Runner.run(try Simulation(scenario: plain, model: plainModel))
         #expect(aliased.fell || aliased.outcome == .diverged, "\(aliased.outcome.rawValue): \(aliased.metrics)")
+    }
+
+    @Test("humanoid-step-recover on estimated state (seed 3): without the pelvis orientation task the pelvis spins through the capture step and the trailing foot slides past 3 cm; with it the heading holds and the run succeeds")
+    func stepRecoveryNeedsThePelvisTask() throws {
+        /// The run's summary and the largest |yaw| of the pelvis (rad) over it, from the true state.
+        func run(_ overrides: [String]) throws -> (RunSummary, Double) {
+            let (scenario, model) = try loadBundled("humanoid-step-recover", overrides: overrides)
+            let sim = try Simulation(scenario: scenario, model: model)
+            var yawMax = 0.0
+            while !sim.isFinished {
+                try sim.step()
+                let r = sim.trueState.basePose.rotation
+                yawMax = max(yawMax, abs(atan2(2 * (r.w * r.z + r.x * r.y), 1 - 2 * (r.y * r.y + r.z * r.z))))
+            }
+            return (try Runner.run(sim), yawMax)
+        }
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=3"]
+        let (held, heldYaw) = try run(estimated)
+        #expect(held.success, "\(held.outcome.rawValue): \(held.metrics)")
+        #expect(heldYaw < 0.35, "the pelvis turned \(heldYaw) rad with its orientation task")
+        let (free, freeYaw) = try run(estimated + ["controller.parameters.pelvis_weight=0"])
+        #expect(!free.success && (free.metrics["foot_slip_max"] ?? 0) > 0.03,
+                "\(free.outcome.rawValue): \(free.metrics)")
+        #expect(freeYaw > 0.6, "the pelvis turned only \(freeYaw) rad without its orientation task")
     }
 
     @Test("a walk to waypoints that does not end within the run is an input error naming the waypoint's line")

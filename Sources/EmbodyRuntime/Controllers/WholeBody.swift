@@ -56,6 +56,7 @@ extension WholeBodyControllerParameters {
         var p = WholeBodyParameters()
         p.comKp = comKp; p.comKd = comKd; p.comWeight = comWeight
         p.torsoKp = torsoKp; p.torsoKd = torsoKd; p.torsoWeight = torsoWeight
+        p.pelvisKp = pelvisKp; p.pelvisKd = pelvisKd; p.pelvisWeight = pelvisWeight
         p.swingKp = swingKp; p.swingKd = swingKd; p.swingWeight = swingWeight
         p.postureKp = postureKp; p.postureKd = postureKd; p.postureWeight = postureWeight
         p.contactKd = contactKd
@@ -69,8 +70,10 @@ extension WholeBodyControllerParameters {
             throw RuntimeError("\(location): controller type whole_body needs the robot's link masses (they sum to \(mass.totalMass) kg)")
         }
         let standing = StandingReferenceSource(dynamics: dynamics, mass: mass, soles: soles, torsoLink: torso)
+        // The base's orientation in the torso link's frame at load: the pelvis task keeps that offset.
+        let pelvisInTorso = Transform(poses, from: 7 * torso).rotation.conjugate * Transform(poses, from: 0).rotation
         return WholeBodyController(dynamics: dynamics, mass: mass, soles: soles, torsoLink: torso,
-                                   torqueLimits: context.torqueLimits, parameters: p, source: standing)
+                                   pelvisInTorso: pelvisInTorso, torqueLimits: context.torqueLimits, parameters: p, source: standing)
     }
 }
 

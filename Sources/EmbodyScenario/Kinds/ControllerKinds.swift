@@ -103,7 +103,7 @@ extension ControllerKind.Name {
                                         summary: "τ = τ_host, the torques the host program (C ABI, Python) wrote, held since the last control tick; 0 until written. `replay --verify` replays the logged τ",
                                         keys: ExternalParameters.keyDescriptions, metrics: [])
         case .wholeBody: KindDescription(name: rawValue,
-                                         summary: "Task-space inverse dynamics by quadratic programming each tick (floating base): min Σ w‖A v̇ − b‖² over v̇ and the soles' corner forces, s.t. the floating-base equations of motion, rigid stance feet, friction pyramids, f_min and torque limits; τ = M_j v̇ + h_j − (J_cᵀ f)_j. Tasks: CoM, torso orientation, swing feet, posture, each a PD acceleration (docs/locomotion.md). Follows the task's walking reference, or stands",
+                                         summary: "Task-space inverse dynamics by quadratic programming each tick (floating base): min Σ w‖A v̇ − b‖² over v̇ and the soles' corner forces, s.t. the floating-base equations of motion, rigid stance feet, friction pyramids, f_min and torque limits; τ = M_j v̇ + h_j − (J_cᵀ f)_j. Tasks: CoM, torso orientation, pelvis (floating base) orientation, swing feet, posture, each a PD acceleration (docs/locomotion.md). Follows the task's walking reference, or stands",
                                          keys: WholeBodyControllerParameters.keyDescriptions, metrics: WholeBodyControllerParameters.metrics)
         }
     }
@@ -240,6 +240,8 @@ public struct WholeBodyControllerParameters: Equatable, Sendable, KindParameters
     public var comKp = 40.0, comKd = 12.6, comWeight = 10.0
     /// Torso orientation task.
     public var torsoKp = 100.0, torsoKd = 20.0, torsoWeight = 1.0
+    /// Pelvis (floating base) orientation task.
+    public var pelvisKp = 100.0, pelvisKd = 20.0, pelvisWeight = 1.0
     /// Swing-foot pose task.
     public var swingKp = 400.0, swingKd = 40.0, swingWeight = 10.0
     /// Posture task.
@@ -275,6 +277,9 @@ public struct WholeBodyControllerParameters: Equatable, Sendable, KindParameters
             .number("torso_kp", \.torsoKp, unit: "1/s²", .nonNegative, "Stiffness of the torso orientation task.", defaults: d),
             .number("torso_kd", \.torsoKd, unit: "1/s", .nonNegative, "Damping of the torso orientation task.", defaults: d),
             .number("torso_weight", \.torsoWeight, unit: "s⁴/rad²", .nonNegative, "Weight of the torso orientation task.", defaults: d),
+            .number("pelvis_kp", \.pelvisKp, unit: "1/s²", .nonNegative, "Stiffness of the pelvis (floating base) orientation task.", defaults: d),
+            .number("pelvis_kd", \.pelvisKd, unit: "1/s", .nonNegative, "Damping of the pelvis orientation task.", defaults: d),
+            .number("pelvis_weight", \.pelvisWeight, unit: "s⁴/rad²", .nonNegative, "Weight of the pelvis orientation task (0: off).", defaults: d),
             .number("swing_kp", \.swingKp, unit: "1/s²", .nonNegative, "Stiffness of the swing-foot pose task.", defaults: d),
             .number("swing_kd", \.swingKd, unit: "1/s", .nonNegative, "Damping of the swing-foot pose task.", defaults: d),
             .number("swing_weight", \.swingWeight, .nonNegative, "Weight of the swing-foot pose task (per (m/s²)² and (rad/s²)²).", defaults: d),
