@@ -60,8 +60,7 @@ import Testing
             var yawMax = 0.0
             while !sim.isFinished {
                 try sim.step()
-                let r = sim.trueState.basePose.rotation
-                yawMax = max(yawMax, abs(atan2(2 * (r.w * r.z + r.x * r.y), 1 - 2 * (r.y * r.y + r.z * r.z))))
+                yawMax = max(yawMax, abs(sim.trueState.basePose.rotation.rpy.z))
             }
             return (try Runner.run(sim), yawMax)
         }
