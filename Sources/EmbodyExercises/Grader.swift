@@ -255,6 +255,12 @@ enum ChildProcess {
         return environment
     }
 
+    /// glibc's posix_spawn_file_actions_addclosefrom_np, when the C library has it.
+    private static let closeFromAction: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     static func run(_ path: String, arguments: [String], timeLimit: Double) -> Result {
         let dir = FileManager.default.temporaryDirectory.path
         let tag = UUID().uuidString
@@ -266,6 +272,12 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // The child gets no other descriptor of ours. Without this it kept every descriptor the (multi-threaded)
+        // grader had open without FD_CLOEXEC at that instant, for its whole life: a file another thread was
+        // writing, such as a freshly copied runner, then stayed open for writing and could not be executed
+        // (ETXTBSY) until the trial ended. (glibc 2.34 and later; Swift's Glibc module does not declare it, so it
+        // is looked up by name.)
+        if let closeFrom = closeFromAction { _ = closeFrom(&actions, 3) }
         let environment = childEnvironment(ProcessInfo.processInfo.environment)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -90,14 +90,15 @@ public enum BundledScenarios {
         "no bundled scenarios found; looked for: \(ResourceFolder.scenarios.lookupDescription)"
     }
 
-    /// The paths of the bundled scenario files, sorted by name.
+    /// The paths of the bundled scenario files, sorted by name. Hidden files (a leading dot) are not bundled
+    /// scenarios: editors and the test suite write those beside them.
     public static func all() -> [String] { all(executable: ResourceFolder.runningExecutable()) }
 
     /// The bundled scenario files as seen from `executable`'s location.
     public static func all(executable: URL?) -> [String] {
         guard let dir = directory(executable: executable),
               let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
-        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
+        return names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json")) }
             .sorted().map { "\(dir)/\($0)" }
     }
 

@@ -55,6 +55,17 @@ struct LoopTests {
         #expect(Self.bundledNames == listed)
     }
 
+    /// A hidden file beside the bundled scenarios (an editor's, or the one `runScenario` writes while another test
+    /// lists the folder) is not a bundled scenario.
+    @Test func hiddenFilesAreNotBundledScenarios() throws {
+        let hidden = repoRoot.appendingPathComponent("Scenarios/.hidden-\(UUID().uuidString).yaml")
+        try "name: hidden\n".write(to: hidden, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: hidden) }
+        let listed = BundledScenarios.all()
+        #expect(!listed.isEmpty)
+        #expect(!listed.contains { $0.hasSuffix(hidden.lastPathComponent) }, "\(listed)")
+    }
+
     /// Steady-state ticks allocate nothing, for every bundled scenario (arms, the humanoid landing, standing and
     /// being pushed, sensors, planners, walking), with recording on: every tick after the first ten, to the end of the
     /// scenario (a walk's stop and final stand included).
