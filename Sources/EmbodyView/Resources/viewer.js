@@ -544,11 +544,25 @@ void main() {
   }
 
   // ---------- timeline, controls ----------
-  const scrub = $('scrub');
-  function showTime() {
-    $('clock').textContent = state.t.toFixed(3) + ' s';
-    scrub.value = String(Math.round(1000 * (tEnd > 0 ? state.t / tEnd : 0)));
-    $('play').textContent = state.playing ? '⏸' : '▶';
+  // While playing, a frame changes no page content (only the 3D canvas and composited transforms): any change
+  // costs a repaint and raster on top of the compositing, about 2 ms of CPU per frame on SwiftShader, and kept
+  // the page below 60 frames/s (docs/viewer.md). So the scrubber's thumb moves by a transform every frame, the
+  // range input's value is set only when paused, and the clock's text is rewritten at most 15 times a second
+  // of wall time while playing (every frame's time when paused, stepping or seeking).
+  const scrub = $('scrub'), thumb = $('thumb'), clock = $('clock'), playButton = $('play');
+  let thumbX = null, clockShownAt = -Infinity;
+  function showTime(now) {
+    const fraction = tEnd > 0 ? state.t / tEnd : 0;
+    const x = Math.round(fraction * scrub.clientWidth);
+    if (x !== thumbX) { thumbX = x; thumb.style.transform = 'translateX(' + x + 'px)'; }
+    if (!state.playing || now === undefined || now - clockShownAt >= 1000 / 15) {
+      clockShownAt = now === undefined ? -Infinity : now;
+      const text = state.t.toFixed(3) + ' s';
+      if (clock.textContent !== text) clock.textContent = text;
+    }
+    if (!state.playing) scrub.value = String(Math.round(1000 * fraction));
+    const symbol = state.playing ? '⏸' : '▶';
+    if (playButton.textContent !== symbol) playButton.textContent = symbol;
   }
   function seek(t) {
     state.t = Math.min(Math.max(t, 0), tEnd);
@@ -571,7 +585,7 @@ void main() {
       }
       last = now;
       state.frame = frameAt(state.t);
-      render(); drawCursors(); showTime();
+      render(); drawCursors(); showTime(now);
     }
     probeFrame(now);
     requestAnimationFrame(tick);
@@ -613,7 +627,7 @@ void main() {
     cam.distance = Math.min(60, Math.max(0.2, cam.distance * Math.exp(e.deltaY * 0.001)));
     render(); e.preventDefault();
   }, { passive: false });
-  window.addEventListener('resize', () => { render(); drawPlots(); });
+  window.addEventListener('resize', () => { render(); drawPlots(); thumbX = null; showTime(); });
 
   // ---------- run facts, metrics, events ----------
   function fill() {
