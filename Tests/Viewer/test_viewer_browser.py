@@ -8,7 +8,7 @@ For a humanoid-push recording (10 s at 1 kHz) and an arm recording, checks:
   - the robot's pixels stand where its link origins project (the page's camera, projected here; link
     positions from Embody's forward kinematics via `embody export --link-poses`);
   - every plot is drawn (coloured lines inside its frame);
-  - seeking to t moves the 3D view and every plot cursor together;
+  - seeking to t moves the 3D view and every plot cursor together, and the clock and scrubber show t;
   - the humanoid page is at most 5 MB; frames per second while playing at 1280×720 are measured and reported.
 Usage: test_viewer_browser.py EMBODY_BINARY OUT_DIR   (writes OUT_DIR/viewer-results.json and screenshots)
 """
@@ -23,6 +23,22 @@ from cdp import Browser, Page  # noqa: E402
 from checks import check, finish, run  # noqa: E402
 import png  # noqa: E402
 
+
+
+def check_transport(page, name, when):
+    """Paused, the clock shows the time exactly, and the scrubber's thumb (a layer moved by a transform) and the
+    range input's value stand at the same fraction of the run as the time."""
+    tr = page.eval("""(() => {
+        const st = embodyViewer.state(), s = document.getElementById('scrub'), th = document.getElementById('thumb');
+        const a = s.getBoundingClientRect(), b = th.getBoundingClientRect();
+        return {t: st.t, playing: st.playing, clock: document.getElementById('clock').textContent, value: +s.value,
+                left: a.left, width: a.width, thumb: (b.left + b.right) / 2, end: st.end};
+    })()""")
+    check(not tr["playing"] and tr["clock"] == f"{tr['t']:.3f} s", f"{name}: {when}, the clock shows {tr['clock']!r} at t = {tr['t']}")
+    fraction = tr["t"] / tr["end"] if tr["end"] > 0 else 0
+    check(abs(tr["thumb"] - (tr["left"] + fraction * tr["width"])) <= 1.5,
+          f"{name}: {when}, the scrubber's thumb at x = {tr['thumb']:.1f} for t = {tr['t']} (expected {tr['left'] + fraction * tr['width']:.1f})")
+    check(abs(tr["value"] - 1000 * fraction) <= 1, f"{name}: {when}, the scrubber's value {tr['value']} for fraction {fraction:.4f}")
 
 def link_positions(embody, log, out_dir):
     """Link frame origins (world, m) by record time, from Embody's forward kinematics."""
@@ -163,6 +179,7 @@ def check_page(browser, name, html, log, embody, out_dir, t1, t2, camera, links_
         page.eval(f"embodyViewer.seek({t})")
         st = page.eval("embodyViewer.state()")
         check(abs(st["frameTime"] - t) <= 0.0101, f"{name}: seek({t}) shows the 3D frame at {st['frameTime']:.4f} s")
+        check_transport(page, name, f"seek({t})")
         for p in st["plots"]:
             page.eval(f"document.querySelectorAll('.plot')[{st['plots'].index(p)}].scrollIntoView()")
             p = page.eval("embodyViewer.state()")["plots"][st["plots"].index(p)]
@@ -194,6 +211,8 @@ def check_page(browser, name, html, log, embody, out_dir, t1, t2, camera, links_
     fps = page.eval("embodyViewer.measureFps(5000)", await_promise=True)
     results[name]["fps_1280x720"] = round(fps["fps"], 1)
     print(f"  measured {fps['fps']:.1f} frames/s while playing ({fps['frames']} frames in 5 s)", flush=True)
+
+    check_transport(page, name, "after playing")
 
     errors = page.errors()
     check(not errors, f"{name}: no console error or exception {errors[:3]}")

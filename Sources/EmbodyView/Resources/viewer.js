@@ -689,7 +689,7 @@ void main() {
     play() { setPlaying(true); },
     pause() { setPlaying(false); },
     state() {
-      return { t: state.t, frame: state.frame, frameTime: frameT[state.frame], playing: state.playing,
+      return { t: state.t, end: tEnd, frame: state.frame, frameTime: frameT[state.frame], playing: state.playing,
         plots: plots.map((p) => ({ title: p.spec.title, lines: p.spec.lines.filter((l) => l.data).length,
           cursorX: p.cursorX, x0: p.x0, x1: p.x1, y0: p.y0, y1: p.y1, t0: p.t0, t1: p.t1,
           rect: (() => { const r = p.div.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })() })) };
