@@ -24,7 +24,6 @@ from checks import check, finish, run  # noqa: E402
 import png  # noqa: E402
 
 
-
 def check_transport(page, name, when):
     """Paused, the clock shows the time exactly, and the scrubber's thumb (a layer moved by a transform) and the
     range input's value stand at the same fraction of the run as the time."""
@@ -39,6 +38,7 @@ def check_transport(page, name, when):
     check(abs(tr["thumb"] - (tr["left"] + fraction * tr["width"])) <= 1.5,
           f"{name}: {when}, the scrubber's thumb at x = {tr['thumb']:.1f} for t = {tr['t']} (expected {tr['left'] + fraction * tr['width']:.1f})")
     check(abs(tr["value"] - 1000 * fraction) <= 1, f"{name}: {when}, the scrubber's value {tr['value']} for fraction {fraction:.4f}")
+
 
 def link_positions(embody, log, out_dir):
     """Link frame origins (world, m) by record time, from Embody's forward kinematics."""

@@ -545,7 +545,7 @@ void main() {
 
   // ---------- timeline, controls ----------
   // While playing, a frame changes no page content (only the 3D canvas and composited transforms): any change
-  // costs a repaint and raster on top of the compositing, about 2 ms of CPU per frame on SwiftShader, and kept
+  // costs a repaint and raster on top of the compositing, about 1.5 ms of CPU per frame on SwiftShader, and kept
   // the page below 60 frames/s (docs/viewer.md). So the scrubber's thumb moves by a transform every frame, the
   // range input's value is set only when paused, and the clock's text is rewritten at most 15 times a second
   // of wall time while playing (every frame's time when paused, stepping or seeking).
