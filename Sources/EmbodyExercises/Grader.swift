@@ -142,7 +142,7 @@ public enum Grader {
         let run = ChildProcess.run(options.runner, arguments: arguments, timeLimit: limit)
         var report = TrialReport(seed: seed, metrics: nil, message: nil, wallTime: run.wallTime)
         switch run.ending {
-        case .launchFailed(let why):
+        case .launchFailed(let why, _):
             report.message = "could not start \(options.runner): \(why)"
         case .timedOut:
             report.message = "stopped after the \(format(limit)) s time limit (an endless loop, or far too slow)"
@@ -232,7 +232,8 @@ func format(_ v: Double) -> String {
 
 /// Runs a program with posix_spawn, output to temporary files, killing it at a time limit.
 enum ChildProcess {
-    enum Ending { case exited(Int32), signaled(Int32), timedOut, launchFailed(String) }
+    /// How a child ended; a launch failure carries its message and the errno behind it.
+    enum Ending { case exited(Int32), signaled(Int32), timedOut, launchFailed(String, errno: Int32) }
 
     struct Result {
         var ending: Ending
@@ -286,7 +287,7 @@ enum ChildProcess {
         let start = Date()
         let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
         guard rc == 0 else {
-            return Result(ending: .launchFailed(String(cString: strerror(rc))), stdout: "", stderr: "", wallTime: 0)
+            return Result(ending: .launchFailed(String(cString: strerror(rc)), errno: rc), stdout: "", stderr: "", wallTime: 0)
         }
         var status: Int32 = 0
         var ending: Ending?
@@ -296,7 +297,7 @@ enum ChildProcess {
                 let low = status & 0x7F
                 ending = low == 0 ? .exited((status >> 8) & 0xFF) : .signaled(low)
             } else if r < 0 && errno != EINTR {
-                ending = .launchFailed("lost the child process: \(String(cString: strerror(errno)))")
+                ending = .launchFailed("lost the child process: \(String(cString: strerror(errno)))", errno: errno)
             } else if Date().timeIntervalSince(start) > timeLimit {
                 kill(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)

@@ -39,11 +39,11 @@ public enum RunnerCheck {
         // "Text file busy": some process still holds the executable open for writing, as a just-finished copy or
         // link can be for a moment (or while a process that inherited the writer's descriptor lives). Wait for it.
         let patience = Date().addingTimeInterval(30)
-        while case .launchFailed(let reason) = run.ending, reason == String(cString: strerror(ETXTBSY)), Date() < patience {
+        while case .launchFailed(_, errno: ETXTBSY) = run.ending, Date() < patience {
             usleep(100_000)
             run = ChildProcess.run(runner, arguments: ["--identify"], timeLimit: 60)
         }
-        if case .launchFailed(let reason) = run.ending {
+        if case .launchFailed(let reason, _) = run.ending {
             throw GradingRefusal("cannot tell which sources the runner \(runner) was built from: it could not be started (\(reason))")
         }
         let line = run.stdout.split(separator: "\n").last.map(String.init) ?? ""

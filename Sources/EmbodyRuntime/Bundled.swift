@@ -90,15 +90,20 @@ public enum BundledScenarios {
         "no bundled scenarios found; looked for: \(ResourceFolder.scenarios.lookupDescription)"
     }
 
-    /// The paths of the bundled scenario files, sorted by name. Hidden files (a leading dot) are not bundled
-    /// scenarios: editors and the test suite write those beside them.
+    /// Whether a file name in the scenarios folder names a bundled scenario: a YAML or JSON file that is not hidden
+    /// (a leading dot; editors and the test suite write those beside the bundled ones).
+    public static func isScenarioFileName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json"))
+    }
+
+    /// The paths of the bundled scenario files (`isScenarioFileName`), sorted by name.
     public static func all() -> [String] { all(executable: ResourceFolder.runningExecutable()) }
 
     /// The bundled scenario files as seen from `executable`'s location.
     public static func all(executable: URL?) -> [String] {
         guard let dir = directory(executable: executable),
               let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
-        return names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json")) }
+        return names.filter(isScenarioFileName)
             .sorted().map { "\(dir)/\($0)" }
     }
 

@@ -30,10 +30,10 @@ struct ChildProcessTests {
         let writer = open(copy, O_WRONLY)
         #expect(writer >= 0)
         let busy = ChildProcess.run(copy, arguments: ["--identify"], timeLimit: 30)
-        guard case .launchFailed(let reason) = busy.ending else {
+        guard case .launchFailed(let reason, let code) = busy.ending else {
             Issue.record("a file open for writing started: \(busy.ending)"); close(writer); return
         }
-        #expect(reason == String(cString: strerror(ETXTBSY)), "\(reason)")
+        #expect(code == ETXTBSY, "\(reason)")
         let closer = Thread { usleep(500_000); close(writer) }
         closer.start()
         let identity = try RunnerCheck.identify(copy)

@@ -14,7 +14,7 @@ func bundledScenario(_ name: String) -> String { repoRoot.appendingPathComponent
 func bundledScenarioNames() -> [String] {
     let directory = repoRoot.appendingPathComponent("Scenarios").path
     let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    return files.filter { !$0.hasPrefix(".") && [".yaml", ".yml", ".json"].contains(where: $0.hasSuffix) }.sorted()
+    return files.filter(BundledScenarios.isScenarioFileName).sorted()
         .map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
 }
 
