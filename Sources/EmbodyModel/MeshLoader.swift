@@ -78,8 +78,12 @@ public enum MeshLoader {
     /// FNV-1a 64-bit over `data`, as 16 lower-case hex digits.
     public static func fnv1a<D: DataProtocol>(_ data: D) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        // Over each region's raw bytes: Data's own iterator costs about 50 instructions a byte, which made hashing
+        // a robot's meshes a visible share of its load (1.6 MB for kuka_iiwa: about 90 million instructions).
         for region in data.regions {
-            for b in region { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            region.withUnsafeBytes { bytes in
+                for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            }
         }
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

@@ -246,4 +246,19 @@ struct MeshImportTests {
         let assimp = try MeshLoader.load(path: path, reader: .assimp)
         #expect(Set(ours[0].vertices.map { [$0.x, $0.y, $0.z] }) == Set(assimp[0].vertices.map { [$0.x, $0.y, $0.z] }))
     }
+
+    @Test("A mesh file's hash is FNV-1a 64 over its bytes: published test vectors, and a multi-region buffer")
+    func meshHashIsFNV1a() throws {
+        #expect(MeshLoader.fnv1a(Data()) == "cbf29ce484222325")
+        #expect(MeshLoader.fnv1a(Data("a".utf8)) == "af63dc4c8601ec8c")
+        #expect(MeshLoader.fnv1a(Data("foobar".utf8)) == "85944171f73967e8")
+        // Two regions hash as their concatenation.
+        var split = DispatchData.empty
+        for part in ["foo", "bar"] { part.utf8.withContiguousStorageIfAvailable { split.append(UnsafeRawBufferPointer($0)) } }
+        #expect(split.regions.count == 2)
+        #expect(MeshLoader.fnv1a(split) == "85944171f73967e8")
+        let dir = try TempDir()
+        defer { dir.remove() }
+        #expect(MeshLoader.hash(ofFileAt: try dir.write("m.obj", "foobar")) == "85944171f73967e8")
+    }
 }
