@@ -131,6 +131,8 @@ def check_page(browser, name, html, log, embody, out_dir, t1, t2, camera, links_
     page = Page(browser, 1280, 720)
     url = "file://" + os.path.abspath(html)
     page.navigate(url + f"#t={t1}")
+    results[name]["open_ms"] = round(page.eval("embodyViewer.openMs"))
+    print(f"  opened in {results[name]['open_ms']} ms (navigation start to the first frame drawn)", flush=True)
     st = page.eval("embodyViewer.state()")
     check(abs(st["t"] - t1) < 1e-9 and not st["playing"], f"{name}: #t={t1} opens the page paused at {t1} s (got {st['t']})")
     page.eval(f"embodyViewer.setCamera({json.dumps(camera)})")
@@ -210,7 +212,12 @@ def check_page(browser, name, html, log, embody, out_dir, t1, t2, camera, links_
 
     fps = page.eval("embodyViewer.measureFps(5000)", await_promise=True)
     results[name]["fps_1280x720"] = round(fps["fps"], 1)
-    print(f"  measured {fps['fps']:.1f} frames/s while playing ({fps['frames']} frames in 5 s)", flush=True)
+    results[name]["frame_interval_ms"] = {"p99": round(fps["p99Ms"], 1), "longest": round(fps["longestMs"], 1),
+                                          "late": fps["late"]}
+    results[name]["load_average"] = round(os.getloadavg()[0], 2)
+    print(f"  measured {fps['fps']:.1f} frames/s while playing ({fps['frames']} frames in 5 s; frame interval p99 "
+          f"{fps['p99Ms']:.1f} ms, longest {fps['longestMs']:.1f} ms, {fps['late']} over 25 ms; load average "
+          f"{os.getloadavg()[0]:.2f})", flush=True)
 
     check_transport(page, name, "after playing")
 

@@ -702,26 +702,36 @@ void main() {
     setCamera(c) { Object.assign(cam, c); cam.follow = false; $('follow').checked = false; render(); },
     setVisible(v) { Object.assign(vis, v); render(); },
     // Plays for `ms` milliseconds and resolves to the frames per second shown, from requestAnimationFrame
-    // times. Every counted frame draws a new time: playback loops to 0 at the end of the run while measuring
-    // (frames after the end would draw nothing and cost nothing). Pauses when done.
+    // times, with the intervals between frames (ms): the longest, the 99th percentile, and `late`, how many
+    // exceeded 1.5 display frames (25 ms at 60 Hz: a frame the display showed twice). Every counted frame draws
+    // a new time: playback loops to 0 at the end of the run while measuring (frames after the end would draw
+    // nothing and cost nothing). Pauses when done.
     measureFps(ms) {
       return new Promise((resolve) => {
         setPlaying(true);
         probe = { ms, stamps: [], done(s) {
           setPlaying(false);
-          resolve({ frames: s.length - 1, fps: (s.length - 1) / ((s[s.length - 1] - s[0]) / 1000) });
+          const gaps = [];
+          for (let i = 1; i < s.length; i++) gaps.push(s[i] - s[i - 1]);
+          gaps.sort((a, b) => a - b);
+          const n = gaps.length;
+          resolve({ frames: n, fps: n / ((s[s.length - 1] - s[0]) / 1000),
+            longestMs: n ? gaps[n - 1] : 0, p99Ms: n ? gaps[Math.min(n - 1, Math.floor(0.99 * n))] : 0,
+            late: gaps.filter((g) => g > 1.5 * 1000 / 60).length });
         } };
       });
     },
     linkNames: D.links.map((l) => l.name),
     events: D.events,
     ready: false,
+    openMs: null,
   };
 
   fill();
   buildPlots();
   const hash = /[#&]t=([0-9.eE+-]+)/.exec(location.hash);
   seek(hash ? Math.min(Math.max(+hash[1] || 0, 0), tEnd) : 0);
+  window.embodyViewer.openMs = performance.now();   // from navigation start to the first frame drawn
   window.embodyViewer.ready = true;
   requestAnimationFrame(tick);
 })();
