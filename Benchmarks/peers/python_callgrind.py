@@ -54,7 +54,8 @@ EMBODY_PARTS = [
     ("          collision detection", "btCollisionWorld::performDiscreteCollisionDetection()"),
     ("            of which AABB updates (broadphase)", "btCollisionWorld::updateSingleAabb("),
     ("          forward dynamics (ABA, solveExternalForces)", "btMultiBodyDynamicsWorld::solveExternalForces("),
-    ("          constraints and islands (solveConstraints − forward dynamics)", "btMultiBodyDynamicsWorld::solveConstraints("),
+    # Embody's world overrides solveConstraints (the idle-solver skip, CShims/CBullet/internal.hpp).
+    ("          constraints and islands (solveConstraints − forward dynamics)", "DiscreteMultiBodyWorld::solveConstraints("),
     ("          integration", "btMultiBodyDynamicsWorld::integrateTransforms("),
     ("      divergence monitor", "17DivergenceMonitorC5check5state4tick"),
     ("      task reference (control and metrics)", "8TaskPlanC9reference6atTick4into"),

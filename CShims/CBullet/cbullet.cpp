@@ -92,6 +92,12 @@ extern "C" long long emb_world_step_count(const emb_world* w) { return w ? w->st
 
 extern "C" int emb_world_ground_id(const emb_world* w) { return w ? w->groundId : -1; }
 
+extern "C" void emb_world_set_idle_solver_skip(emb_world* w, int enabled) {
+    if (w) w->dynamics->skipIdleSolver = enabled != 0;
+}
+
+extern "C" long long emb_world_idle_solver_skips(const emb_world* w) { return w ? w->dynamics->idleSolverSkips : 0; }
+
 namespace {
 
 /// Applies the held joint torques, damping, friction strength and external forces for one step of h seconds.

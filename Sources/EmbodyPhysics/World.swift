@@ -135,6 +135,16 @@ public final class World {
     /// The number of physics steps (substeps included) taken since creation or the last restore.
     public var stepCount: Int64 { Int64(emb_world_step_count(handle)) }
 
+    /// Whether a step skips Bullet's islands and constraint solver when they would build no constraint row (an
+    /// arm in free space with no joint at a limit; docs/physics.md). On by default. The results are the same bit
+    /// for bit either way (tested), so turning it off is only for tests and measurements.
+    public var skipsIdleSolver: Bool = true {
+        didSet { emb_world_set_idle_solver_skip(handle, skipsIdleSolver ? 1 : 0) }
+    }
+
+    /// The physics steps (substeps included) that skipped the idle solver since the world was created.
+    public var idleSolverSkips: Int64 { Int64(emb_world_idle_solver_skips(handle)) }
+
     /// Advances exactly `dt` seconds as `substeps` equal fixed steps, holding every robot's torques.
     public func step(dt: Double, substeps: Int = 1) {
         let status = emb_world_step(handle, dt, Int32(clamping: substeps))

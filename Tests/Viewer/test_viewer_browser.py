@@ -131,8 +131,11 @@ def check_page(browser, name, html, log, embody, out_dir, t1, t2, camera, links_
     page = Page(browser, 1280, 720)
     url = "file://" + os.path.abspath(html)
     page.navigate(url + f"#t={t1}")
-    results[name]["open_ms"] = round(page.eval("embodyViewer.openMs"))
-    print(f"  opened in {results[name]['open_ms']} ms (navigation start to the first frame drawn)", flush=True)
+    open_ms = page.eval("window.embodyViewer ? embodyViewer.openMs : null")
+    check(isinstance(open_ms, (int, float)), f"{name}: the page reports its open time (got {open_ms!r})")
+    if isinstance(open_ms, (int, float)):
+        results[name]["open_ms"] = round(open_ms)
+        print(f"  opened in {round(open_ms)} ms (navigation start to the first frame drawn)", flush=True)
     st = page.eval("embodyViewer.state()")
     check(abs(st["t"] - t1) < 1e-9 and not st["playing"], f"{name}: #t={t1} opens the page paused at {t1} s (got {st['t']})")
     page.eval(f"embodyViewer.setCamera({json.dumps(camera)})")

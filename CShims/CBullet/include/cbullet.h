@@ -117,6 +117,14 @@ long long emb_world_step_count(const emb_world* world);
 /// The integer id that contacts use for the ground plane, or −1 when the world has none.
 int emb_world_ground_id(const emb_world* world);
 
+/// Whether a step skips Bullet's islands and constraint solver when they would build no constraint row (no
+/// contact manifold, no active joint limit, no motor, no moving rigid body; docs/physics.md). On by default; the
+/// results are the same bit for bit either way, so turning it off (0) is only for tests and measurements.
+void emb_world_set_idle_solver_skip(emb_world* world, int enabled);
+
+/// The number of physics steps (substeps included) that skipped the idle solver since creation.
+long long emb_world_idle_solver_skips(const emb_world* world);
+
 /// What Bullet's block pool (pool.cpp) has served since the first world was created, for tests and diagnostics.
 typedef struct emb_pool_stats {
     /// 1 when the pool is installed (after the first emb_world_create), else 0 and the rest are 0.
