@@ -173,7 +173,8 @@ public:
     /// (every Embody collider has DISABLE_DEACTIVATION, and the union-find is rebuilt each step). So only the
     /// rest of solveInternalConstraints runs: the solver's allSolved, and each multibody's processDeltaVeeMultiDof2
     /// (kept even though no impulse was applied: adding a zero delta turns −0.0 into +0.0, and the state hash
-    /// sees bits). A kuka arm in free space saves about 5,000 of its 56,000 engine instructions per step; the
+    /// sees bits). Its scratch-array resizes are left out: solveExternalForces has just resized the same arrays
+    /// to the same sizes, and its joint-feedback pass cannot apply (`solverHasWork` is true for joint feedback). A kuka arm in free space saves about 5,000 of its 56,000 engine instructions per step; the
     /// PyBullet parity tests and every pinned state hash check that nothing else changes.
     void solveConstraints(btContactSolverInfo& info) override {
         solveExternalForces(info);
@@ -184,12 +185,6 @@ public:
         }
         ++idleSolverSkips;
         m_constraintSolver->allSolved(info, m_debugDrawer);
-        for (int i = 0; i < m_multiBodies.size(); ++i) {
-            btMultiBody* body = m_multiBodies[i];
-            m_scratch_r.resize(body->getNumLinks() + 1);
-            m_scratch_v.resize(body->getNumLinks() + 1);
-            m_scratch_m.resize(body->getNumLinks() + 1);
-        }
         for (int i = 0; i < m_multiBodies.size(); ++i) m_multiBodies[i]->processDeltaVeeMultiDof2();
     }
 
