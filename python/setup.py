@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,4 +30,7 @@ class BuildPy(build_py):
             f.write(f"CHECKOUT = {repo!r}\n")
 
 
-setup(cmdclass={"build_py": BuildPy})
+# The one-tick step() in C (embody/_fastcall.c); optional: without a C compiler or Python's headers the package
+# installs without it and steps through ctypes alone.
+setup(cmdclass={"build_py": BuildPy},
+      ext_modules=[Extension("embody._fastcall", sources=["embody/_fastcall.c"], optional=True)])

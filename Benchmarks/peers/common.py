@@ -37,6 +37,15 @@ def embody_binary():
     return EMBODY
 
 
+def build_python_extension():
+    """Builds the package's C step (python/embody/_fastcall.c) in place, next to its source, as `pip install
+    ./python` builds it into the installed copy; for the scripts that import the package from the checkout."""
+    r = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=os.path.join(ROOT, "python"),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        sys.exit(f"building python/embody/_fastcall.c failed:\n{r.stdout[-3000:]}")
+
+
 def embody_bench(scenario, ticks, warmup=200, overrides=(), phases=False, blocks=10):
     """Runs `embody bench` on one scenario and returns its JSON object."""
     cmd = [embody_binary(), "bench", scenario, "--json", "--ticks", str(ticks), "--warmup", str(warmup),

@@ -6,7 +6,8 @@ script counts instructions instead (`valgrind --tool=callgrind`, which does not 
 same two loops on the same scenario as python_peer.py (kuka_iiwa/model.urdf, dt 1 ms, the same gains and target):
 
   PyBullet  getJointStates → τ (a list comprehension) → setJointMotorControlArray(TORQUE_CONTROL) → stepSimulation
-  Embody    np.dot + np.add into the zero-copy `sim.torques` → `sim.step()` (the `external` controller)
+  Embody    np.dot + np.add into the zero-copy `sim.torques` → `sim.step()` (the `external` controller; `step`
+            is the C method of python/embody/_fastcall.c, built in place first, as python_peer.py does)
 
 Each loop runs in a child process under callgrind twice, with N and 2N steps after the same warm-up; the
 difference divided by N is the loop's cost per step, free of start-up and loading. The profile of the longer run
@@ -84,6 +85,9 @@ def child(kind, steps):
         print(f"max |q* - q| {loop.max_error():.6e}")
         return
     import embody
+    import embody.simulation
+    if not embody.simulation.FASTCALL:
+        sys.exit("embody._fastcall did not import")
     folder = tempfile.mkdtemp(prefix="embody-python-callgrind-")
     scenario = os.path.join(folder, "kuka.yaml")
     with open(scenario, "w") as f:
@@ -150,6 +154,7 @@ def main():
     common.require("numpy", "numpy")
     if not os.path.exists(LIBRARY):
         subprocess.run([common.SWIFT, "build", "-c", "release", "--product", "EmbodyC"], cwd=common.ROOT, check=True)
+    common.build_python_extension()
     folder = tempfile.mkdtemp(prefix="embody-python-callgrind-")
     stripped = os.path.join(folder, "libEmbodyC.so")
     for tool in ("objcopy", "llvm-objcopy"):
@@ -195,7 +200,7 @@ def main():
             depth = (len(label) - len(label.lstrip())) // 2
             print(f"| {'&nbsp;&nbsp;' * depth}{label.strip()} | {v:,.0f} |")
         accounted = values[0][1] if kind == "embody" else sum(v for label, v in values if not label.startswith(" "))
-        print(f"| the rest: the Python interpreter, {'NumPy, ctypes' if kind == 'embody' else 'the list comprehension'} "
+        print(f"| the rest: the Python interpreter, {'NumPy, the C step method' if kind == 'embody' else 'the list comprehension'} "
               f"| {per_step[kind] - accounted:,.0f} |")
     shutil.rmtree(folder, ignore_errors=True)
 

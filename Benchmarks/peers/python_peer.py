@@ -8,7 +8,9 @@ next to it):
      pybullet_peer.py; every step reads the state, computes τ = kp (q* − q) − kd q̇ in NumPy, hands τ over, steps:
        PyBullet  getJointStates → τ (a list comprehension, as pybullet_peer.py) → setJointMotorControlArray → stepSimulation
        Embody    τ = K [q, q̇] + kp q* with NumPy on the zero-copy views, written into `sim.torques` (the
-                 zero-copy path) or handed to `sim.set_torques` (the checked copy) → `sim.step()`
+                 zero-copy path) or handed to `sim.set_torques` (the checked copy) → `sim.step()` (the C method
+                 of python/embody/_fastcall.c; a third loop steps through ctypes alone, as the package does
+                 without that extension)
      Target: Embody ≥ 2× PyBullet. Fidelity next to it: both loops' largest |q* − q| at the end.
   2. `Simulation.step(1000)` with the scenario's built-in PD controller against the CLI's `embody run --json`
      steps_per_second on the same scenario (Scenarios/arm-hold.yaml, 5 s). Target: within 10%.
@@ -39,22 +41,29 @@ LIBRARY = os.path.join(common.ROOT, ".build", "release", "libEmbodyC.so")
 
 
 def release_library():
+    """The package from the checkout's python/, on the release library, with its C step built in place (as
+    `pip install ./python` builds it)."""
     if not os.path.exists(LIBRARY):
         print("building the release libEmbodyC.so", file=sys.stderr)
         subprocess.run([common.SWIFT, "build", "-c", "release", "--product", "EmbodyC"], cwd=common.ROOT, check=True)
+    common.build_python_extension()
     os.environ["EMBODY_LIBRARY"] = LIBRARY
     sys.path.insert(0, os.path.join(common.ROOT, "python"))
     import embody
+    import embody.simulation
     assert embody.library_path == LIBRARY, embody.library_path
+    if not embody.simulation.FASTCALL:
+        sys.exit("embody._fastcall did not import (EMBODY_PYTHON_FASTCALL=0, or the build above failed)")
     return embody
 
 
-def embody_pd_loop(sim, np, kp, kd, target, steps, zero_copy):
-    """`steps` PD steps in Python on an external-controller Simulation; returns (wall s, thread CPU s)."""
+def embody_pd_loop(sim, np, kp, kd, target, steps, zero_copy, ctypes_only=False):
+    """`steps` PD steps in Python on an external-controller Simulation; returns (wall s, thread CPU s). With
+    `ctypes_only`, each step goes through ctypes (`_step_general`, what `step` is without the C extension)."""
     n = sim.dof
     gain = np.hstack([np.diag(-kp), np.diag(-kd)])  # τ = K [q, q̇] + kp q*
     bias = kp * target
-    x, out, step = sim.state, sim.torques, sim.step
+    x, out, step = sim.state, sim.torques, (sim._step_general if ctypes_only else sim.step)
     scratch = np.zeros(n)
     dot, add = np.dot, np.add
     wall, cpu = time.perf_counter(), time.thread_time()
@@ -103,7 +112,7 @@ def main():
     target = np.array([target_map.get(j, 0.0) for j in sim.joint_names])
     loop.pd_steps(WARMUP)
     embody_pd_loop(sim, np, kp, kd, target, WARMUP, True)
-    py_cpu, py_wall, zc_cpu, zc_wall, st_cpu, st_wall = [], [], [], [], [], []
+    py_cpu, py_wall, zc_cpu, zc_wall, st_cpu, st_wall, ct_cpu, ct_wall = [], [], [], [], [], [], [], []
     for r in range(args.rounds):
         wall, cpu = loop.pd_steps(args.steps)
         py_cpu.append(args.steps / cpu); py_wall.append(args.steps / wall)
@@ -111,8 +120,11 @@ def main():
         zc_cpu.append(args.steps / cpu); zc_wall.append(args.steps / wall)
         wall, cpu = embody_pd_loop(sim, np, kp, kd, target, args.steps, False)
         st_cpu.append(args.steps / cpu); st_wall.append(args.steps / wall)
+        wall, cpu = embody_pd_loop(sim, np, kp, kd, target, args.steps, True, ctypes_only=True)
+        ct_cpu.append(args.steps / cpu); ct_wall.append(args.steps / wall)
         print(f"PD loop round {r + 1}: PyBullet {py_cpu[-1]:,.0f}, Embody {zc_cpu[-1]:,.0f} (zero copy), "
-              f"{st_cpu[-1]:,.0f} (set_torques) steps per CPU second", file=sys.stderr)
+              f"{st_cpu[-1]:,.0f} (set_torques), {ct_cpu[-1]:,.0f} (ctypes only) steps per CPU second",
+              file=sys.stderr)
     # Where Embody's loop goes, per step: the tick alone (`embody bench`, thread CPU, the same scenario with its
     # built-in PD, which holds the same posture: with the external controller and no host the arm would fall), the
     # step call's own cost (`step()` without a tick: boundary, torque check, buffer refresh) and the two NumPy calls
@@ -125,8 +137,8 @@ def main():
         np.dot(gain_, x_, out=out_)
         np.add(out_, bias_, out=out_)
     numpy_us = (time.thread_time() - t) / args.steps * 1e6
-    # The loop's own call without the tick: `step()` (embody_step1: host torques checked and copied in, state
-    # buffers refreshed) on a run that has reached its end, where it takes no tick and returns 0.
+    # The loop's own call without the tick: `step()` (the C method calling embody_step1: host torques checked and
+    # copied in, state buffers refreshed) on a run that has reached its end, where it takes no tick and returns 0.
     done = embody.Simulation(scenario, overrides={"controller.type": "external", "duration": pybullet_peer.DT})
     done.step()
     assert done.step() == 0
@@ -181,6 +193,11 @@ def main():
     for _ in range(calls):
         ended.step()   # the loop's one-tick entry (embody_step1) on a finished run: everything but the tick
     step1_us = (time.perf_counter() - t) / calls * 1e6
+    general = ended._step_general
+    t = time.perf_counter()
+    for _ in range(calls):
+        general()      # the same through ctypes, as without the C extension
+    step1_ctypes_us = (time.perf_counter() - t) / calls * 1e6
     ended.close()
     zeros = np.zeros(ext.dof)
     t = time.perf_counter()
@@ -210,6 +227,7 @@ def main():
 
     ratio = mid(zc_cpu) / mid(py_cpu)
     ratio_set = mid(st_cpu) / mid(py_cpu)
+    ratio_ctypes = mid(ct_cpu) / mid(py_cpu)
     step_ratio = mid(py_rate) / mid(cli_rate)
     lines = [f"Measured {common.machine_line(m)}; `python3 Benchmarks/peers/python_peer.py --rounds {args.rounds} "
              f"--steps {args.steps}` (release libEmbodyC.so and embody, PyBullet {p.getAPIVersion()}, NumPy "
@@ -223,6 +241,8 @@ def main():
              f"{mid(zc_wall):,.0f} | **{ratio:.2f}×** (per round {paired[0]:.2f}–{paired[-1]:.2f}) | {em_error:.2e} rad |",
              f"| Embody: the same τ through `sim.set_torques(τ)`, `sim.step()` | {mid(st_cpu):,.0f} | {mid(st_wall):,.0f} | "
              f"**{ratio_set:.2f}×** | (same law) |",
+             f"| Embody: zero copy, each `step()` through ctypes (the package without its C extension) | "
+             f"{mid(ct_cpu):,.0f} | {mid(ct_wall):,.0f} | {ratio_ctypes:.2f}× | (same law) |",
              "",
              f"Where the time goes, per step (thread CPU): PyBullet's loop {1e6 / mid(py_cpu):.1f} µs, of which its "
              f"Python and API work without `stepSimulation` {mid(py_ctrl):.1f} µs; Embody's loop {1e6 / mid(zc_cpu):.1f} µs: "
@@ -241,8 +261,9 @@ def main():
              "",
              "The boundary's cost per call (wall clock, mean over "
              f"{calls:,} calls): a bare ctypes call (`embody_tick`) **{bare_us:.2f} µs**; `step()` (the one-tick entry "
-             f"`embody_step1` the loop uses, on a finished run: torque check, no tick, buffer refresh) "
-             f"**{step1_us:.2f} µs**; `step(0)` (the general entry `embody_step`, the same work) "
+             f"`embody_step1` the loop uses, called by the C method of `embody._fastcall`, on a finished run: torque "
+             f"check, no tick, buffer refresh) **{step1_us:.2f} µs**, and **{step1_ctypes_us:.2f} µs** through ctypes "
+             f"(without the extension); `step(0)` (the general entry `embody_step`, the same work) "
              f"**{step0_us:.2f} µs**; `set_torques` (checks and copies 9 "
              f"values) **{set_us:.2f} µs**. A Python controller (`run(controller=…)`, a PD law in NumPy called "
              f"each control tick) costs **{controller_us:.1f} µs per control tick** more than the built-in PD "

@@ -12,6 +12,17 @@ import numpy as np
 from . import _lib
 from ._lib import lib  # noqa: F401  (kept alive with the module)
 
+# The one-tick step() in C when the optional extension was built (python/embody/_fastcall.c: about 0.1 µs per
+# call instead of ctypes' 0.3); EMBODY_PYTHON_FASTCALL=0 turns it off. Without it every call goes through ctypes.
+try:
+    if os.environ.get("EMBODY_PYTHON_FASTCALL", "1") == "0":
+        raise ImportError("turned off by EMBODY_PYTHON_FASTCALL=0")
+    from ._fastcall import Stepper as _StepperBase
+    FASTCALL = True
+except ImportError:
+    _StepperBase = object
+    FASTCALL = False
+
 __all__ = ["Simulation", "State", "EmbodyError", "InvalidArgument", "InvalidInput", "InvalidState", "InternalError",
            "replay", "Controller"]
 
@@ -140,7 +151,7 @@ class _Sensors(Mapping[str, np.ndarray]):
 # MARK: - Simulation
 
 
-class Simulation:
+class Simulation(_StepperBase):
     """One scenario, loaded with Embody's own loader and stepped tick by tick.
 
     `scenario` is a file path (YAML or JSON) or a bundled name (`embody list`, such as "arm-hold"); `seed`
@@ -183,6 +194,9 @@ class Simulation:
             _raise(status, error.value.decode(errors="replace"))
         self._handle = handle
         h = handle
+        if FASTCALL:
+            self._fastcall_bind(ctypes.cast(_lib.embody_step1, ctypes.c_void_p).value,
+                                ctypes.cast(_lib.embody_set_torques, ctypes.c_void_p).value, handle.value)
         self.dof: int = _lib.embody_dof(h)
         """The number of joint coordinates."""
         self.joint_names: list = [n for n in _lib.embody_joint_names(h).decode().split("\n") if n]
@@ -237,6 +251,8 @@ class Simulation:
     def close(self) -> None:
         """Frees the simulation; its arrays must not be used afterwards."""
         if self._handle is not None and not self._closed:
+            if FASTCALL:
+                self._fastcall_unbind()  # before the handle is freed
             _lib.embody_close(self._handle)
             self._closed = True
             self._handle = None  # a later call reaches the library with NULL (refused), never the freed handle
@@ -274,25 +290,34 @@ class Simulation:
             c_seed = ctypes.byref(ctypes.c_uint64(int(seed)))
         self._check(_lib.embody_reset(h, c_seed))
 
-    def step(self, n: int = 1) -> int:
+    def _step_general(self, n: int = 1) -> int:
         """Advances `n` physics ticks (fewer when the run finishes); returns how many were taken."""
         if n == 1:
             # One tick, the control loop's case: one ctypes argument, the answer as the return value.
             taken = self._step1(self._handle)
             if taken >= 0:
                 return taken
-            if self._closed:
-                raise InvalidState("the simulation is closed")
-            self._check(-taken)
+            self._fastcall_failed(-taken)
         status = self._step(self._handle, n, self._stepped)
         if status != 0:
-            if self._closed:
-                raise InvalidState("the simulation is closed")
-            self._check(status)
+            self._fastcall_failed(status)
         return self._stepped.value
 
-    def set_torques(self, torques: Any) -> None:
+    def _fastcall_failed(self, status: int) -> None:
+        """Raises the error of a call the library refused with `status` (the C methods' error path too)."""
+        if self._closed:
+            raise InvalidState("the simulation is closed")
+        self._check(status)
+
+    if not FASTCALL:
+        step = _step_general
+    # Else `step` is the C base's: `step()` and `step(1)` call embody_step1 directly; any other call runs
+    # `_step_general`, and a refused call `_fastcall_failed`, so both paths behave the same.
+
+    def _set_torques_general(self, torques: Any) -> None:
         """Sets the external controller's torques (N·m or N, one per joint), held from the next control tick."""
+        if np.iscomplexobj(torques):  # NumPy would drop the imaginary parts with a warning
+            raise InvalidArgument(f"torques must be real numbers, got {np.asarray(torques).dtype}")
         t = np.asarray(torques, dtype=np.float64)
         if t.shape == self._dof_shape and not self._closed:
             # Staged in an array whose C pointer was made once: the library checks and copies it (a ctypes call
@@ -307,6 +332,11 @@ class Simulation:
         if t.ndim != 1:
             raise InvalidArgument(f"torques must be a 1-D array of {self.dof} values, got shape {t.shape}")
         self._check(_lib.embody_set_torques(h, _ptr(t), t.shape[0]))
+
+    if not FASTCALL:
+        set_torques = _set_torques_general
+    # Else `set_torques` is the C base's: a 1-D float64 array goes to embody_set_torques directly (which checks
+    # and copies it); anything else runs `_set_torques_general`.
 
     def set_reference(self, q: Any, qd: Any = None) -> None:
         """Makes the built-in controller track q* = `q` (rad or m) and q̇* = `qd` (rad/s or m/s; zeros if None)
