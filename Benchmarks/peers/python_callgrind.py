@@ -17,7 +17,10 @@ sensing, metrics, the divergence monitor, …), and the boundary (ctypes and the
 
 Needs valgrind and the release library (`swift build -c release --product EmbodyC`); valgrind 3.19 cannot read the
 DWARF 5 that Swift emits, so the library is copied without debug info first. Usage:
-  python_callgrind.py [--steps 2000]
+  python_callgrind.py [--steps 2000] [--require-ratio R]
+
+With --require-ratio R it exits 1 when Embody's loop does not take at least R times fewer instructions per step
+than PyBullet's (CI runs it with 2.0: instruction counts do not depend on the machine's load, time does).
 """
 
 import argparse
@@ -143,6 +146,8 @@ def lookup(counts, pattern):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--require-ratio", type=float, default=None,
+                    help="exit 1 unless PyBullet's instructions per step ÷ Embody's is at least this")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -203,6 +208,13 @@ def main():
         print(f"| the rest: the Python interpreter, {'NumPy, the C step method' if kind == 'embody' else 'the list comprehension'} "
               f"| {per_step[kind] - accounted:,.0f} |")
     shutil.rmtree(folder, ignore_errors=True)
+    if args.require_ratio is not None:
+        ratio = per_step["pybullet"] / per_step["embody"]
+        verdict = "holds" if ratio >= args.require_ratio else "FAILS"
+        print(f"\ncheck: Embody's loop takes {ratio:.2f}× fewer instructions per step than PyBullet's; the "
+              f"requirement of at least {args.require_ratio:.2f}× {verdict}")
+        if ratio < args.require_ratio:
+            sys.exit(1)
 
 
 if __name__ == "__main__":
