@@ -30,7 +30,7 @@ class BuildPy(build_py):
             f.write(f"CHECKOUT = {repo!r}\n")
 
 
-# The one-tick step() in C (embody/_fastcall.c); optional: without a C compiler or Python's headers the package
+# The one-tick step() and set_torques in C (embody/_fastcall.c); optional: without a C compiler or Python's headers the package
 # installs without it and steps through ctypes alone.
 setup(cmdclass={"build_py": BuildPy},
       ext_modules=[Extension("embody._fastcall", sources=["embody/_fastcall.c"], optional=True)])
