@@ -345,17 +345,17 @@ bool validRobotDesc(const emb_robot_desc* d, char* err, int errSize) {
     return true;
 }
 
-/// The island of a multibody: that of its first moving link collider (the base's, unless the base is fixed), or
-/// −1 when it has none. Bullet unites every moving collider of one multibody into one island.
-int multiBodyIsland(const btMultiBody* mb) {
-    if (!mb) return -1;
+/// The collider whose island is a multibody's: its first moving link collider (the base's, unless the base is
+/// fixed), or null when it has none. Bullet unites every moving collider of one multibody into one island.
+const btMultiBodyLinkCollider* firstMovingCollider(const btMultiBody* mb) {
+    if (!mb) return nullptr;
     const btMultiBodyLinkCollider* base = mb->getBaseCollider();
-    if (base && !base->isStaticOrKinematicObject()) return base->getIslandTag();
+    if (base && !base->isStaticOrKinematicObject()) return base;
     for (int l = 0; l < mb->getNumLinks(); ++l) {
         const btMultiBodyLinkCollider* c = mb->getLink(l).m_collider;
-        if (c && !c->isStaticOrKinematicObject()) return c->getIslandTag();
+        if (c && !c->isStaticOrKinematicObject()) return c;
     }
-    return -1;
+    return nullptr;
 }
 
 /// A joint constraint (limit, friction motor, mimic gear) solved in its robot's island. Bullet takes a
@@ -363,12 +363,32 @@ int multiBodyIsland(const btMultiBody* mb) {
 /// whose links have none (a gripper's inner finger, a link with only a visual) was never solved: its limit,
 /// friction or coupling silently did nothing. All of one robot's moving colliders share one island, so for a
 /// link that has a collider this is the island Bullet would have used.
+///
+/// Bullet asks for a constraint's islands several times per step (to unite them, then in the comparisons of its
+/// sort by island), and scanning the links on every call cost about 2,000 instructions per step on arm7. The
+/// collider is found once, on the first call: a robot's colliders and their static/kinematic flags are set in
+/// emb_robot_create before any constraint is added and never change afterwards, so the first moving collider is
+/// always the same one, and its island tag (read on every call, as it changes from step to step) is the value
+/// the scan returns.
 template <class Constraint>
 class RobotIslandConstraint final : public Constraint {
 public:
     using Constraint::Constraint;
-    int getIslandIdA() const override { return multiBodyIsland(this->m_bodyA); }
-    int getIslandIdB() const override { return multiBodyIsland(this->m_bodyB); }
+    int getIslandIdA() const override { return island(this->m_bodyA, colliderA, resolvedA); }
+    int getIslandIdB() const override { return island(this->m_bodyB, colliderB, resolvedB); }
+
+private:
+    mutable const btMultiBodyLinkCollider* colliderA = nullptr;
+    mutable const btMultiBodyLinkCollider* colliderB = nullptr;
+    mutable bool resolvedA = false, resolvedB = false;
+
+    static int island(const btMultiBody* mb, const btMultiBodyLinkCollider*& collider, bool& resolved) {
+        if (!resolved) {
+            collider = firstMovingCollider(mb);
+            resolved = true;
+        }
+        return collider ? collider->getIslandTag() : -1;
+    }
 };
 
 }  // namespace
