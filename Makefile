@@ -71,6 +71,7 @@ bench-peers: setup release
 	python3 Benchmarks/peers/humanoid_peer.py --write-docs
 	python3 Benchmarks/peers/scaling.py --write-docs
 	python3 Benchmarks/peers/python_peer.py --write-docs
+	python3 Benchmarks/peers/realtime_jitter.py --write-docs
 
 ## The sweep tests: a Slurm job array on a single-node cluster (skipped with a message when none is up;
 ## start one with `sudo scripts/slurm-up.sh`), collect's statistics, JUnit XML and baselines.

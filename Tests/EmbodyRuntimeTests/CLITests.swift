@@ -101,6 +101,14 @@ struct CLITests {
         #expect(!invalid.stderr.contains("Fatal error") && !invalid.stderr.contains("Stack dump"))
         #expect(try embody(["run", "no-such-scenario"]).status == 1)
         #expect(try embody(["run", "arm-hold", "--record-every", "0"]).status == 1)
+        for (arguments, message) in [(["--spin-us", "5000"], "--spin-us must be between 0 and 1000 µs, got 5000"),
+                                     (["--spin-us", "-1"], "--spin-us -1: the value must not be negative"),
+                                     (["--timer-slack-ns", "0"], "--timer-slack-ns must be between 1 and 10000000 ns, got 0")] {
+            let r = try embody(["run", "arm-hold", "--realtime"] + arguments)
+            #expect(r.status == 1 && r.stderr.contains(message), "\(arguments): \(r.stderr)")
+        }
+        let spinAlone = try embody(["run", "arm-hold", "--spin-us", "10"])
+        #expect(spinAlone.status == 1 && spinAlone.stderr.contains("need --realtime"), "\(spinAlone.stderr)")
         #expect(try embody(["run", "arm-hold", "--set", "physics.nope=1"]).status == 1)
         #expect(try embody(["replay", "/nonexistent.emblog"]).status == 1)
         #expect(try embody(["inspect", "/nonexistent.urdf"]).status == 1)
@@ -131,6 +139,8 @@ struct CLITests {
         #expect(r.stdout.contains("jitter") && r.stdout.contains("p99=") && r.stdout.contains("p99.9="), "\(r.stdout)")
         #expect(r.stdout.contains("missed deadlines"))
         #expect(r.stdout.contains("5000 ticks"))
+        // SCHED_FIFO threads run with no timer slack (the kernel reports 0); without the priority it is 1 ns.
+        #expect(r.stdout.contains("timer slack 0 ns") || r.stdout.contains("timer slack 1 ns"), "\(r.stdout)")
         let wall = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("steps") })
         // Paced: 5 s of simulated time takes at least about 5 s of wall time.
         let seconds = wall.split(separator: " ").compactMap { Double($0) }
