@@ -14,6 +14,9 @@ extern "C" void emb_world_desc_default(emb_world_desc* d) {
     d->ground_restitution = 0.0;
     d->ground_rolling_friction = 0.0;
     d->integrator = EMB_INTEGRATOR_EULER;
+    d->solver_residual = 1e-7;
+    d->friction_model = EMB_FRICTION_CONE;
+    d->warm_start = 0;
 }
 
 extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int errSize) {
@@ -21,6 +24,18 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
     if (!finite(d->gravity, 3)) { writeError(err, errSize, "gravity must be finite"); return nullptr; }
     if (d->solver_iterations < 1) {
         writeError(err, errSize, "solver_iterations must be at least 1, got %d", d->solver_iterations);
+        return nullptr;
+    }
+    if (!std::isfinite(d->solver_residual) || d->solver_residual < 0) {
+        writeError(err, errSize, "solver_residual must be finite and not negative, got %g", d->solver_residual);
+        return nullptr;
+    }
+    if (d->friction_model != EMB_FRICTION_CONE && d->friction_model != EMB_FRICTION_BOX) {
+        writeError(err, errSize, "unknown friction model %d", d->friction_model);
+        return nullptr;
+    }
+    if (!(d->warm_start >= 0 && d->warm_start <= 1)) {
+        writeError(err, errSize, "warm_start must be between 0 and 1, got %g", d->warm_start);
         return nullptr;
     }
     try {
@@ -48,7 +63,13 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         info.m_linearSlop = 0.00001;
         info.m_minimumSolverBatchSize = 0;
         info.m_warmstartingFactor = 0.1;
-        info.m_leastSquaresResidualThreshold = 1e-7;
+        info.m_leastSquaresResidualThreshold = d->solver_residual;
+        // Bullet's default solver mode for multibody worlds keeps the implicit friction cone; the box drops it.
+        if (d->friction_model == EMB_FRICTION_BOX) info.m_solverMode |= SOLVER_DISABLE_IMPLICIT_CONE_FRICTION;
+        if (d->warm_start > 0) {
+            info.m_solverMode |= SOLVER_USE_ARTICULATED_WARMSTARTING;
+            info.m_articulatedWarmstartingFactor = d->warm_start;
+        }
         gDbvtMargin = 0;  // a Bullet global; every Embody world sets the same value
         if (d->ground) {
             // A plane whose bounding box is a slab under z = 0 (internal.hpp), so that links far from the floor
@@ -97,6 +118,8 @@ extern "C" void emb_world_set_idle_solver_skip(emb_world* w, int enabled) {
 }
 
 extern "C" long long emb_world_idle_solver_skips(const emb_world* w) { return w ? w->dynamics->idleSolverSkips : 0; }
+
+extern "C" long long emb_world_solver_sweeps(const emb_world* w) { return w ? w->solver->sweeps : 0; }
 
 namespace {
 

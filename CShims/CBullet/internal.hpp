@@ -296,6 +296,17 @@ public:
         m_data.scratch_v.reserve(4 * (links + 1) + 16);
         m_data.scratch_m.reserve(4 * (links + 1) + 16);
     }
+
+    /// Counts the sweeps over all rows (Bullet's "iterations"), every island's, since creation: with the residual
+    /// threshold, fewer than `m_numIterations` per step when the solve converges early.
+    btScalar solveSingleIteration(int iteration, btCollisionObject** bodies, int numBodies,
+                                  btPersistentManifold** manifolds, int numManifolds, btTypedConstraint** constraints,
+                                  int numConstraints, const btContactSolverInfo& info, btIDebugDraw* draw) override {
+        ++sweeps;
+        return btMultiBodyConstraintSolver::solveSingleIteration(iteration, bodies, numBodies, manifolds, numManifolds,
+                                                                constraints, numConstraints, info, draw);
+    }
+    long long sweeps = 0;
 };
 
 }  // namespace emb

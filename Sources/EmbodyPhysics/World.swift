@@ -18,6 +18,14 @@ public struct PhysicsError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String { message }
 }
 
+/// How contact friction is bounded by the normal force fn and the friction coefficient μ.
+public enum FrictionModel: String, Sendable, CaseIterable {
+    /// The two friction rows together: |(f₁, f₂)| ≤ μ·fn (Bullet's implicit cone; PyBullet's default).
+    case cone
+    /// Each friction row on its own: |f₁| ≤ μ·fn and |f₂| ≤ μ·fn, so up to √2·μ·fn diagonally.
+    case box
+}
+
 /// World-wide physics settings.
 public struct WorldSettings: Equatable, Sendable {
     /// Gravity in m/s², world frame.
@@ -34,6 +42,13 @@ public struct WorldSettings: Equatable, Sendable {
     public var groundRollingFriction: Double = 0
     /// How robots integrate their dynamics.
     public var integrator: Integrator = .semiImplicitEuler
+    /// The solver's early exit: it stops sweeping once a sweep's least-squares residual (the sum of the squared
+    /// changes of the rows' impulses) is at or below this; ≥ 0. PyBullet's 1e-7.
+    public var solverResidual: Double = 1e-7
+    /// How contact friction is bounded.
+    public var frictionModel: FrictionModel = .cone
+    /// Warm starting of multibody contact rows from the previous step's impulses, a factor in [0, 1]; 0 is off.
+    public var warmStart: Double = 0
 
     /// Creates settings with Embody's defaults (g = 9.81 m/s² down, 50 iterations, a ground with friction 1).
     public init() {}
@@ -107,6 +122,9 @@ public final class World {
         desc.ground_restitution = settings.groundRestitution
         desc.ground_rolling_friction = settings.groundRollingFriction
         desc.integrator = settings.integrator == .rk4 ? EMB_INTEGRATOR_RK4 : EMB_INTEGRATOR_EULER
+        desc.solver_residual = settings.solverResidual
+        desc.friction_model = settings.frictionModel == .box ? EMB_FRICTION_BOX : EMB_FRICTION_CONE
+        desc.warm_start = settings.warmStart
         var message = [CChar](repeating: 0, count: 512)
         guard let h = emb_world_create(&desc, &message, Int32(message.count)) else {
             throw PhysicsError(String(cStringBuffer: message))
@@ -144,6 +162,10 @@ public final class World {
 
     /// The physics steps (substeps included) that skipped the idle solver since the world was created.
     public var idleSolverSkips: Int64 { Int64(emb_world_idle_solver_skips(handle)) }
+
+    /// The constraint solver's sweeps over its rows since creation, summed over islands and steps: at most
+    /// `settings.solverIterations` per island and step, fewer when `settings.solverResidual` ends a solve early.
+    public var solverSweeps: Int64 { Int64(emb_world_solver_sweeps(handle)) }
 
     /// Advances exactly `dt` seconds as `substeps` equal fixed steps, holding every robot's torques.
     public func step(dt: Double, substeps: Int = 1) {

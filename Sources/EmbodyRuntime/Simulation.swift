@@ -183,6 +183,9 @@ public final class Simulation {
         settings.gravity = Vector3(physics.gravity[0], physics.gravity[1], physics.gravity[2])
         settings.solverIterations = physics.solverIterations
         settings.integrator = Integrator(rawValue: physics.integrator) ?? .semiImplicitEuler
+        settings.solverResidual = physics.solverResidual
+        settings.frictionModel = FrictionModel(rawValue: physics.frictionModel) ?? .cone
+        settings.warmStart = physics.warmStart
         settings.ground = scenario.world.ground
         settings.groundFriction = scenario.world.groundFriction
         do {

@@ -40,7 +40,7 @@ struct MapShape: Sendable {
 enum Keys {
     static let physics = MapShape(fields: [
         ("dt", .leaf), ("substeps", .leaf), ("gravity", .vector), ("solver_iterations", .leaf),
-        ("integrator", .leaf),
+        ("integrator", .leaf), ("solver_residual", .leaf), ("friction_model", .leaf), ("warm_start", .leaf),
     ])
 
     static let base = MapShape(fields: [("position", .vector), ("rpy", .vector), ("fixed", .leaf)])

@@ -37,6 +37,12 @@ public struct PhysicsSpec: Equatable, Sendable {
     public var solverIterations: Int
     /// The integrator name, one of `ScenarioSchema.integrators` (default "euler").
     public var integrator: String
+    /// The solver's early exit on a sweep's least-squares residual (default 1e-7, PyBullet's); ≥ 0.
+    public var solverResidual: Double = 1e-7
+    /// The friction model, one of `ScenarioSchema.frictionModels` (default "cone").
+    public var frictionModel: String = "cone"
+    /// Warm starting of multibody contact rows, a factor in [0, 1] (default 0: off).
+    public var warmStart: Double = 0
     /// The physics rate in Hz, 1/dt as an exact integer.
     public var physicsRate: Int
 
@@ -646,6 +652,8 @@ public enum ScenarioSchema {
     public static let maxSensorRays = 1920 * 1080
     /// Integrators `physics.integrator` accepts.
     public static let integrators: [String] = ["euler", "rk4"]
+    /// Contact friction models (`physics.friction_model`).
+    public static let frictionModels: [String] = ["cone", "box"]
     /// Shape kinds a world object's `shape` accepts.
     public static let shapes: [String] = ["box", "sphere", "cylinder", "capsule"]
     /// The metrics every run produces, whatever its controller, task and sensors (the base heights only for a

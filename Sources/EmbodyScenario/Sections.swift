@@ -156,6 +156,11 @@ extension Reader {
         if let integrator = choice(view.field("integrator"), among: ScenarioSchema.integrators, what: "integrator") {
             spec.integrator = integrator
         }
+        if let residual = number(view.field("solver_residual"), .between(0, 1)) { spec.solverResidual = residual }
+        if let model = choice(view.field("friction_model"), among: ScenarioSchema.frictionModels, what: "friction model") {
+            spec.frictionModel = model
+        }
+        if let factor = number(view.field("warm_start"), .between(0, 1)) { spec.warmStart = factor }
         return spec
     }
 

@@ -88,14 +88,29 @@ typedef struct emb_world_desc {
     double ground_rolling_friction;
     /// How robots integrate: EMB_INTEGRATOR_EULER (Bullet's and PyBullet's semi-implicit Euler) or EMB_INTEGRATOR_RK4.
     int integrator;
+    /// The solver stops sweeping once a sweep's least-squares residual (the sum over rows of the squared change of
+    /// each row's impulse, N²·s² or N²·m²·s²) is at or below this; ≥ 0 and finite. PyBullet's 1e-7 by default.
+    double solver_residual;
+    /// How contact friction is bounded: EMB_FRICTION_CONE (the two friction rows together within μ·λn, Bullet's
+    /// implicit cone, PyBullet's default) or EMB_FRICTION_BOX (each row within μ·λn on its own).
+    int friction_model;
+    /// Bullet's warm starting of multibody contact rows from the previous step's impulses, as a factor in [0, 1];
+    /// 0 (the default, as PyBullet) starts every row from zero.
+    double warm_start;
 } emb_world_desc;
+
+/// Contact friction bounded by a cone: |(f₁, f₂)| ≤ μ·fn.
+#define EMB_FRICTION_CONE 0
+/// Contact friction bounded per direction: |f₁| ≤ μ·fn and |f₂| ≤ μ·fn (up to √2·μ·fn diagonally).
+#define EMB_FRICTION_BOX 1
 
 /// Semi-implicit Euler: velocities first, then positions with the new velocities (Bullet's default).
 #define EMB_INTEGRATOR_EULER 0
 /// Bullet's classical fourth-order Runge-Kutta for the unconstrained multibody dynamics.
 #define EMB_INTEGRATOR_RK4 1
 
-/// Fills `desc` with Embody's defaults: g = (0, 0, −9.81), 50 iterations, a ground with friction 1.
+/// Fills `desc` with Embody's defaults: g = (0, 0, −9.81), 50 iterations, residual 1e-7, cone friction, no warm
+/// start, a ground with friction 1.
 void emb_world_desc_default(emb_world_desc* desc);
 
 /// Creates a world; returns NULL and writes a message to err on failure.
@@ -124,6 +139,10 @@ void emb_world_set_idle_solver_skip(emb_world* world, int enabled);
 
 /// The number of physics steps (substeps included) that skipped the idle solver since creation.
 long long emb_world_idle_solver_skips(const emb_world* world);
+
+/// The constraint solver's sweeps over its rows since creation, summed over islands and steps (at most
+/// solver_iterations per island and step; fewer when the residual threshold ends a solve early).
+long long emb_world_solver_sweeps(const emb_world* world);
 
 /// What Bullet's block pool (pool.cpp) has served since the first world was created, for tests and diagnostics.
 typedef struct emb_pool_stats {
