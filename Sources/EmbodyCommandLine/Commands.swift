@@ -123,13 +123,13 @@ struct Run: ParsableCommand {
     @Flag(help: "With --realtime: lock memory with mlockall; warns and continues if not permitted.")
     var lockMemory = false
 
-    @Option(help: ArgumentHelp("With --realtime: stop sleeping this many µs before each deadline and spin on the clock until it (0-1000; keeps a core busy for that share of each period).",
+    @Option(help: ArgumentHelp("With --realtime: stop sleeping this many µs before each deadline and spin on the clock until it (0-1000, default 0; keeps a core busy for that share of each period).",
                                valueName: "µs"))
-    var spinUs: Int = 0
+    var spinUs: Int?
 
-    @Option(help: ArgumentHelp("With --realtime: the loop thread's timer slack in ns, how late the kernel may end a sleep (1-10000000; Linux's default is 50000).",
+    @Option(help: ArgumentHelp("With --realtime: the loop thread's timer slack in ns, how late the kernel may end a sleep (1-10000000; default 1, the minimum; Linux's own default is 50000).",
                                valueName: "ns"))
-    var timerSlackNs: Int = 1
+    var timerSlackNs: Int?
 
     /// Whether this invocation is a batch (more than one run, or a sweep or seed range).
     var isBatch: Bool { scenarios.count > 1 || !sweep.isEmpty || seeds != nil || checks.maxInstructions != nil }
@@ -137,11 +137,11 @@ struct Run: ParsableCommand {
     func validate() throws {
         if recordEvery < 1 { throw ValidationError("--record-every must be at least 1") }
         if let p = rtPriority, !(1...99).contains(p) { throw ValidationError("--rt-priority must be between 1 and 99") }
-        if !(0...1000).contains(spinUs) { throw ValidationError("--spin-us must be between 0 and 1000 µs, got \(spinUs)") }
-        if !(1...10_000_000).contains(timerSlackNs) {
+        if let spinUs, !(0...1000).contains(spinUs) { throw ValidationError("--spin-us must be between 0 and 1000 µs, got \(spinUs)") }
+        if let timerSlackNs, !(1...10_000_000).contains(timerSlackNs) {
             throw ValidationError("--timer-slack-ns must be between 1 and 10000000 ns, got \(timerSlackNs)")
         }
-        if !realtime && (rtPriority != nil || cpu != nil || lockMemory || spinUs != 0 || timerSlackNs != 1) {
+        if !realtime && (rtPriority != nil || cpu != nil || lockMemory || spinUs != nil || timerSlackNs != nil) {
             throw ValidationError("--rt-priority, --cpu, --lock-memory, --spin-us and --timer-slack-ns need --realtime")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -183,8 +183,8 @@ struct Run: ParsableCommand {
                 rt.priority = rtPriority
                 rt.cpu = cpu
                 rt.lockMemory = lockMemory
-                rt.spinNanoseconds = UInt64(spinUs) * 1000
-                rt.timerSlackNanoseconds = UInt64(timerSlackNs)
+                rt.spinNanoseconds = UInt64(spinUs ?? 0) * 1000
+                rt.timerSlackNanoseconds = UInt64(timerSlackNs ?? 1)
                 let result = try Runner.runRealtime(sim, options: rt, progress: bar.update)
                 summary = result.0
                 stats = result.1
