@@ -106,7 +106,11 @@ def main():
     with open(scenario, "w") as f:
         f.write(pybullet_peer.scenario_yaml("python-peer-kuka", urdf, gains, target_map))
     loop = pybullet_peer.PyBulletLoop(p, urdf, gains, target_map)
-    sim = embody.Simulation(scenario, overrides={"controller.type": "external"})
+    # Long enough for every loop of every round (three Embody loops per round): a run that reached its end would
+    # step no more and make the rates meaningless.
+    ticks = 3 * args.rounds * args.steps + WARMUP
+    sim = embody.Simulation(scenario, overrides={"controller.type": "external",
+                                                 "duration": (ticks + 1000) * pybullet_peer.DT})
     kp = np.array([gains[j][0] for j in sim.joint_names], dtype=float)
     kd = np.array([gains[j][1] for j in sim.joint_names], dtype=float)
     target = np.array([target_map.get(j, 0.0) for j in sim.joint_names])
@@ -147,6 +151,8 @@ def main():
         done.step()
     call_us = (time.thread_time() - t) / args.steps * 1e6
     done.close()
+    if sim.finished or sim.tick != ticks:
+        sys.exit(f"the PD loops took {sim.tick} ticks, not {ticks}: the run ended early")
     py_ctrl = [loop.control_only(args.steps) / args.steps * 1e6 for _ in range(3)]
     py_error = loop.max_error()
     em_error = float(np.max(np.abs(target - sim.q)))
