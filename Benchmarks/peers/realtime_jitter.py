@@ -28,12 +28,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 RT = ["--rt-priority", "50", "--cpu", "1", "--lock-memory"]
+RT_LABEL, RT_SPIN_LABEL = "RT priority 50, CPU 1, mlockall", "RT …, `--spin-us 20`"  # the rows the target reads
 CONFIGURATIONS = [
     ("timer slack 50 µs (Linux's default; before)", ["--timer-slack-ns", "50000"]),
     ("timer slack 1 ns (the default now)", []),
     ("RT priority 50, CPU 1, mlockall; timer slack 50 µs", RT + ["--timer-slack-ns", "50000"]),
-    ("RT priority 50, CPU 1, mlockall", RT),
-    ("RT …, `--spin-us 20`", RT + ["--spin-us", "20"]),
+    (RT_LABEL, RT),
+    (RT_SPIN_LABEL, RT + ["--spin-us", "20"]),
     ("RT …, `--spin-us 50`", RT + ["--spin-us", "50"]),
     ("`--spin-us 50`, no RT priority", ["--spin-us", "50"]),
 ]
@@ -89,8 +90,7 @@ def main():
                     f"{sum(x['missed'] for x in rs)} of {sum(x['ticks'] for x in rs):,} | "
                     f"{100 * mid([x['share'] for x in rs]):.0f}% |")
     warnings = sorted({w for rs in results.values() for x in rs for w in x["warnings"]})
-    rt = summary["RT priority 50, CPU 1, mlockall"]
-    rt_spin = summary["RT …, `--spin-us 20`"]
+    rt, rt_spin = summary[RT_LABEL], summary[RT_SPIN_LABEL]
     lines = [f"Measured {common.machine_line(m)}; `python3 Benchmarks/peers/realtime_jitter.py --rounds {args.rounds} "
              f"--seconds {args.seconds:g}` (release `embody run arm-hold --realtime`, 1 kHz, {args.seconds:g} s per run, "
              f"rounds alternating between the configurations; medians over rounds, the max over all of them).", "",

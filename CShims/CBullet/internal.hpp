@@ -174,8 +174,9 @@ public:
     /// rest of solveInternalConstraints runs: the solver's allSolved, and each multibody's processDeltaVeeMultiDof2
     /// (kept even though no impulse was applied: adding a zero delta turns −0.0 into +0.0, and the state hash
     /// sees bits). Its scratch-array resizes are left out: solveExternalForces has just resized the same arrays
-    /// to the same sizes, and its joint-feedback pass cannot apply (`solverHasWork` is true for joint feedback). A kuka arm in free space saves about 5,000 of its 56,000 engine instructions per step; the
-    /// PyBullet parity tests and every pinned state hash check that nothing else changes.
+    /// to the same sizes, and its joint-feedback pass cannot apply (`solverHasWork` is true for joint feedback).
+    /// A kuka arm in free space saves about 5,000 of its 56,000 engine instructions per step; the PyBullet
+    /// parity tests and every pinned state hash check that nothing else changes.
     void solveConstraints(btContactSolverInfo& info) override {
         solveExternalForces(info);
         if (!skipIdleSolver || solverHasWork()) {

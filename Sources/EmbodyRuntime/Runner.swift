@@ -20,7 +20,8 @@ public struct RealtimeOptions: Sendable {
     public var spinNanoseconds: UInt64 = 0
     /// The thread's timer slack during the loop, ns (`--timer-slack-ns`, prctl PR_SET_TIMERSLACK): how late the
     /// kernel may end a sleep so as to batch wake-ups. Linux's default is 50,000 ns; 1 is its minimum and the
-    /// default here. nil leaves the thread's own. The previous value is restored after the loop.
+    /// default here (0 asks the kernel for the process's default, which the statistics then report). nil leaves
+    /// the thread's own. The previous value is restored after the loop.
     public var timerSlackNanoseconds: UInt64? = 1
 
     /// Creates options with no priority, affinity or memory locking.
