@@ -17,6 +17,7 @@ extern "C" void emb_world_desc_default(emb_world_desc* d) {
     d->solver_residual = 1e-7;
     d->friction_model = EMB_FRICTION_CONE;
     d->warm_start = 0;
+    d->solver = EMB_SOLVER_BULLET;
 }
 
 extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int errSize) {
@@ -38,6 +39,10 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         writeError(err, errSize, "warm_start must be between 0 and 1, got %g", d->warm_start);
         return nullptr;
     }
+    if (d->solver != EMB_SOLVER_BULLET && d->solver != EMB_SOLVER_CONSTRAINT_SPACE) {
+        writeError(err, errSize, "unknown solver %d", d->solver);
+        return nullptr;
+    }
     try {
         if (d->integrator != EMB_INTEGRATOR_EULER && d->integrator != EMB_INTEGRATOR_RK4) {
             writeError(err, errSize, "unknown integrator %d", d->integrator);
@@ -54,6 +59,10 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         w->solver = std::make_unique<PreallocatedSolver>();
         w->dynamics = std::make_unique<DiscreteMultiBodyWorld>(w->dispatcher.get(), w->broadphase.get(),
                                                                  w->solver.get(), w->config.get());
+        if (d->solver == EMB_SOLVER_CONSTRAINT_SPACE) {
+            w->constraintSpace = std::make_unique<ConstraintSpaceSolver>();
+            w->dynamics->constraintSpace = w->constraintSpace.get();
+        }
         w->dynamics->setGravity(get3(d->gravity));
         // Solver settings as PyBullet sets them, so that the same scene behaves the same in both.
         btContactSolverInfo& info = w->dynamics->getSolverInfo();
@@ -119,7 +128,14 @@ extern "C" void emb_world_set_idle_solver_skip(emb_world* w, int enabled) {
 
 extern "C" long long emb_world_idle_solver_skips(const emb_world* w) { return w ? w->dynamics->idleSolverSkips : 0; }
 
-extern "C" long long emb_world_solver_sweeps(const emb_world* w) { return w ? w->solver->sweeps : 0; }
+extern "C" long long emb_world_solver_sweeps(const emb_world* w) {
+    if (!w) return 0;
+    return w->solver->sweeps + (w->constraintSpace ? w->constraintSpace->sweeps : 0);
+}
+
+extern "C" long long emb_world_constraint_space_steps(const emb_world* w) {
+    return w && w->constraintSpace ? w->constraintSpace->steps : 0;
+}
 
 namespace {
 
@@ -485,6 +501,7 @@ extern "C" emb_robot* emb_robot_create(emb_world* w, const emb_robot_desc* d, ch
         w->reservedLinks = std::max(w->reservedLinks, n);
         w->reservedBodies += n;
         w->solver->reserve(kReservedRows, w->reservedDofs, w->reservedLinks, w->reservedBodies + 64);
+        if (w->constraintSpace) w->constraintSpace->reserve(w->reservedDofs, w->reservedLinks);
 
         // Colliders, the base first; group and mask follow PyBullet's choices for fixed and free bases.
         r->colliders.resize(n);
@@ -526,6 +543,9 @@ extern "C" emb_robot* emb_robot_create(emb_world* w, const emb_robot_desc* d, ch
             if (l.joint_type == EMB_JOINT_FIXED) continue;
             if (l.has_position_limits) {
                 auto c = std::make_unique<RobotIslandConstraint<btMultiBodyJointLimitConstraint>>(mb, i - 1, l.lower, l.upper);
+                // Bullet sizes a limit's storage (its rows' impulses) when it first builds its rows; the
+                // constraint-space solver writes the impulses without building Bullet's rows.
+                if (w->constraintSpace) c->finalizeMultiDof();
                 w->dynamics->addMultiBodyConstraint(c.get());
                 r->constraints.push_back(std::move(c));
             }
@@ -738,6 +758,7 @@ extern "C" emb_body* emb_body_create(emb_world* w, const emb_body_desc* d, char*
         b->id = w->nextId++;
         w->reservedBodies += 1;
         w->solver->reserve(kReservedRows, w->reservedDofs, w->reservedLinks, w->reservedBodies + 64);
+        if (w->constraintSpace) w->constraintSpace->reserve(w->reservedDofs, w->reservedLinks);
         b->body->setUserIndex(b->id);
         b->body->setUserIndex2(-1);
         w->dynamics->addRigidBody(b->body.get());

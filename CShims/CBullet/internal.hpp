@@ -147,6 +147,87 @@ public:
     }
 };
 
+/// Embody's constraint-space solver (constraint_space.cpp): Bullet's multibody rows and sweeps, solved on the
+/// Delassus matrix A = J M⁻¹ Jᵀ after one factorization of each robot's mass matrix per step, instead of one
+/// articulated-body pass per row. Its buffers are sized at load (`reserve`), so a step allocates nothing.
+class ConstraintSpaceSolver {
+public:
+    /// Rows one robot may have in a step (limits, and three per contact point); a step with more is Bullet's.
+    static constexpr int kMaxRows = 192;
+    /// Robots a world may have for this solver to take its steps.
+    static constexpr int kMaxRobots = 16;
+
+    /// Makes room for robots with up to `dofs` joint coordinates and `links` bodies (links and base).
+    void reserve(int dofs, int links);
+
+    /// Solves the step's rows of every robot and applies the impulses to their velocities, as Bullet's solver
+    /// would; returns false, having changed nothing, when the step is one it cannot take (see `eligible`).
+    bool solve(btMultiBody* const* bodies, int bodyCount, btMultiBodyConstraint* const* constraints,
+               int constraintCount, btPersistentManifold* const* manifolds, int manifoldCount,
+               const btContactSolverInfo& info);
+
+    /// Whether `solve` can take this step: only joint limits and contacts between one robot and static objects,
+    /// with Bullet's default solver modes and no rolling, spinning or anisotropic friction; rows and sizes within
+    /// what `reserve` made room for.
+    bool eligible(btMultiBody* const* bodies, int bodyCount, btMultiBodyConstraint* const* constraints,
+                  int constraintCount, btPersistentManifold* const* manifolds, int manifoldCount,
+                  const btContactSolverInfo& info) const;
+
+    /// Steps solved and sweeps run by this solver since creation.
+    long long steps = 0;
+    long long sweeps = 0;
+
+    /// Test access: the robot's mass matrix in Bullet's velocity coordinates (6 + dofs square, row-major, the base
+    /// block zero for a fixed base) and the Jacobian row of a unit force along `normal` at `point` on `link`.
+    void massMatrixForTest(const btMultiBody* mb, double* out);
+    void contactJacobianForTest(const btMultiBody* mb, int link, const btVector3& point, const btVector3& normal,
+                                double* out);
+
+private:
+    struct Row {
+        enum Kind { limitRow, normalRow, frictionRow };
+        Kind kind = limitRow;
+        double lower = 0, upper = 0;   // impulse bounds, N·s (or N·m·s)
+        double velocityError = 0;      // the row's target velocity minus J u*, m/s (rad/s)
+        double inverseDiagonal = 0;    // 1 / A_rr, or 0 for a row with no effective mass
+        double rhs = 0;                // velocityError / A_rr: Bullet's m_rhs
+        btManifoldPoint* point = nullptr;                  // normal rows
+        int link = -1;                                     // normal rows: the robot's link in contact
+        double sign = 1;                                   // normal rows: +1 when the robot is body A
+        bool onA = true;
+        int normal = -1;                                   // friction rows: their normal row
+        double friction = 0;                               // friction rows: μ
+        btMultiBodyJointLimitConstraint* limit = nullptr;  // limit rows
+        int side = 0;                                      // limit rows: 0 lower, 1 upper
+    };
+
+    static int base(const btMultiBody* mb) { return mb->hasFixedBase() ? 6 : 0; }
+    bool solveRobot(btMultiBody* mb, btMultiBodyConstraint* const* constraints, int constraintCount,
+                    btPersistentManifold* const* manifolds, int manifoldCount, const btContactSolverInfo& info);
+    void massMatrix(const btMultiBody* mb);
+    void baseRows(const double* F, double* M, int n, int col) const;
+    bool factor(int n);
+    void contactJacobian(const btMultiBody* mb, int link, const btVector3& point, const btVector3& normal,
+                         double* J) const;
+    int addRow(const btMultiBody* mb, int n, double target, double lower, double upper, Row::Kind kind);
+    double update(int r, int m);
+    void sweep(int m, int limitEnd, int normalEnd, const btContactSolverInfo& info);
+    void writeBack(btMultiBody* mb, int n, int m, int limitEnd, int normalEnd);
+
+    int maxCoordinates = 0, maxBodies = 0;
+    int rowCount = 0;
+    btVector3 baseCom{0, 0, 0};
+    std::vector<double> inertia;         // per body: composite spatial inertia, 6 × 6, about the world origin
+    std::vector<double> motion;          // per body (link l at l + 1): its joint's motion vector (angular; linear)
+    std::vector<double> mass;            // M, then its Cholesky factor L (lower triangle), n × n
+    std::vector<double> jacobian;        // per row: J_r, n
+    std::vector<double> response;        // per row: Y_r = L⁻¹ J_rᵀ, n
+    std::vector<double> delassus;        // A = J M⁻¹ Jᵀ, m × m
+    std::vector<Row> rows;
+    std::vector<double> impulse;         // per row: λ_r
+    std::vector<double> velocityChange;  // Δu, n
+};
+
 /// Bullet's multibody world without the multibody half of `predictUnconstraintMotion`, as PyBullet's world steps.
 ///
 /// btMultiBodyDynamicsWorld::predictUnconstraintMotion predicts every multibody's pose one step ahead and writes it
@@ -179,6 +260,7 @@ public:
     /// parity tests and every pinned state hash check that nothing else changes.
     void solveConstraints(btContactSolverInfo& info) override {
         solveExternalForces(info);
+        if (constraintSpace && solveInConstraintSpace(info)) return;
         if (!skipIdleSolver || solverHasWork()) {
             buildIslands();
             solveInternalConstraints(info);
@@ -209,6 +291,27 @@ public:
         }
         return false;
     }
+
+    /// The constraint-space solver's step (EMB_SOLVER_CONSTRAINT_SPACE), in place of the islands and Bullet's
+    /// solver; false, having changed nothing, when it cannot take the step. What it keeps of
+    /// solveInternalConstraints is what the idle skip keeps (allSolved, processDeltaVeeMultiDof2): the island pass
+    /// changes no activation state, and joint feedback makes a step ineligible.
+    bool solveInConstraintSpace(btContactSolverInfo& info) {
+        if (m_constraints.size() > 0 || m_nonStaticRigidBodies.size() > 0) return false;
+        btDispatcher* d = getDispatcher();
+        const int manifolds = d->getNumManifolds();
+        if (!constraintSpace->solve(m_multiBodies.size() ? &m_multiBodies[0] : nullptr, m_multiBodies.size(),
+                                    m_multiBodyConstraints.size() ? &m_multiBodyConstraints[0] : nullptr,
+                                    m_multiBodyConstraints.size(), manifolds ? d->getInternalManifoldPointer() : nullptr,
+                                    manifolds, info))
+            return false;
+        m_constraintSolver->allSolved(info, m_debugDrawer);
+        for (int i = 0; i < m_multiBodies.size(); ++i) m_multiBodies[i]->processDeltaVeeMultiDof2();
+        return true;
+    }
+
+    /// Set when the world uses the constraint-space solver.
+    ConstraintSpaceSolver* constraintSpace = nullptr;
 
     /// Whether `solveConstraints` may skip (emb_world_set_idle_solver_skip), and how many steps it skipped.
     bool skipIdleSolver = true;
@@ -323,6 +426,7 @@ struct emb_world {
     NeverCollidingPairFilter pairFilter;
     std::unique_ptr<btDbvtBroadphase> broadphase;
     std::unique_ptr<PreallocatedSolver> solver;
+    std::unique_ptr<ConstraintSpaceSolver> constraintSpace;  // EMB_SOLVER_CONSTRAINT_SPACE only
     int reservedDofs = 0, reservedLinks = 0, reservedBodies = 0;
     std::unique_ptr<DiscreteMultiBodyWorld> dynamics;
     std::unique_ptr<GroundPlaneShape> groundShape;

@@ -417,3 +417,14 @@ extension Transform {
                   rotation: Quaternion(x: p[offset + 3], y: p[offset + 4], z: p[offset + 5], w: p[offset + 6]))
     }
 }
+
+extension Robot {
+    /// The constraint-space solver's model of this robot at its current state against Bullet's own (for tests):
+    /// the largest difference between its contact Jacobian rows and Bullet's, and between M⁻¹ Jᵀ from its mass
+    /// matrix and Bullet's articulated-body response, relative to the response's largest entry.
+    func constraintSpaceModelErrors() -> (jacobian: Double, response: Double) {
+        var errors = [Double](repeating: .nan, count: 2)
+        let status = errors.withUnsafeMutableBufferPointer { emb_robot_constraint_space_check(shimHandle, $0.baseAddress) }
+        return status == EMB_OK ? (errors[0], errors[1]) : (.nan, .nan)
+    }
+}

@@ -26,6 +26,16 @@ public enum FrictionModel: String, Sendable, CaseIterable {
     case box
 }
 
+/// How a step's contact, limit and friction rows are solved.
+public enum ConstraintSolver: String, Sendable, CaseIterable {
+    /// Bullet's multibody sequential-impulse solver: one articulated-body pass per row (PyBullet's; the default).
+    case bullet
+    /// Embody's constraint-space solver: the same projected Gauss–Seidel sweeps over the same rows, solved on
+    /// A = J M⁻¹ Jᵀ after factoring each robot's mass matrix once per step. A step it cannot take falls back to
+    /// Bullet's solver (see `World.constraintSpaceSteps`).
+    case constraintSpace = "constraint_space"
+}
+
 /// World-wide physics settings.
 public struct WorldSettings: Equatable, Sendable {
     /// Gravity in m/s², world frame.
@@ -49,6 +59,8 @@ public struct WorldSettings: Equatable, Sendable {
     public var frictionModel: FrictionModel = .cone
     /// Warm starting of multibody contact rows from the previous step's impulses, a factor in [0, 1]; 0 is off.
     public var warmStart: Double = 0
+    /// Which solver solves a step's contact, limit and friction rows.
+    public var solver: ConstraintSolver = .bullet
 
     /// Creates settings with Embody's defaults (g = 9.81 m/s² down, 50 iterations, a ground with friction 1).
     public init() {}
@@ -125,6 +137,7 @@ public final class World {
         desc.solver_residual = settings.solverResidual
         desc.friction_model = settings.frictionModel == .box ? EMB_FRICTION_BOX : EMB_FRICTION_CONE
         desc.warm_start = settings.warmStart
+        desc.solver = settings.solver == .constraintSpace ? EMB_SOLVER_CONSTRAINT_SPACE : EMB_SOLVER_BULLET
         var message = [CChar](repeating: 0, count: 512)
         guard let h = emb_world_create(&desc, &message, Int32(message.count)) else {
             throw PhysicsError(String(cStringBuffer: message))
@@ -166,6 +179,10 @@ public final class World {
     /// The constraint solver's sweeps over its rows since creation, summed over islands and steps: at most
     /// `settings.solverIterations` per island and step, fewer when `settings.solverResidual` ends a solve early.
     public var solverSweeps: Int64 { Int64(emb_world_solver_sweeps(handle)) }
+
+    /// The steps (substeps included) the constraint-space solver took since creation: 0 unless `settings.solver` is
+    /// `.constraintSpace`; the other steps fell back to Bullet's solver.
+    public var constraintSpaceSteps: Int64 { Int64(emb_world_constraint_space_steps(handle)) }
 
     /// Advances exactly `dt` seconds as `substeps` equal fixed steps, holding every robot's torques.
     public func step(dt: Double, substeps: Int = 1) {

@@ -186,6 +186,7 @@ public final class Simulation {
         settings.solverResidual = physics.solverResidual
         settings.frictionModel = FrictionModel(rawValue: physics.frictionModel) ?? .cone
         settings.warmStart = physics.warmStart
+        settings.solver = ConstraintSolver(rawValue: physics.solver) ?? .bullet
         settings.ground = scenario.world.ground
         settings.groundFriction = scenario.world.groundFriction
         do {

@@ -41,6 +41,7 @@ enum Keys {
     static let physics = MapShape(fields: [
         ("dt", .leaf), ("substeps", .leaf), ("gravity", .vector), ("solver_iterations", .leaf),
         ("integrator", .leaf), ("solver_residual", .leaf), ("friction_model", .leaf), ("warm_start", .leaf),
+        ("solver", .leaf),
     ])
 
     static let base = MapShape(fields: [("position", .vector), ("rpy", .vector), ("fixed", .leaf)])

@@ -43,6 +43,8 @@ public struct PhysicsSpec: Equatable, Sendable {
     public var frictionModel: String = "cone"
     /// Warm starting of multibody contact rows, a factor in [0, 1] (default 0: off).
     public var warmStart: Double = 0
+    /// The constraint solver, one of `ScenarioSchema.solvers` (default "bullet").
+    public var solver: String = "bullet"
     /// The physics rate in Hz, 1/dt as an exact integer.
     public var physicsRate: Int
 
@@ -654,6 +656,8 @@ public enum ScenarioSchema {
     public static let integrators: [String] = ["euler", "rk4"]
     /// Contact friction models (`physics.friction_model`).
     public static let frictionModels: [String] = ["cone", "box"]
+    /// Constraint solvers (`physics.solver`).
+    public static let solvers: [String] = ["bullet", "constraint_space"]
     /// Shape kinds a world object's `shape` accepts.
     public static let shapes: [String] = ["box", "sphere", "cylinder", "capsule"]
     /// The metrics every run produces, whatever its controller, task and sensors (the base heights only for a

@@ -161,6 +161,9 @@ extension Reader {
             spec.frictionModel = model
         }
         if let factor = number(view.field("warm_start"), .between(0, 1)) { spec.warmStart = factor }
+        if let solver = choice(view.field("solver"), among: ScenarioSchema.solvers, what: "solver") {
+            spec.solver = solver
+        }
         return spec
     }
 

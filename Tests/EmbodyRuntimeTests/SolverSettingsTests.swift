@@ -4,16 +4,20 @@ import EmbodyScenario
 import Foundation
 import Testing
 
-// MARK: - Solver settings in scenarios: physics.solver_residual, physics.warm_start, physics.friction_model
+// MARK: - Solver settings in scenarios: physics.solver_residual, physics.warm_start, physics.friction_model,
+//   physics.solver
 
 @Suite("Solver settings")
 struct SolverSettingsTests {
-    /// humanoid-stand for 0.5 s with `overrides`: the outcome and the solver's sweeps per step.
-    static func stand(_ overrides: [String]) throws -> (outcome: String, sweepsPerStep: Double, hash: String) {
+    /// humanoid-stand for 0.5 s with `overrides`: the outcome, the solver's sweeps per step, the state hash and
+    /// the steps the constraint-space solver took.
+    static func stand(_ overrides: [String]) throws
+        -> (outcome: String, sweepsPerStep: Double, hash: String, constraintSpaceSteps: Int64) {
         let (scenario, model) = try loadBundled("humanoid-stand", overrides: ["duration=0.5"] + overrides)
         let sim = try Simulation(scenario: scenario, model: model)
         let summary = try Runner.run(sim)
-        return (summary.outcome.rawValue, Double(sim.world.solverSweeps) / Double(summary.steps), summary.stateHash)
+        return (summary.outcome.rawValue, Double(sim.world.solverSweeps) / Double(summary.steps), summary.stateHash,
+                sim.world.constraintSpaceSteps)
     }
 
     /// The settings reach Bullet's solver: by default (residual 1e-7, no warm start) a standing humanoid's solve
@@ -41,6 +45,14 @@ struct SolverSettingsTests {
         #expect(box.outcome == "success")
     }
 
+    /// Bullet's solver is the default: naming it changes no bit, and the constraint-space solver takes no step.
+    @Test func explicitBulletSolverIsTheDefault() throws {
+        let implicit = try Self.stand([])
+        let explicit = try Self.stand(["physics.solver=bullet"])
+        #expect(implicit.hash == explicit.hash)
+        #expect(implicit.constraintSpaceSteps == 0 && explicit.constraintSpaceSteps == 0)
+    }
+
     /// Out-of-range and unknown values are located errors.
     @Test func badValuesAreLocatedErrors() throws {
         for (override, message) in [
@@ -49,6 +61,8 @@ struct SolverSettingsTests {
             ("physics.warm_start=1.5", "physics.warm_start must be between 0 and 1, found 1.5"),
             ("physics.friction_model=pyramid", "unknown friction model 'pyramid'"),
             ("physics.friction_model=3", "physics.friction_model"),
+            ("physics.solver=fast", "unknown solver 'fast'"),
+            ("physics.solver=1", "physics.solver"),
         ] {
             do {
                 _ = try loadBundled("humanoid-stand", overrides: [override])
@@ -61,9 +75,10 @@ struct SolverSettingsTests {
     }
 
     /// The scenario's names are the physics module's: the runtime maps a validated name onto the enum with a
-    /// fallback (`?? .cone`, `?? .semiImplicitEuler`) that must never be taken.
+    /// fallback (`?? .cone`, `?? .semiImplicitEuler`, `?? .bullet`) that must never be taken.
     @Test func scenarioNamesAreThePhysicsEnums() {
         #expect(ScenarioSchema.frictionModels == FrictionModel.allCases.map(\.rawValue))
         #expect(ScenarioSchema.integrators == Integrator.allCases.map(\.rawValue))
+        #expect(ScenarioSchema.solvers == ConstraintSolver.allCases.map(\.rawValue))
     }
 }

@@ -97,7 +97,17 @@ typedef struct emb_world_desc {
     /// Bullet's warm starting of multibody contact rows from the previous step's impulses, as a factor in [0, 1];
     /// 0 (the default, as PyBullet) starts every row from zero.
     double warm_start;
+    /// How a step's contact, limit and friction rows are solved: EMB_SOLVER_BULLET (Bullet's multibody sequential
+    /// impulses, PyBullet's, the default) or EMB_SOLVER_CONSTRAINT_SPACE (the same projected Gauss–Seidel sweeps
+    /// and the same rows, solved on A = J M⁻¹ Jᵀ after one factorization of each robot's mass matrix; see
+    /// constraint_space.cpp). A step the constraint-space solver cannot take is solved by Bullet's.
+    int solver;
 } emb_world_desc;
+
+/// Bullet's multibody constraint solver: one articulated-body pass per row, sequential impulses (PyBullet's).
+#define EMB_SOLVER_BULLET 0
+/// Embody's constraint-space solver: M factored once per robot and step, sweeps over A = J M⁻¹ Jᵀ.
+#define EMB_SOLVER_CONSTRAINT_SPACE 1
 
 /// Contact friction bounded by a cone: |(f₁, f₂)| ≤ μ·fn.
 #define EMB_FRICTION_CONE 0
@@ -143,6 +153,19 @@ long long emb_world_idle_solver_skips(const emb_world* world);
 /// The constraint solver's sweeps over its rows since creation, summed over islands and steps (at most
 /// solver_iterations per island and step; fewer when the residual threshold ends a solve early).
 long long emb_world_solver_sweeps(const emb_world* world);
+
+/// The number of steps the constraint-space solver took since creation (EMB_SOLVER_CONSTRAINT_SPACE only); the
+/// other steps were solved by Bullet's solver because the constraint-space solver cannot take them (see
+/// constraint_space.cpp: moving rigid bodies, contacts between two robots, joint motors and gears, rolling
+/// friction, more rows than reserved).
+long long emb_world_constraint_space_steps(const emb_world* world);
+
+/// A check of the constraint-space solver's model of a robot at its current state, against Bullet's own: errors[0]
+/// is the largest absolute difference between its contact Jacobian rows and btMultiBody::fillContactJacobianMultiDof's
+/// (a unit normal at a point near every link), errors[1] the largest difference between M⁻¹ Jᵀ from its mass matrix
+/// and Bullet's articulated-body response (calcAccelerationDeltasMultiDof), relative to the response's largest entry.
+/// For tests; allocates.
+emb_status emb_robot_constraint_space_check(emb_robot* robot, double errors[2]);
 
 /// What Bullet's block pool (pool.cpp) has served since the first world was created, for tests and diagnostics.
 typedef struct emb_pool_stats {
