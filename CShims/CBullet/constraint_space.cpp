@@ -9,13 +9,18 @@
 // and the same projected Gauss–Seidel sweeps in the same order, but in constraint space, as MuJoCo does:
 //   1. M(q), the robot's joint-space mass matrix in Bullet's velocity coordinates, by the composite-rigid-body
 //      algorithm with every spatial quantity in the world frame about the world origin (so composite inertias
-//      are plain sums), and its Cholesky factor M = L Lᵀ;
-//   2. each row's Jacobian J_r (contact: n·v at the contact point; limit: ±e_dof), Y_r = L⁻¹ J_rᵀ, and the
-//      Delassus matrix A = J M⁻¹ Jᵀ = Yᵀ Y (m × m);
+//      are plain sums), and its factor M = Lᵀ L on the coordinate tree (Featherstone's LTL: no fill-in);
+//   2. each row's Jacobian J_r (contact: n·v at the contact point; limit: ±e_dof), which is non-zero only on the
+//      chain of coordinates from the row's link to the root, Y_r = L⁻ᵀ J_rᵀ (on the same chain), and the Delassus
+//      matrix A = J M⁻¹ Jᵀ = Yᵀ Y (m × m);
 //   3. the sweeps on A: a row's update is δ_i = (b_i − (A λ)_i) / A_ii, projected onto its bounds, with
-//      b_i the row's velocity target minus J_i u*; this is Bullet's update, in which J_i Δu = (A λ)_i;
-//   4. Δu = M⁻¹ Jᵀ λ = L⁻ᵀ (Σ_r λ_r Y_r), added to the robot's velocities; the impulses are written back to the
+//      b_i the row's velocity target minus J_i u*; this is Bullet's update, in which J_i Δu = (A λ)_i; A λ is
+//      kept up to date (one row of A added per change, four lanes at a time);
+//   4. Δu = M⁻¹ Jᵀ λ = L⁻¹ (Σ_r λ_r Y_r), added to the robot's velocities; the impulses are written back to the
 //      contact points and limit constraints as Bullet writes them.
+// Per sweep this costs m² multiply-adds where Bullet's costs about 2 m n and an articulated-body pass per row
+// in setup. The lane loops are compiled twice, for baseline x86-64 and for AVX, and give the same bits on both
+// (no fused multiply-adds, a fixed order of lanes).
 // Exact arithmetic would give Bullet's impulses; rounding differs, so results agree with Bullet's solver to far
 // below the solver's own tolerance but not bit for bit (ConstraintSpaceSolverTests measures how close).
 //
@@ -25,6 +30,10 @@
 // friction, articulated warm starting, joint feedback, and more rows or coordinates than reserved.
 
 #include "internal.hpp"
+
+// No fused multiply-adds anywhere in this file: the sweeps are compiled twice (baseline x86-64 and AVX, chosen
+// when the program loads), and both must give the same bits, on every machine.
+#pragma clang fp contract(off)
 
 namespace emb {
 
@@ -82,9 +91,11 @@ void ConstraintSpaceSolver::reserve(int dofs, int links) {
     inertia.resize(size_t(maxBodies) * 36);
     motion.resize(size_t(maxBodies) * 6);
     mass.resize(size_t(maxCoordinates) * maxCoordinates);
-    jacobian.resize(size_t(kMaxRows) * maxCoordinates);
-    response.resize(size_t(kMaxRows) * maxCoordinates);
-    delassus.resize(size_t(kMaxRows) * kMaxRows);
+    parent.resize(maxCoordinates);
+    leaf.resize(maxBodies);
+    product.resize(kMaxRows + 4);
+    response.resize(size_t(kMaxRows) * ((maxCoordinates + 3) & ~3));
+    delassus.resize(size_t(kMaxRows) * (kMaxRows + 4));
     rows.resize(kMaxRows);
     impulse.resize(kMaxRows);
     velocityChange.resize(maxCoordinates);
@@ -159,19 +170,25 @@ bool ConstraintSpaceSolver::eligible(btMultiBody* const* bodies, int bodyCount, 
     return true;
 }
 
-void ConstraintSpaceSolver::massMatrix(const btMultiBody* mb) {
+void ConstraintSpaceSolver::kinematics(const btMultiBody* mb) {
     const int links = mb->getNumLinks();
     const int off = base(mb);
-    const int n = 6 + mb->getNumDofs() - off;
-    double* I = inertia.data();
-    // Body 0 is the base, body l + 1 link l.
-    const btTransform& baseFrame = mb->getBaseWorldTransform();
-    baseCom = baseFrame.getOrigin();
-    spatialInertia(mb->getBaseMass(), mb->getBaseInertia(), baseFrame.getBasis(), baseCom, I);
+    // The coordinate tree: the base's six coordinates as a chain (0 ← 1 ← … ← 5), each joint coordinate under
+    // its nearest moving ancestor's. Bullet numbers links after their parents, so a parent's index is smaller.
+    for (int k = 0; k < 6 - off; ++k) parent[k] = k - 1;
+    const int baseLeaf = off == 0 ? 5 : -1;
+    baseCom = mb->getBaseWorldTransform().getOrigin();
     for (int l = 0; l < links; ++l) {
         const btMultibodyLink& link = mb->getLink(l);
+        const int above = link.m_parent < 0 ? baseLeaf : leaf[link.m_parent];
+        if (link.m_dofCount == 0) {
+            leaf[l] = above;
+            continue;
+        }
+        const int c = 6 + link.m_dofOffset - off;
+        parent[c] = above;
+        leaf[l] = c;
         const btTransform& t = link.m_cachedWorldTransform;
-        spatialInertia(link.m_mass, link.m_inertiaLocal, t.getBasis(), t.getOrigin(), I + (l + 1) * 36);
         double* s = motion.data() + (l + 1) * 6;
         if (link.m_jointType == btMultibodyLink::eRevolute) {
             const btVector3 axis = t.getBasis() * link.m_axes[0].m_topVec;
@@ -179,11 +196,27 @@ void ConstraintSpaceSolver::massMatrix(const btMultiBody* mb) {
             const btVector3 moment = pivot.cross(axis);
             s[0] = axis.x(); s[1] = axis.y(); s[2] = axis.z();
             s[3] = moment.x(); s[4] = moment.y(); s[5] = moment.z();
-        } else if (link.m_jointType == btMultibodyLink::ePrismatic) {
+        } else {
             const btVector3 axis = t.getBasis() * link.m_axes[0].m_bottomVec;
             s[0] = s[1] = s[2] = 0;
             s[3] = axis.x(); s[4] = axis.y(); s[5] = axis.z();
         }
+    }
+}
+
+void ConstraintSpaceSolver::massMatrix(const btMultiBody* mb) {
+    const int links = mb->getNumLinks();
+    const int off = base(mb);
+    const int n = 6 + mb->getNumDofs() - off;
+    double* I = inertia.data();
+    // Body 0 is the base, body l + 1 link l; only entries of related coordinates (one an ancestor of the other)
+    // are written, and only they are read.
+    const btTransform& baseFrame = mb->getBaseWorldTransform();
+    spatialInertia(mb->getBaseMass(), mb->getBaseInertia(), baseFrame.getBasis(), baseCom, I);
+    for (int l = 0; l < links; ++l) {
+        const btMultibodyLink& link = mb->getLink(l);
+        const btTransform& t = link.m_cachedWorldTransform;
+        spatialInertia(link.m_mass, link.m_inertiaLocal, t.getBasis(), t.getOrigin(), I + (l + 1) * 36);
     }
     // Composite inertias: every quantity is in one frame, so a parent's is the sum of its subtree's.
     for (int l = links - 1; l >= 0; --l) {
@@ -192,7 +225,6 @@ void ConstraintSpaceSolver::massMatrix(const btMultiBody* mb) {
         for (int k = 0; k < 36; ++k) parent[k] += child[k];
     }
     double* M = mass.data();
-    std::fill(M, M + size_t(n) * n, 0.0);
     double F[6];
     for (int l = 0; l < links; ++l) {
         const btMultibodyLink& link = mb->getLink(l);
@@ -239,19 +271,21 @@ void ConstraintSpaceSolver::baseRows(const double* F, double* M, int n, int col)
     }
 }
 
+/// Factors M = Lᵀ L in place, L lower triangular with M's tree sparsity (Featherstone's LTL factorization: no
+/// fill-in when every coordinate's parent comes before it). Only entries of related coordinates are read and
+/// written. False when M is not positive definite.
 bool ConstraintSpaceSolver::factor(int n) {
     double* L = mass.data();
-    for (int j = 0; j < n; ++j) {
-        double d = L[j * n + j];
-        for (int k = 0; k < j; ++k) d -= L[j * n + k] * L[j * n + k];
+    for (int k = n - 1; k >= 0; --k) {
+        const double d = L[size_t(k) * n + k];
         if (!(d > 0)) return false;
         const double r = std::sqrt(d);
-        L[j * n + j] = r;
+        L[size_t(k) * n + k] = r;
         const double inv = 1.0 / r;
-        for (int i = j + 1; i < n; ++i) {
-            double v = L[i * n + j];
-            for (int k = 0; k < j; ++k) v -= L[i * n + k] * L[j * n + k];
-            L[i * n + j] = v * inv;
+        for (int i = parent[k]; i >= 0; i = parent[i]) L[size_t(k) * n + i] *= inv;
+        for (int i = parent[k]; i >= 0; i = parent[i]) {
+            const double lki = L[size_t(k) * n + i];
+            for (int j = i; j >= 0; j = parent[j]) L[size_t(i) * n + j] -= lki * L[size_t(k) * n + j];
         }
     }
     return true;
@@ -261,7 +295,8 @@ void ConstraintSpaceSolver::contactJacobian(const btMultiBody* mb, int link, con
                                             const btVector3& normal, double* J) const {
     const int off = base(mb);
     const int n = 6 + mb->getNumDofs() - off;
-    std::fill(J, J + n, 0.0);
+    std::fill(J, J + rowStride, 0.0);
+    (void)n;
     // The unit force along `normal` at `point` as a wrench about the origin, (point × normal; normal): a
     // coordinate's entry is its motion vector dotted with it.
     const btVector3 moment = point.cross(normal);
@@ -278,21 +313,48 @@ void ConstraintSpaceSolver::contactJacobian(const btMultiBody* mb, int link, con
     }
 }
 
-int ConstraintSpaceSolver::addRow(const btMultiBody* mb, int n, double target, double lower, double upper,
-                                  Row::Kind kind) {
+int ConstraintSpaceSolver::addRow(const btMultiBody* mb, int n, int leafCoordinate, double target, double lower,
+                                  double upper, Row::Kind kind) {
     const int r = rowCount++;
     Row& row = rows[r];
     row = Row{};
     row.kind = kind;
     row.lower = lower;
     row.upper = upper;
-    // The row's velocity error: its target minus J u*, the velocity after the external forces.
-    const double* J = jacobian.data() + size_t(r) * n;
+    row.leaf = leafCoordinate;
+    // The row's velocity error: its target minus J u*, the velocity after the external forces. J is zero off
+    // the chain from the row's leaf coordinate to the root.
+    const double* J = response.data() + size_t(r) * rowStride;
     const btScalar* u = mb->getVelocityVector() + base(mb);
     double v = 0;
-    for (int i = 0; i < n; ++i) v += J[i] * u[i];
+    for (int k = leafCoordinate; k >= 0; k = parent[k]) v += J[k] * u[k];
     row.velocityError = target - v;
     return r;
+}
+
+/// A = Y Yᵀ for the m rows of Y (each `rowStride` long, a multiple of 4, zero off the row's chain and in the
+/// padding): the lower triangle by dot products of four fixed lanes, then mirrored. The lanes and their final sum
+/// are in a fixed order, so the result is the same bits in the baseline and the AVX clone.
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx", "default")))
+#endif
+void gramRows(double* A, int stride, const double* Y, int m, int rowStride) {
+    typedef double Lanes __attribute__((vector_size(32)));
+    for (int r = 0; r < m; ++r) {
+        const double* yr = Y + size_t(r) * rowStride;
+        for (int s = 0; s <= r; ++s) {
+            const double* ys = Y + size_t(s) * rowStride;
+            Lanes sum = {0, 0, 0, 0};
+            for (int k = 0; k < rowStride; k += 4) {
+                Lanes a, b;
+                std::memcpy(&a, yr + k, sizeof a);
+                std::memcpy(&b, ys + k, sizeof b);
+                sum += a * b;
+            }
+            const double v = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+            A[size_t(r) * stride + s] = A[size_t(s) * stride + r] = v;
+        }
+    }
 }
 
 bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* const* limits, int limitCount,
@@ -302,6 +364,8 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
     const int n = 6 + mb->getNumDofs() - off;
     const double dt = info.m_timeStep;
     rowCount = 0;
+    rowStride = (n + 3) & ~3;
+    kinematics(mb);
 
     // Rows as Bullet builds them: joint limits first, then every contact point's normal row, then the points'
     // friction rows, two each.
@@ -314,15 +378,15 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
         for (int side = 0; side < 2; ++side) {
             const double penetration = side == 0 ? q - c->getLowerBound() : c->getUpperBound() - q;
             if (penetration > 0) continue;
-            double* J = jacobian.data() + size_t(rowCount) * n;
-            std::fill(J, J + n, 0.0);
+            double* J = response.data() + size_t(rowCount) * rowStride;
+            std::fill(J, J + rowStride, 0.0);
             J[dof] = side == 0 ? 1 : -1;
             // btMultiBodyJointLimitConstraint::createConstraintRows: Baumgarte with m_erp within the split-impulse
             // threshold, none beyond it (there Bullet moves the position error into a split impulse, which
             // multibodies do not use).
             const bool positional = !info.m_splitImpulse || penetration > info.m_splitImpulsePenetrationThreshold;
             const double target = positional ? -penetration * info.m_erp / dt : 0.0;
-            const int r = addRow(mb, n, target, 0, c->getMaxAppliedImpulse(), Row::limitRow);
+            const int r = addRow(mb, n, dof, target, 0, c->getMaxAppliedImpulse(), Row::limitRow);
             rows[r].limit = c;
             rows[r].side = side;
         }
@@ -343,13 +407,14 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
                 continue;
             }
             const btVector3& point = a ? p.getPositionWorldOnA() : p.getPositionWorldOnB();
-            double* J = jacobian.data() + size_t(rowCount) * n;
+            double* J = response.data() + size_t(rowCount) * rowStride;
             contactJacobian(mb, own->m_link, point, sign * p.m_normalWorldOnB, J);
+            const int leafCoordinate = own->m_link < 0 ? (off == 0 ? 5 : -1) : leaf[own->m_link];
             // setupMultiBodyContactConstraint for a normal row: restitution above the velocity threshold, the gap
             // closed within the step when apart, Baumgarte (erp2) when penetrating.
             const btScalar* u = mb->getVelocityVector() + off;
             double v = 0;
-            for (int i = 0; i < n; ++i) v += J[i] * u[i];
+            for (int i = leafCoordinate; i >= 0; i = parent[i]) v += J[i] * u[i];
             double restitution = 0;
             if (std::fabs(v) >= info.m_restitutionVelocityThreshold) restitution = p.m_combinedRestitution * -v;
             if (restitution <= 0) restitution = 0;
@@ -357,7 +422,7 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
             double target = restitution;
             if (distance > 0) target -= distance / dt;
             else target += -distance * info.m_erp2 / dt;
-            const int r = addRow(mb, n, target, 0, 1e10, Row::normalRow);
+            const int r = addRow(mb, n, leafCoordinate, target, 0, 1e10, Row::normalRow);
             rows[r].point = &p;
             rows[r].link = own->m_link;
             rows[r].sign = sign;
@@ -374,46 +439,46 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
         const btVector3& point = rows[r].onA ? p.getPositionWorldOnA() : p.getPositionWorldOnB();
         for (int d = 0; d < 2; ++d) {
             const btVector3& dir = d == 0 ? p.m_lateralFrictionDir1 : p.m_lateralFrictionDir2;
-            double* J = jacobian.data() + size_t(rowCount) * n;
+            double* J = response.data() + size_t(rowCount) * rowStride;
             contactJacobian(mb, rows[r].link, point, rows[r].sign * dir, J);
-            const int f = addRow(mb, n, 0.0, -p.m_combinedFriction, p.m_combinedFriction, Row::frictionRow);
+            const int f = addRow(mb, n, rows[r].leaf, 0.0, -p.m_combinedFriction, p.m_combinedFriction,
+                                 Row::frictionRow);
             rows[f].normal = r;
             rows[f].friction = p.m_combinedFriction;
         }
     }
     if (rowCount == 0) return true;
 
-    // M = L Lᵀ; Y_r = L⁻¹ J_rᵀ; A = Yᵀ Y.
+    // M = Lᵀ L; Y_r = L⁻ᵀ J_rᵀ in place of J_r; A = Yᵀ Y. A row's J and Y are zero off its chain (its leaf
+    // coordinate and that one's ancestors), and a chain's coordinates decrease from the leaf, the order in which
+    // the back-substitution with Lᵀ needs them.
     massMatrix(mb);
     if (!factor(n)) return false;
     const double* L = mass.data();
     const int m = rowCount;
     for (int r = 0; r < m; ++r) {
-        const double* J = jacobian.data() + size_t(r) * n;
-        double* y = response.data() + size_t(r) * n;
-        for (int i = 0; i < n; ++i) {
-            double v = J[i];
-            const double* Li = L + size_t(i) * n;
-            for (int k = 0; k < i; ++k) v -= Li[k] * y[k];
-            y[i] = v / Li[i];
+        double* y = response.data() + size_t(r) * rowStride;
+        for (int k = rows[r].leaf; k >= 0; k = parent[k]) {
+            const double v = y[k] / L[size_t(k) * n + k];
+            y[k] = v;
+            for (int i = parent[k]; i >= 0; i = parent[i]) y[i] -= L[size_t(k) * n + i] * v;
         }
     }
+    // A's rows are padded with zeros to a multiple of four entries, so that a sweep's updates of A λ run over
+    // whole pairs of SIMD lanes with no remainder.
+    stride = (m + 3) & ~3;
     double* A = delassus.data();
-    for (int r = 0; r < m; ++r) {
-        const double* yr = response.data() + size_t(r) * n;
-        for (int s = 0; s <= r; ++s) {
-            const double* ys = response.data() + size_t(s) * n;
-            double v = 0;
-            for (int i = 0; i < n; ++i) v += yr[i] * ys[i];
-            A[size_t(r) * m + s] = A[size_t(s) * m + r] = v;
-        }
-    }
+    for (int r = 0; r < m; ++r)
+        for (int s = m; s < stride; ++s) A[size_t(r) * stride + s] = 0;
+    for (int s = m; s < stride; ++s) product[s] = 0;
+    gramRows(A, stride, response.data(), m, rowStride);
     for (int r = 0; r < m; ++r) {
         // jacDiagABInv = 1 / A_rr (relaxation 1, no CFM); a row with no effective mass does nothing.
-        const double d = A[size_t(r) * m + r];
+        const double d = A[size_t(r) * stride + r];
         rows[r].inverseDiagonal = d > SIMD_EPSILON ? 1.0 / d : 0.0;
         rows[r].rhs = rows[r].velocityError * rows[r].inverseDiagonal;
         impulse[r] = 0;
+        product[r] = 0;
     }
 
     sweep(m, limitEnd, normalEnd, info);
@@ -421,67 +486,82 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
     return true;
 }
 
-/// Bullet's update of one row: δ = rhs − (A λ)_r / A_rr, the sum clamped to the row's bounds. Returns the
-/// change of the row's velocity, δ · A_rr (Bullet's residual).
+/// Adds δ times column r of A (A is symmetric: row r) to w = A λ.
+inline void ConstraintSpaceSolver::spread(int r, int, double delta) {
+    // Four lanes at a time (two SSE2 operations on baseline x86-64): each lane is the scalar w_s + δ A_rs, a
+    // multiply then an add, so the result is the same bits on every machine.
+    typedef double Lanes __attribute__((vector_size(32)));
+    const double* Ar = delassus.data() + size_t(r) * stride;
+    double* w = product.data();
+    const Lanes d = {delta, delta, delta, delta};
+    for (int s = 0; s < stride; s += 4) {
+        Lanes a, x;
+        std::memcpy(&a, Ar + s, sizeof a);
+        std::memcpy(&x, w + s, sizeof x);
+        x += d * a;
+        std::memcpy(w + s, &x, sizeof x);
+    }
+}
+
+/// Bullet's update of one row: δ = rhs − (A λ)_r / A_rr, the sum clamped to the row's bounds, with A λ kept up to
+/// date in `product` (Bullet keeps Δu = M⁻¹ Jᵀ λ and dots it with J_r: the same number). Returns the change of
+/// the row's velocity, δ · A_rr (Bullet's residual).
 inline double ConstraintSpaceSolver::update(int r, int m) {
-    const double* Ar = delassus.data() + size_t(r) * m;
-    const double* lambda = impulse.data();
-    double w = 0;
-    for (int s = 0; s < m; ++s) w += Ar[s] * lambda[s];
     const Row& row = rows[r];
-    double delta = row.rhs - w * row.inverseDiagonal;
-    const double sum = lambda[r] + delta;
+    double* lambda = impulse.data();
+    const double sum = lambda[r] + (row.rhs - product[r] * row.inverseDiagonal);
     double next = sum;
     if (sum < row.lower) next = row.lower;
     else if (sum > row.upper) next = row.upper;
-    delta = next - lambda[r];
-    impulse[r] = next;
-    return delta * Ar[r];
+    const double delta = next - lambda[r];
+    if (delta == 0) return 0;
+    lambda[r] = next;
+    spread(r, m, delta);
+    return delta * delassus[size_t(r) * stride + r];
 }
 
-void ConstraintSpaceSolver::sweep(int m, int limitEnd, int normalEnd, const btContactSolverInfo& info) {
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx", "default")))
+#endif
+void sweepConstraintRows(ConstraintSpaceSolver& solver, int m, int limitEnd, int normalEnd,
+                         const btContactSolverInfo& info) {
+
     const bool cone = !(info.m_solverMode & SOLVER_DISABLE_IMPLICIT_CONE_FRICTION);
     const int iterations = info.m_numIterations;
-    double* lambda = impulse.data();
+    double* lambda = solver.impulse.data();
     for (int it = 0; it < iterations; ++it) {
-        ++sweeps;
+        ++solver.sweeps;
         double residual = 0;
         // Non-contact rows alternate direction from sweep to sweep, as Bullet's do.
         for (int j = 0; j < limitEnd; ++j) {
             const int r = (it & 1) ? j : limitEnd - 1 - j;
-            const double v = update(r, m);
+            const double v = solver.update(r, m);
             residual = std::max(residual, v * v);
         }
         for (int r = limitEnd; r < normalEnd; ++r) {
-            const double v = update(r, m);
+            const double v = solver.update(r, m);
             residual = std::max(residual, v * v);
         }
         for (int f = normalEnd; f < m; f += 2) {
-            const double normalImpulse = lambda[rows[f].normal];
+            const double normalImpulse = lambda[solver.rows[f].normal];
             if (!cone) {
                 // Each direction within μ λn, only while the normal row pushes.
                 for (int d = 0; d < 2; ++d) {
                     if (!(normalImpulse > 0)) continue;
-                    rows[f + d].lower = -rows[f + d].friction * normalImpulse;
-                    rows[f + d].upper = rows[f + d].friction * normalImpulse;
-                    const double v = update(f + d, m);
+                    solver.rows[f + d].lower = -solver.rows[f + d].friction * normalImpulse;
+                    solver.rows[f + d].upper = solver.rows[f + d].friction * normalImpulse;
+                    const double v = solver.update(f + d, m);
                     residual = std::max(residual, v * v);
                 }
                 continue;
             }
             // resolveConeFrictionConstraintRows: both unclamped sums from the same velocities, then the pair
             // scaled back into the disc of radius μ λn (Bullet's atan2/sin/cos clip is this scaling).
-            const double limit = rows[f].friction * normalImpulse;
-            double sums[2], w[2];
+            const double limit = solver.rows[f].friction * normalImpulse;
+            double sums[2];
             for (int d = 0; d < 2; ++d) {
-                const double* Ar = delassus.data() + size_t(f + d) * m;
-                double v = 0;
-                for (int s = 0; s < m; ++s) v += Ar[s] * lambda[s];
-                w[d] = v;
-            }
-            for (int d = 0; d < 2; ++d) {
-                const Row& row = rows[f + d];
-                sums[d] = lambda[f + d] + (row.rhs - w[d] * row.inverseDiagonal);
+                const ConstraintSpaceSolver::Row& row = solver.rows[f + d];
+                sums[d] = lambda[f + d] + (row.rhs - solver.product[f + d] * row.inverseDiagonal);
             }
             const double norm2 = sums[0] * sums[0] + sums[1] * sums[1];
             if (norm2 >= limit * limit) {
@@ -492,8 +572,10 @@ void ConstraintSpaceSolver::sweep(int m, int limitEnd, int normalEnd, const btCo
             double v = 0;
             for (int d = 0; d < 2; ++d) {
                 const double delta = sums[d] - lambda[f + d];
+                if (delta == 0) continue;
                 lambda[f + d] = sums[d];
-                v += delta * delassus[size_t(f + d) * m + f + d];
+                solver.spread(f + d, m, delta);
+                v += delta * solver.delassus[size_t(f + d) * solver.stride + f + d];
             }
             residual = std::max(residual, v * v);
         }
@@ -501,21 +583,26 @@ void ConstraintSpaceSolver::sweep(int m, int limitEnd, int normalEnd, const btCo
     }
 }
 
+void ConstraintSpaceSolver::sweep(int m, int limitEnd, int normalEnd, const btContactSolverInfo& info) {
+    sweepConstraintRows(*this, m, limitEnd, normalEnd, info);
+}
+
+
 void ConstraintSpaceSolver::writeBack(btMultiBody* mb, int n, int m, int limitEnd, int normalEnd) {
-    // Δu = M⁻¹ Jᵀ λ = L⁻ᵀ Σ_r λ_r Y_r.
+    // Δu = M⁻¹ Jᵀ λ = L⁻¹ Σ_r λ_r Y_r (M⁻¹ = L⁻¹ L⁻ᵀ), the forward substitution along each coordinate's ancestors.
     double* x = velocityChange.data();
     std::fill(x, x + n, 0.0);
     for (int r = 0; r < m; ++r) {
         const double l = impulse[r];
         if (l == 0) continue;
-        const double* y = response.data() + size_t(r) * n;
-        for (int i = 0; i < n; ++i) x[i] += l * y[i];
+        const double* y = response.data() + size_t(r) * rowStride;
+        for (int k = rows[r].leaf; k >= 0; k = parent[k]) x[k] += l * y[k];
     }
     const double* L = mass.data();
-    for (int i = n - 1; i >= 0; --i) {
-        double v = x[i];
-        for (int k = i + 1; k < n; ++k) v -= L[size_t(k) * n + i] * x[k];
-        x[i] = v / L[size_t(i) * n + i];
+    for (int k = 0; k < n; ++k) {
+        double v = x[k];
+        for (int j = parent[k]; j >= 0; j = parent[j]) v -= L[size_t(k) * n + j] * x[j];
+        x[k] = v / L[size_t(k) * n + k];
     }
     // As applyDeltaVeeMultiDof: added, then clamped to the robot's largest coordinate velocity.
     btScalar* u = const_cast<btScalar*>(mb->getVelocityVector()) + base(mb);
@@ -547,6 +634,7 @@ bool ConstraintSpaceSolver::solve(btMultiBody* const* bodies, int bodyCount, btM
 // MARK: - Test access
 
 void emb::ConstraintSpaceSolver::massMatrixForTest(const btMultiBody* mb, double* out) {
+    kinematics(mb);
     massMatrix(mb);
     const int off = base(mb);
     const int nv = 6 + mb->getNumDofs(), n = nv - off;
@@ -558,9 +646,12 @@ void emb::ConstraintSpaceSolver::massMatrixForTest(const btMultiBody* mb, double
 void emb::ConstraintSpaceSolver::contactJacobianForTest(const btMultiBody* mb, int link, const btVector3& point,
                                                         const btVector3& normal, double* out) {
     const int off = base(mb);
-    const int nv = 6 + mb->getNumDofs();
+    const int nv = 6 + mb->getNumDofs(), n = nv - off;
+    rowStride = (n + 3) & ~3;
+    std::vector<double> row(rowStride);
+    contactJacobian(mb, link, point, normal, row.data());
     std::fill(out, out + nv, 0.0);
-    contactJacobian(mb, link, point, normal, out + off);
+    std::copy(row.begin(), row.begin() + n, out + off);
 }
 
 extern "C" emb_status emb_robot_constraint_space_check(emb_robot* r, double errors[2]) {

@@ -147,6 +147,23 @@ public:
     }
 };
 
+class ConstraintSpaceSolver;
+
+/// The sweeps of ConstraintSpaceSolver, compiled for baseline x86-64 and for AVX, which does the updates of A λ four
+/// lanes per operation instead of two (the same multiplies and adds per lane, and no fused ones: the same bits);
+/// the loader picks the clone the CPU can run.
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx", "default")))
+#endif
+void sweepConstraintRows(ConstraintSpaceSolver& solver, int m, int limitEnd, int normalEnd,
+                         const btContactSolverInfo& info);
+
+/// A = Y Yᵀ for the constraint-space solver, compiled like sweepConstraintRows.
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx", "default")))
+#endif
+void gramRows(double* A, int stride, const double* Y, int m, int rowStride);
+
 /// Embody's constraint-space solver (constraint_space.cpp): Bullet's multibody rows and sweeps, solved on the
 /// Delassus matrix A = J M⁻¹ Jᵀ after one factorization of each robot's mass matrix per step, instead of one
 /// articulated-body pass per row. Its buffers are sized at load (`reserve`), so a step allocates nothing.
@@ -183,7 +200,8 @@ public:
     void contactJacobianForTest(const btMultiBody* mb, int link, const btVector3& point, const btVector3& normal,
                                 double* out);
 
-private:
+// Internal state, public for the sweep kernel (sweepConstraintRows) and the shim's own tests.
+
     struct Row {
         enum Kind { limitRow, normalRow, frictionRow };
         Kind kind = limitRow;
@@ -195,6 +213,7 @@ private:
         int link = -1;                                     // normal rows: the robot's link in contact
         double sign = 1;                                   // normal rows: +1 when the robot is body A
         bool onA = true;
+        int leaf = -1;                                     // the deepest coordinate J_r can be non-zero on
         int normal = -1;                                   // friction rows: their normal row
         double friction = 0;                               // friction rows: μ
         btMultiBodyJointLimitConstraint* limit = nullptr;  // limit rows
@@ -204,27 +223,34 @@ private:
     static int base(const btMultiBody* mb) { return mb->hasFixedBase() ? 6 : 0; }
     bool solveRobot(btMultiBody* mb, btMultiBodyConstraint* const* constraints, int constraintCount,
                     btPersistentManifold* const* manifolds, int manifoldCount, const btContactSolverInfo& info);
+    void kinematics(const btMultiBody* mb);
     void massMatrix(const btMultiBody* mb);
     void baseRows(const double* F, double* M, int n, int col) const;
     bool factor(int n);
     void contactJacobian(const btMultiBody* mb, int link, const btVector3& point, const btVector3& normal,
                          double* J) const;
-    int addRow(const btMultiBody* mb, int n, double target, double lower, double upper, Row::Kind kind);
+    int addRow(const btMultiBody* mb, int n, int leafCoordinate, double target, double lower, double upper,
+               Row::Kind kind);
+    void spread(int r, int m, double delta);
     double update(int r, int m);
     void sweep(int m, int limitEnd, int normalEnd, const btContactSolverInfo& info);
     void writeBack(btMultiBody* mb, int n, int m, int limitEnd, int normalEnd);
 
     int maxCoordinates = 0, maxBodies = 0;
     int rowCount = 0;
+    int rowStride = 0;                   // a row's length in `response`: n rounded up to a multiple of 4
+    int stride = 0;                      // A's row length: the row count rounded up to a multiple of 4
     btVector3 baseCom{0, 0, 0};
     std::vector<double> inertia;         // per body: composite spatial inertia, 6 × 6, about the world origin
     std::vector<double> motion;          // per body (link l at l + 1): its joint's motion vector (angular; linear)
-    std::vector<double> mass;            // M, then its Cholesky factor L (lower triangle), n × n
-    std::vector<double> jacobian;        // per row: J_r, n
-    std::vector<double> response;        // per row: Y_r = L⁻¹ J_rᵀ, n
-    std::vector<double> delassus;        // A = J M⁻¹ Jᵀ, m × m
+    std::vector<int> parent;             // per coordinate: its parent coordinate in the tree, or −1
+    std::vector<int> leaf;               // per link: the deepest coordinate at or above it, or −1
+    std::vector<double> mass;            // M, then L of M = Lᵀ L (lower triangle, tree entries only), n × n
+    std::vector<double> response;        // per row: J_r, then Y_r = L⁻ᵀ J_rᵀ in its place, n
+    std::vector<double> delassus;        // A = J M⁻¹ Jᵀ, m × m, rows padded to `stride` with zeros
     std::vector<Row> rows;
     std::vector<double> impulse;         // per row: λ_r
+    std::vector<double> product;         // per row: (A λ)_r
     std::vector<double> velocityChange;  // Δu, n
 };
 
