@@ -335,10 +335,8 @@ int ConstraintSpaceSolver::addRow(const btMultiBody* mb, int n, int leafCoordina
 /// A = Y Yᵀ for the m rows of Y (each `rowStride` long, a multiple of 4, zero off the row's chain and in the
 /// padding): the lower triangle by dot products of four fixed lanes, then mirrored. The lanes and their final sum
 /// are in a fixed order, so the result is the same bits in the baseline and the AVX clone.
-#if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx", "default")))
-#endif
-void gramRows(double* A, int stride, const double* Y, int m, int rowStride) {
+static inline __attribute__((always_inline)) void gramRowsBody(double* A, int stride, const double* Y, int m,
+                                                                int rowStride) {
     typedef double Lanes __attribute__((vector_size(32)));
     for (int r = 0; r < m; ++r) {
         const double* yr = Y + size_t(r) * rowStride;
@@ -520,12 +518,8 @@ inline double ConstraintSpaceSolver::update(int r, int m) {
     return delta * delassus[size_t(r) * stride + r];
 }
 
-#if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx", "default")))
-#endif
-void sweepConstraintRows(ConstraintSpaceSolver& solver, int m, int limitEnd, int normalEnd,
-                         const btContactSolverInfo& info) {
-
+static inline __attribute__((always_inline)) void sweepRowsBody(ConstraintSpaceSolver& solver, int m, int limitEnd,
+                                                                 int normalEnd, const btContactSolverInfo& info) {
     const bool cone = !(info.m_solverMode & SOLVER_DISABLE_IMPLICIT_CONE_FRICTION);
     const int iterations = info.m_numIterations;
     double* lambda = solver.impulse.data();
@@ -581,6 +575,45 @@ void sweepConstraintRows(ConstraintSpaceSolver& solver, int m, int limitEnd, int
         }
         if (residual <= info.m_leastSquaresResidualThreshold) break;
     }
+}
+
+// MARK: - The lane loops, baseline and AVX
+
+namespace {
+
+/// 1 forces the baseline loops (emb_constraint_space_baseline_lanes), 0 lets the CPU decide.
+int forceBaselineLanes = 0;
+
+#if defined(__x86_64__)
+#define EMB_AVX_CLONES 1
+bool cpuHasAvx() {
+    static const bool has = __builtin_cpu_supports("avx");
+    return has;
+}
+__attribute__((target("avx"))) void gramRowsAvx(double* A, int stride, const double* Y, int m, int rowStride) {
+    gramRowsBody(A, stride, Y, m, rowStride);
+}
+__attribute__((target("avx"))) void sweepRowsAvx(ConstraintSpaceSolver& solver, int m, int limitEnd, int normalEnd,
+                                                 const btContactSolverInfo& info) {
+    sweepRowsBody(solver, m, limitEnd, normalEnd, info);
+}
+#endif
+
+}  // namespace
+
+void gramRows(double* A, int stride, const double* Y, int m, int rowStride) {
+#ifdef EMB_AVX_CLONES
+    if (!forceBaselineLanes && cpuHasAvx()) return gramRowsAvx(A, stride, Y, m, rowStride);
+#endif
+    gramRowsBody(A, stride, Y, m, rowStride);
+}
+
+void sweepConstraintRows(ConstraintSpaceSolver& solver, int m, int limitEnd, int normalEnd,
+                         const btContactSolverInfo& info) {
+#ifdef EMB_AVX_CLONES
+    if (!forceBaselineLanes && cpuHasAvx()) return sweepRowsAvx(solver, m, limitEnd, normalEnd, info);
+#endif
+    sweepRowsBody(solver, m, limitEnd, normalEnd, info);
 }
 
 void ConstraintSpaceSolver::sweep(int m, int limitEnd, int normalEnd, const btContactSolverInfo& info) {
@@ -699,3 +732,5 @@ extern "C" emb_status emb_robot_constraint_space_check(emb_robot* r, double erro
         return EMB_ERR_INTERNAL;
     }
 }
+
+extern "C" void emb_constraint_space_baseline_lanes(int enabled) { forceBaselineLanes = enabled ? 1 : 0; }

@@ -149,19 +149,13 @@ public:
 
 class ConstraintSpaceSolver;
 
-/// The sweeps of ConstraintSpaceSolver, compiled for baseline x86-64 and for AVX, which does the updates of A λ four
-/// lanes per operation instead of two (the same multiplies and adds per lane, and no fused ones: the same bits);
-/// the loader picks the clone the CPU can run.
-#if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx", "default")))
-#endif
+/// The sweeps of ConstraintSpaceSolver. Like `gramRows`, compiled for baseline x86-64 and for AVX, which does the
+/// four-lane loops in one operation instead of two (the same multiplies and adds per lane, and no fused ones: the
+/// same bits), and run as AVX where the CPU has it (emb_constraint_space_baseline_lanes forces the baseline).
 void sweepConstraintRows(ConstraintSpaceSolver& solver, int m, int limitEnd, int normalEnd,
                          const btContactSolverInfo& info);
 
-/// A = Y Yᵀ for the constraint-space solver, compiled like sweepConstraintRows.
-#if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx", "default")))
-#endif
+/// A = Y Yᵀ for the constraint-space solver.
 void gramRows(double* A, int stride, const double* Y, int m, int rowStride);
 
 /// Embody's constraint-space solver (constraint_space.cpp): Bullet's multibody rows and sweeps, solved on the

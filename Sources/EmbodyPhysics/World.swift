@@ -345,3 +345,9 @@ public struct BulletBlockPoolStatistics: Equatable, Sendable {
                                          exhaustedFallbacks: Int(s.exhausted_fallbacks))
     }
 }
+
+extension World {
+    /// Makes the constraint-space solver run its baseline x86-64 loops even where the CPU has AVX (for tests that
+    /// both give the same bits); process-wide.
+    static func useBaselineLanes(_ enabled: Bool) { emb_constraint_space_baseline_lanes(enabled ? 1 : 0) }
+}

@@ -167,6 +167,11 @@ long long emb_world_constraint_space_steps(const emb_world* world);
 /// For tests; allocates.
 emb_status emb_robot_constraint_space_check(emb_robot* robot, double errors[2]);
 
+/// Non-zero makes the constraint-space solver run its baseline x86-64 loops even where the CPU has AVX (for the test
+/// that both give the same bits); 0, the default, uses AVX where the CPU has it. Process-wide; not for use while a
+/// world steps on another thread.
+void emb_constraint_space_baseline_lanes(int enabled);
+
 /// What Bullet's block pool (pool.cpp) has served since the first world was created, for tests and diagnostics.
 typedef struct emb_pool_stats {
     /// 1 when the pool is installed (after the first emb_world_create), else 0 and the rest are 0.
