@@ -45,22 +45,31 @@ struct KindRuntimeTests {
     /// humanoid-stand-wbc ac184a274811094c, humanoid-imu-stand-wbc 3118ca91f4f34d37, humanoid-walk 1d96397313637685,
     /// humanoid-step-recover 232f32c76ccc9321, humanoid-walk-rough 0895c1158b5ea197, humanoid-walk-turn
     /// 14d2df96e597d7d2, humanoid-walk-push 49a4b99addd6bd5b; with `pelvis_weight: 0` each ends in its old state.
+    /// Every humanoid scenario moved once when it took the constraint-space solver (`physics.solver:
+    /// constraint_space`, docs/physics.md): the same rows and sweeps as Bullet's, other roundings, the same outcomes
+    /// (and the same walking-seed results). Before: humanoid-imu-stand 8592d018de4eb8f0, humanoid-imu-stand-wbc
+    /// 5bb7ce1f66586c8d, humanoid-push 8aa194cc0864bd9f, humanoid-sensors f0fe4b028b664436, humanoid-stand
+    /// edbb57f672dcb26e, humanoid-stand-wbc 0f1b3ac7bd3593c2, humanoid-step-recover cd34b83216a60dfe,
+    /// humanoid-walk-push 8fb9ce3af517cdd5, humanoid-walk 8a0eaa457987f7a7, humanoid-walk-rough 35a4b7c54eab91da,
+    /// humanoid-walk-turn 9324dcdf96412e3f; with `physics.solver: bullet` each ends in its old state.
     static let pinnedHashes: [String: String] = [
         "arm-gravity-comp": "d0ee89698b47de9a", "arm-hold": "ee841dd36b765a3b", "arm-joint-waypoints": "9b031b9776b5bb97",
         "arm-obstacle": "331da02f08c02099", "arm-perceive-reach": "15c72736fa50eda4", "arm-reach-cartesian": "1bb593a6e8847721",
-        "arm-reach-ik": "aede9e8bdce8007f", "arm-track-sine": "29d0f1acfb12f7f8", "humanoid-imu-stand": "8592d018de4eb8f0",
-        "humanoid-push": "8aa194cc0864bd9f", "humanoid-sensors": "f0fe4b028b664436", "humanoid-stand": "edbb57f672dcb26e",
-        "humanoid-stand-wbc": "0f1b3ac7bd3593c2", "humanoid-imu-stand-wbc": "5bb7ce1f66586c8d",
-        "humanoid-walk": "8a0eaa457987f7a7", "humanoid-step-recover": "cd34b83216a60dfe",
-        "humanoid-walk-rough": "35a4b7c54eab91da", "humanoid-walk-turn": "9324dcdf96412e3f", "humanoid-walk-push": "8fb9ce3af517cdd5",
+        "arm-reach-ik": "aede9e8bdce8007f", "arm-track-sine": "29d0f1acfb12f7f8", "humanoid-imu-stand": "f6ebfbd0dfbf8324",
+        "humanoid-push": "0a2bf17eb3b20d41", "humanoid-sensors": "4a777ee2f56c7bcd", "humanoid-stand": "b86e38e513e56d18",
+        "humanoid-stand-wbc": "0e407e0235cafda3", "humanoid-imu-stand-wbc": "a46cbf72f2e903b5",
+        "humanoid-walk": "d8e85c39bfd58e59", "humanoid-step-recover": "231f63d210cfee4b",
+        "humanoid-walk-rough": "e6da9a0bab024a87", "humanoid-walk-turn": "447a4d9769be5980", "humanoid-walk-push": "a27c9e645679cb63",
     ]
 
     /// The pelvis task off (`pelvis_weight: 0`) leaves the whole_body program exactly as it was before the task
-    /// existed: humanoid-stand-wbc and humanoid-walk-push end in their previous pinned states.
+    /// existed: humanoid-stand-wbc and humanoid-walk-push end in their previous pinned states (with the solver
+    /// they had then, Bullet's).
     @Test("with pelvis_weight 0 whole_body scenarios end in their states from before the pelvis task", arguments: [
         ("humanoid-stand-wbc", "ac184a274811094c"), ("humanoid-walk-push", "49a4b99addd6bd5b")])
     func pelvisTaskOffIsTheOldController(_ name: String, _ hash: String) throws {
-        let (scenario, model) = try loadBundled(name, overrides: ["controller.parameters.pelvis_weight=0"])
+        let (scenario, model) = try loadBundled(name, overrides: ["controller.parameters.pelvis_weight=0",
+                                                                  "physics.solver=bullet"])
         let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
         #expect(summary.stateHash == hash, "\(name)")
     }
@@ -83,5 +92,15 @@ struct KindRuntimeTests {
         // A pin holds a state, not a result: every bundled scenario must also still meet its own criteria
         // (humanoid-walk: 10 m at over 0.5 m/s, then stand; humanoid-step-recover: the 220 N shove survived).
         #expect(summary.outcome == .success, "\(name) ended \(summary.outcome.rawValue): \(summary.metrics)")
+    }
+
+    /// Naming Bullet's solver brings every humanoid scenario back to its state before it took the constraint-space
+    /// solver: the scenarios changed only their solver (two of them, the quickest; the rest are the same change).
+    @Test("with physics.solver bullet the humanoid scenarios end in their states from before", arguments: [
+        ("humanoid-stand", "edbb57f672dcb26e"), ("humanoid-push", "8aa194cc0864bd9f")])
+    func bulletSolverIsTheOldState(_ name: String, _ hash: String) throws {
+        let (scenario, model) = try loadBundled(name, overrides: ["physics.solver=bullet"])
+        let summary = try Runner.run(try Simulation(scenario: scenario, model: model))
+        #expect(summary.stateHash == hash, "\(name)")
     }
 }

@@ -11,9 +11,9 @@ import Testing
 struct SolverSettingsTests {
     /// humanoid-stand for 0.5 s with `overrides`: the outcome, the solver's sweeps per step, the state hash and
     /// the steps the constraint-space solver took.
-    static func stand(_ overrides: [String]) throws
+    static func stand(_ overrides: [String], scenario name: String = "humanoid-stand") throws
         -> (outcome: String, sweepsPerStep: Double, hash: String, constraintSpaceSteps: Int64) {
-        let (scenario, model) = try loadBundled("humanoid-stand", overrides: ["duration=0.5"] + overrides)
+        let (scenario, model) = try loadBundled(name, overrides: ["duration=0.5"] + overrides)
         let sim = try Simulation(scenario: scenario, model: model)
         let summary = try Runner.run(sim)
         return (summary.outcome.rawValue, Double(sim.world.solverSweeps) / Double(summary.steps), summary.stateHash,
@@ -25,15 +25,20 @@ struct SolverSettingsTests {
     /// starting and a residual of 1e-6 it stops after about 20. The humanoid stands either way. A residual of 0
     /// never ends a solve early.
     @Test func residualAndWarmStartChangeTheSweeps() throws {
-        let standard = try Self.stand([])
-        let warm = try Self.stand(["physics.warm_start=0.85", "physics.solver_residual=1e-6"])
-        let full = try Self.stand(["physics.solver_residual=0"])
+        let bullet = "physics.solver=bullet"  // humanoid-stand itself uses the constraint-space solver
+        let standard = try Self.stand([bullet])
+        let warm = try Self.stand([bullet, "physics.warm_start=0.85", "physics.solver_residual=1e-6"])
+        let full = try Self.stand([bullet, "physics.solver_residual=0"])
         #expect(standard.outcome == "success" && warm.outcome == "success" && full.outcome == "success")
         #expect(standard.sweepsPerStep > 40 && standard.sweepsPerStep <= 50, "\(standard.sweepsPerStep)")
         #expect(warm.sweepsPerStep < 0.6 * standard.sweepsPerStep, "\(warm.sweepsPerStep) against \(standard.sweepsPerStep)")
         // Every solve runs all 50 (a little more than 50 per step: a few steps solve more than one island).
         #expect(full.sweepsPerStep >= 50 && full.sweepsPerStep < 51, "\(full.sweepsPerStep)")
         #expect(warm.hash != standard.hash)
+        // The constraint-space solver the scenario names keeps the same stopping rule: about as many sweeps.
+        let space = try Self.stand([])
+        #expect(space.constraintSpaceSteps > 0)
+        #expect(space.sweepsPerStep > 40 && space.sweepsPerStep <= 50, "\(space.sweepsPerStep)")
     }
 
     /// The defaults are PyBullet's settings: writing them out changes no bit.
@@ -45,12 +50,18 @@ struct SolverSettingsTests {
         #expect(box.outcome == "success")
     }
 
-    /// Bullet's solver is the default: naming it changes no bit, and the constraint-space solver takes no step.
+    /// Bullet's solver is the default where a scenario names none (arm-hold does not): naming it changes no bit,
+    /// and the constraint-space solver takes no step; naming the constraint-space solver makes it take every one
+    /// (500 ticks of 1 ms). The bundled humanoid scenarios name it.
     @Test func explicitBulletSolverIsTheDefault() throws {
-        let implicit = try Self.stand([])
-        let explicit = try Self.stand(["physics.solver=bullet"])
+        let implicit = try Self.stand([], scenario: "arm-hold")
+        let explicit = try Self.stand(["physics.solver=bullet"], scenario: "arm-hold")
+        let constraintSpace = try Self.stand(["physics.solver=constraint_space"], scenario: "arm-hold")
         #expect(implicit.hash == explicit.hash)
         #expect(implicit.constraintSpaceSteps == 0 && explicit.constraintSpaceSteps == 0)
+        #expect(constraintSpace.constraintSpaceSteps == 500)
+        let (humanoid, _) = try loadBundled("humanoid-stand")
+        #expect(humanoid.physics.solver == "constraint_space")
     }
 
     /// Out-of-range and unknown values are located errors.

@@ -35,11 +35,12 @@ import Testing
         #expect(wide.success && !wide.fell, "\(wide.outcome.rawValue): \(wide.metrics)")
     }
 
-    @Test("humanoid-step-recover on estimated state (seed 24): an IMU that reads the sample step's acceleration alone falls or diverges after the capture step's impact; with accel_average it stands")
+    @Test("humanoid-step-recover on estimated state (seed 18): an IMU that reads the sample step's acceleration alone falls or diverges after the capture step's impact; with accel_average it stands")
     func stepRecoveryNeedsTheAveragingAccelerometer() throws {
-        // Seed 3 showed it before the pelvis orientation task; with the task, seeds 24, 28, 33 and 40 of 1–40 fall
-        // without accel_average (and 22 fails its criteria), and all 40 succeed with it.
-        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=24"]
+        // Seed 3 showed it before the pelvis orientation task and seed 24 with it, on Bullet's solver; with the
+        // constraint-space solver the bundled scenarios use, seeds 6, 18, 29, 36, 37, 38, 43, 47 and 50 of 1–60 fall
+        // without accel_average (none diverges; the others succeed), and all 60 succeed with it.
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=18"]
         let (scenario, model) = try loadBundled("humanoid-step-recover", overrides: estimated)
         let averaged = try Runner.run(try Simulation(scenario: scenario, model: model))
         #expect(!averaged.fell && averaged.outcome != .diverged && (averaged.metrics["base_position_error_max"] ?? 1) < 0.05,
@@ -51,8 +52,11 @@ import Testing
         #expect(aliased.fell || aliased.outcome == .diverged, "\(aliased.outcome.rawValue): \(aliased.metrics)")
     }
 
-    @Test("humanoid-step-recover on estimated state (seed 3): without the pelvis orientation task the pelvis spins through the capture step and the trailing foot slides past 3 cm; with it the heading holds and the run succeeds")
+    @Test("humanoid-step-recover on estimated state (seed 49): without the pelvis orientation task the pelvis spins through the capture step and the trailing foot slides past 3 cm; with it the heading holds and the run succeeds")
     func stepRecoveryNeedsThePelvisTask() throws {
+        // Seed 3 showed it on Bullet's solver; with the constraint-space solver the bundled scenarios use, seeds 27,
+        // 39 and 49 of 1–60 fail their criteria without the task (foot slip 3.3, 3.5 and 3.9 cm), and all 60 succeed
+        // with it.
         /// The run's summary and the largest |yaw| of the pelvis (rad) over it, from the true state.
         func run(_ overrides: [String]) throws -> (RunSummary, Double) {
             let (scenario, model) = try loadBundled("humanoid-step-recover", overrides: overrides)
@@ -64,7 +68,7 @@ import Testing
             }
             return (try Runner.run(sim), yawMax)
         }
-        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=3"]
+        let estimated = WalkingEstimationTests.sensorOverrides + ["seed=49"]
         let (held, heldYaw) = try run(estimated)
         #expect(held.success, "\(held.outcome.rawValue): \(held.metrics)")
         #expect(heldYaw < 0.35, "the pelvis turned \(heldYaw) rad with its orientation task")

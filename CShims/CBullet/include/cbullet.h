@@ -88,8 +88,9 @@ typedef struct emb_world_desc {
     double ground_rolling_friction;
     /// How robots integrate: EMB_INTEGRATOR_EULER (Bullet's and PyBullet's semi-implicit Euler) or EMB_INTEGRATOR_RK4.
     int integrator;
-    /// The solver stops sweeping once a sweep's least-squares residual (the sum over rows of the squared change of
-    /// each row's impulse, N²·s² or N²·m²·s²) is at or below this; ≥ 0 and finite. PyBullet's 1e-7 by default.
+    /// The solver stops sweeping once a sweep's residual (the largest squared change of a row's velocity in the
+    /// sweep, (m/s)² or (rad/s)², Bullet's multibody measure) is at or below this; ≥ 0 and finite. PyBullet's 1e-7
+    /// by default.
     double solver_residual;
     /// How contact friction is bounded: EMB_FRICTION_CONE (the two friction rows together within μ·λn, Bullet's
     /// implicit cone, PyBullet's default) or EMB_FRICTION_BOX (each row within μ·λn on its own).
