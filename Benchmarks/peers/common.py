@@ -12,7 +12,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EMBODY = os.path.join(ROOT, ".build", "release", "embody")
+# EMBODY_BINARY points the scripts at another embody (e.g. a stable copy while the build directory is in use).
+EMBODY = os.environ.get("EMBODY_BINARY") or os.path.join(ROOT, ".build", "release", "embody")
 PERFORMANCE_DOC = os.path.join(ROOT, "docs", "performance.md")
 SWIFT = "/opt/swift/usr/bin/swift" if os.path.exists("/opt/swift/usr/bin/swift") else "swift"
 
@@ -30,7 +31,9 @@ def require(module, requirement):
 
 
 def embody_binary():
-    """The release embody, built first when missing."""
+    """The release embody (or $EMBODY_BINARY), built first when missing."""
+    if os.environ.get("EMBODY_BINARY") and not os.access(EMBODY, os.X_OK):
+        sys.exit(f"EMBODY_BINARY={EMBODY} is not an executable")
     if not os.access(EMBODY, os.X_OK):
         print("building the release embody", file=sys.stderr)
         subprocess.run([SWIFT, "build", "-c", "release", "--product", "embody"], cwd=ROOT, check=True)

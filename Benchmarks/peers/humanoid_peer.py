@@ -6,7 +6,8 @@ Both engines simulate Embody's own `Scenarios/robots/humanoid.urdf` (21 hinge jo
   Embody   the release `embody`: `embody bench humanoid-stand` for the speed (the full tick: sense, PD plus
            gravity compensation in Swift, Bullet step), `embody run humanoid-stand|humanoid-push --record`
            and `embody export` (its frame.* and contact.* channels) for the fidelity (the same deterministic
-           trajectory).
+           trajectory). Once per contact/limit solver (`--set physics.solver=…`): `bullet`, Bullet's multibody
+           sequential impulses (PyBullet's), and `constraint_space`, Embody's solver on A = J M⁻¹ Jᵀ.
   MuJoCo   the URDF through MuJoCo's own URDF import (`MjSpec.from_file`), a free joint on the pelvis at the
            scenario's start pose and a ground plane; contacts only between the robot and the ground (Embody's
            self-collision is off); the law computed every step in Python between `mj_step1` and `mj_step2`.
@@ -16,9 +17,9 @@ the gains per joint group (legs, torso, arms, neck, by joint name as Embody grou
 of the floating-base gravity vector (MuJoCo: m_total J_com(q)ᵀ g from `mj_jacSubtreeCom` of the root, which is the
 same quantity). The push is the scenario's: 60 N along +x on the torso's centre of mass for 0.1 s at t = 3 s.
 
-Speed: steps per second of thread CPU time, after the same warm-up, alternating rounds (Embody, MuJoCo, Embody,
-…) in one run, medians. MuJoCo's loop includes Python; its engine time alone (`mj_step1` + `mj_step2`,
-timed per call) is reported beside it, and the ratio is given against both.
+Speed: steps per second of thread CPU time, after the same warm-up, alternating rounds (Embody with each solver,
+MuJoCo with each variant, Embody, …) in one run, medians. MuJoCo's loop includes Python; its engine time alone
+(`mj_step1` + `mj_step2`, timed per call) is reported beside it, and the ratio is given against both.
 
 Fidelity, computed by the same Python code from each engine's per-step trajectory:
   pelvis drift   the pelvis height at the end of the 10 s stand minus at t = 1 s (after the 1 mm drop settles),
@@ -30,9 +31,12 @@ Fidelity, computed by the same Python code from each engine's per-step trajector
   push           on the push run: fell or stood, the lowest pelvis height, the largest pelvis excursion along x
                  after the push and where it ended, the foot slip.
 
-Usage: humanoid_peer.py [--rounds 5] [--seconds 10] [--dt 0.001,0.002] [--write-docs] [--check]
-  --check runs only the fidelity runs (no timing) and exits 1 unless both engines stand, take the push and
-  their fidelity numbers lie in the ranges asserted below: a cheap correctness check of this script.
+Usage: humanoid_peer.py [--rounds 5] [--seconds 10] [--dt 0.001,0.002] [--solvers bullet,constraint_space]
+                        [--write-docs] [--check]
+  --solvers  the Embody solvers to measure, each in its own rows (default: both).
+  --check runs only the fidelity runs (no timing) and exits 1 unless every engine (Embody with each solver,
+  MuJoCo) stands, takes the push and its fidelity numbers lie in the ranges asserted below: a cheap
+  correctness check of this script.
 """
 
 import argparse
@@ -307,14 +311,29 @@ def dt_overrides(dt):
     return ["physics.dt=%g" % dt, "rates.control=%d" % rate]
 
 
-def embody_traced(model, scenario, dt, tmp):
+# Embody's contact/limit solvers (the scenario key physics.solver), each measured in its own rows.
+SOLVERS = ("bullet", "constraint_space")
+
+
+def embody_engine(solver):
+    """The engine's name in the tables for Embody with `solver`."""
+    return f"Embody, solver {solver}"
+
+
+def embody_overrides(dt, solver):
+    """The --set overrides of an Embody run: the step, and the solver named explicitly (bullet too, so that every
+    row says which solver it measured whatever the default)."""
+    return dt_overrides(dt) + [f"physics.solver={solver}"]
+
+
+def embody_traced(model, scenario, dt, solver, tmp):
     """Runs the scenario with a recording, exports it with link poses, and returns (Trace, the run's JSON)."""
     import json
     exe = common.embody_binary()
-    log = os.path.join(tmp, f"{scenario}.log")
-    out = os.path.join(tmp, f"{scenario}.csv")
+    log = os.path.join(tmp, f"{scenario}-{solver}.log")
+    out = os.path.join(tmp, f"{scenario}-{solver}.csv")
     cmd = [exe, "run", scenario, "--record", log, "--json"]
-    for o in dt_overrides(dt):
+    for o in embody_overrides(dt, solver):
         cmd += ["--set", o]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=embody_env())
     if r.returncode not in (0, 2):
@@ -358,27 +377,30 @@ def quat_rows(x, y, z, w):
             [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
 
 
-def embody_speed(dt, ticks):
-    b = common.embody_bench("humanoid-stand", ticks, warmup=200, overrides=dt_overrides(dt))
+def embody_speed(dt, ticks, solver):
+    b = common.embody_bench("humanoid-stand", ticks, warmup=200, overrides=embody_overrides(dt, solver))
     return 1.0 / (b["tick_cpu_ns"] * 1e-9), b
 
 
 # MARK: - the run
 
-# The engines of the tables: Embody, MuJoCo with the law as it is, and MuJoCo with kd as implicit joint damping.
-ENGINES = [("Embody", None), ("MuJoCo", False), ("MuJoCo, kd implicit", True)]
+# The MuJoCo variants of the tables: the law as it is, and kd as implicit joint damping. Embody's rows are one per
+# solver (SOLVERS, embody_engine).
+MUJOCO_VARIANTS = [("MuJoCo", False), ("MuJoCo, kd implicit", True)]
 
-def fidelity_runs(mujoco, np, yaml, model, dts):
-    """Both engines' stand and push runs at each dt: {(engine, dt): (stand, push, extra)}."""
+def fidelity_runs(mujoco, np, yaml, model, dts, solvers):
+    """Every engine's stand and push runs at each dt: {(engine, dt): (stand, push, extra)}."""
     weight = model.mass * abs(model.gravity[2])
     out = {}
     with tempfile.TemporaryDirectory(prefix="embody-humanoid-peer-") as tmp:
         for dt in dts:
-            tr, summary = embody_traced(model, "humanoid-stand", dt, tmp)
-            trp, summary_push = embody_traced(model, "humanoid-push", dt, tmp)
-            out[("Embody", dt)] = (stand_fidelity(tr, weight), push_fidelity(trp, model.push["at"]),
-                                   {"result": summary.get("result"), "push_result": summary_push.get("result")})
-            for engine, implicit in ENGINES[1:]:
+            for solver in solvers:
+                tr, summary = embody_traced(model, "humanoid-stand", dt, solver, tmp)
+                trp, summary_push = embody_traced(model, "humanoid-push", dt, solver, tmp)
+                out[(embody_engine(solver), dt)] = (
+                    stand_fidelity(tr, weight), push_fidelity(trp, model.push["at"]),
+                    {"result": summary.get("result"), "push_result": summary_push.get("result")})
+            for engine, implicit in MUJOCO_VARIANTS:
                 h = MuJoCoHumanoid(mujoco, np, model, dt, implicit_kd=implicit)
                 out[(engine, dt)] = (stand_fidelity(h.run_traced(model.stand_seconds), weight),
                                      push_fidelity(h.run_traced(model.push["seconds"], model.push), model.push["at"]),
@@ -387,7 +409,7 @@ def fidelity_runs(mujoco, np, yaml, model, dts):
 
 
 def check(fid, dts):
-    """--check: both engines stand and take the push at 1 ms, with fidelity in the CHECK ranges."""
+    """--check: every engine stands and takes the push at 1 ms, with fidelity in the CHECK ranges."""
     failures = []
     for (engine, dt), (s, p, _) in sorted(fid.items()):
         if dt != 0.001:
@@ -417,9 +439,14 @@ def main():
     ap.add_argument("--seconds", type=float, default=10.0, help="simulated seconds per timed measurement")
     ap.add_argument("--dt", default="0.001,0.002", help="comma-separated steps in s")
     ap.add_argument("--write-docs", action="store_true", help="rewrite the humanoid section of docs/performance.md")
-    ap.add_argument("--check", action="store_true", help="fidelity runs only; exit 1 unless both engines stand")
+    ap.add_argument("--solvers", default=",".join(SOLVERS),
+                    help="comma-separated Embody solvers (physics.solver), each in its own rows; default: all")
+    ap.add_argument("--check", action="store_true", help="fidelity runs only; exit 1 unless every engine stands")
     args = ap.parse_args()
     dts = [float(x) for x in args.dt.split(",")]
+    solvers = [x.strip() for x in args.solvers.split(",") if x.strip()]
+    if not solvers or any(s not in SOLVERS for s in solvers) or len(set(solvers)) != len(solvers):
+        sys.exit(f"humanoid_peer.py: --solvers takes distinct names among {', '.join(SOLVERS)}")
     for dt in dts:
         if not 1e-4 <= dt <= 0.01 or abs(round(1 / dt) * dt - 1) > 1e-9:
             sys.exit(f"humanoid_peer.py: --dt {dt:g} must lie in [0.1 ms, 10 ms] and divide 1 s")
@@ -430,7 +457,7 @@ def main():
     np = common.require("numpy", "numpy")
     yaml = common.require("yaml", "pyyaml")
     model = Model(yaml)
-    fid = fidelity_runs(mujoco, np, yaml, model, dts)
+    fid = fidelity_runs(mujoco, np, yaml, model, dts, solvers)
     if args.check:
         failures = check(fid, dts)
         for (engine, dt), (s, p, _) in sorted(fid.items()):
@@ -447,11 +474,12 @@ def main():
     speed = {}
     for dt in dts:
         steps = int(round(args.seconds / dt))
-        sims = [MuJoCoHumanoid(mujoco, np, model, dt, implicit_kd=implicit) for _, implicit in ENGINES[1:]]
-        emb, loops, alone = [], [[] for _ in sims], [[] for _ in sims]
+        sims = [MuJoCoHumanoid(mujoco, np, model, dt, implicit_kd=implicit) for _, implicit in MUJOCO_VARIANTS]
+        emb, loops, alone = {s: [] for s in solvers}, [[] for _ in sims], [[] for _ in sims]
         for r in range(args.rounds):
-            rate, _ = embody_speed(dt, steps)
-            emb.append(rate)
+            for solver in solvers:
+                rate, _ = embody_speed(dt, steps, solver)
+                emb[solver].append(rate)
             for h, lo, al in zip(sims, loops, alone):
                 h.reset()
                 h.run_timed(200)  # the same warm-up as embody bench's
@@ -459,31 +487,55 @@ def main():
                 law = h.law_only(steps)
                 lo.append(steps / loop)
                 al.append(steps / max(loop - law, 1e-12))
-            print(f"dt {dt * 1000:g} ms, round {r + 1}: Embody {emb[-1]:,.0f}, "
+            print(f"dt {dt * 1000:g} ms, round {r + 1}: "
+                  + ", ".join(f"{embody_engine(s)} {emb[s][-1]:,.0f}" for s in solvers) + ", "
                   + ", ".join(f"{e} loop {lo[-1]:,.0f} (step alone {al[-1]:,.0f})"
-                              for (e, _), lo, al in zip(ENGINES[1:], loops, alone)) + " steps/s", file=sys.stderr)
+                              for (e, _), lo, al in zip(MUJOCO_VARIANTS, loops, alone)) + " steps/s", file=sys.stderr)
         speed[dt] = (emb, loops, alone)
 
     mid = common.median
+    command = f"python3 Benchmarks/peers/humanoid_peer.py --rounds {args.rounds} --seconds {args.seconds:g}"
+    if dts != [0.001, 0.002]:
+        command += " --dt " + ",".join("%g" % dt for dt in dts)
+    if solvers != list(SOLVERS):
+        command += " --solvers " + ",".join(solvers)
     lines = [
-        f"Measured {common.machine_line(m)}; `python3 Benchmarks/peers/humanoid_peer.py --rounds {args.rounds} "
-        f"--seconds {args.seconds:g}` (MuJoCo {mujoco.__version__}, NumPy {np.__version__}; the same "
-        f"Scenarios/robots/humanoid.urdf in both, {model.mass:g} kg; rounds alternate Embody and MuJoCo, "
+        f"Measured {common.machine_line(m)}; `{command}` (MuJoCo {mujoco.__version__}, NumPy {np.__version__}; "
+        f"the same Scenarios/robots/humanoid.urdf in both, {model.mass:g} kg; Embody with each contact/limit solver "
+        f"(`physics.solver`: {', '.join(f'`{s}`' for s in solvers)}); rounds alternate "
+        f"{', '.join(f'Embody with `{s}`' for s in solvers)} and the MuJoCo variants, "
         f"{args.seconds:g} simulated s each after 200 warm-up steps; medians; steps per second of thread CPU time).",
         "",
-        "| dt | MuJoCo variant | Embody, full tick (`embody bench humanoid-stand`) | MuJoCo, loop with the law in Python "
+        "| dt | Embody solver | MuJoCo variant | Embody, full tick (`embody bench humanoid-stand`) "
+        "| MuJoCo, loop with the law in Python "
         "| MuJoCo, `mj_step1` + `mj_step2` alone | **Embody / MuJoCo step** | Embody / MuJoCo loop "
         "| per-round spread Embody / MuJoCo loop | MuJoCo's robot |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     spread = lambda xs: (max(xs) - min(xs)) / mid(xs)  # noqa: E731
     for dt in dts:
         emb, loops, alone = speed[dt]
-        for (engine, _), lo, al in zip(ENGINES[1:], loops, alone):
-            stood = "stands" if fid[(engine, dt)][0]["stood"] else "**falls** (the timing is of a robot on the floor)"
-            lines.append(f"| {dt * 1000:g} ms | {engine} | {mid(emb):,.0f} steps/s | {mid(lo):,.0f} steps/s | "
-                         f"{mid(al):,.0f} steps/s | **{mid(emb) / mid(al):.2f}×** | {mid(emb) / mid(lo):.2f}× | "
-                         f"{spread(emb):.0%} / {spread(lo):.0%} | {stood} |")
+        for solver in solvers:
+            e = emb[solver]
+            for (engine, _), lo, al in zip(MUJOCO_VARIANTS, loops, alone):
+                stood = ("stands" if fid[(engine, dt)][0]["stood"]
+                         else "**falls** (the timing is of a robot on the floor)")
+                lines.append(f"| {dt * 1000:g} ms | `{solver}` | {engine} | {mid(e):,.0f} steps/s | "
+                             f"{mid(lo):,.0f} steps/s | {mid(al):,.0f} steps/s | **{mid(e) / mid(al):.2f}×** | {mid(e) / mid(lo):.2f}× | "
+                             f"{spread(e):.0%} / {spread(lo):.0%} | {stood} |")
+    if len(solvers) > 1:
+        # Each round's own ratio against the first solver (bullet by default): the solvers ran a few seconds apart
+        # in the same round, so a slow drift of the machine's speed cancels in the pair.
+        base = solvers[0]
+        parts = []
+        for dt in dts:
+            emb = speed[dt][0]
+            for solver in solvers[1:]:
+                paired = sorted(a / b for a, b in zip(emb[solver], emb[base]))
+                parts.append(f"`{solver}` / `{base}` at {dt * 1000:g} ms: "
+                             f"**{mid(emb[solver]) / mid(emb[base]):.2f}×** (per round {mid(paired):.2f}×, {paired[0]:.2f}–{paired[-1]:.2f})")
+        lines += ["", "Embody's full tick, one solver against the other (steps/s, ratio of the medians; in brackets "
+                  "the per-round ratios of the same round's runs: median, min–max): " + "; ".join(parts) + "."]
     lines += [
         "",
         "Fidelity on the same runs (both engines are deterministic: the recorded runs repeat the timed trajectories), "
@@ -495,7 +547,7 @@ def main():
         "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for dt in dts:
-        for engine, _ in ENGINES:
+        for engine in [embody_engine(s) for s in solvers] + [e for e, _ in MUJOCO_VARIANTS]:
             s, p, _ = fid[(engine, dt)]
             if not s["stood"]:
                 lines.append(f"| {dt * 1000:g} ms | {engine} | **fell** (pelvis at {s['final_z']:.2f} m) | | | | | | "

@@ -7,13 +7,15 @@ engine runs its own control loop:
   PyBullet  every step: getJointStates → τ = kp (q* − q) − kd q̇ in Python → setJointMotorControlArray
             (TORQUE_CONTROL) → stepSimulation; default velocity motors off, link damping 0, a ground plane.
   Embody    `embody bench` on a generated scenario (absolute URDF path, the same gains and targets, a
-            ground): the full tick — sense, estimate, plan, PD in Swift, clamp, step, metrics.
+            ground): the full tick — sense, estimate, plan, PD in Swift, clamp, step, metrics. Once per
+            contact/limit solver (`--set physics.solver=…`): `bullet`, Bullet's multibody sequential impulses
+            (PyBullet's own, the like-for-like rows), and `constraint_space`, Embody's solver on A = J M⁻¹ Jᵀ.
 
-The two run alternately, ROUNDS times each in one session, and the medians are compared, per second
-of thread CPU time (and of wall time). PyBullet's loop without stepSimulation is timed too, to split
-its step into Python/API work and engine work.
+They run alternately (PyBullet, Embody with each solver, PyBullet, …), ROUNDS times each in one session,
+and the medians are compared, per second of thread CPU time (and of wall time). PyBullet's loop without
+stepSimulation is timed too, to split its step into Python/API work and engine work.
 
-Usage: pybullet_peer.py [--rounds 5] [--steps 10000] [--write-docs]
+Usage: pybullet_peer.py [--rounds 5] [--steps 10000] [--solvers bullet,constraint_space] [--write-docs]
 """
 
 import argparse
@@ -27,6 +29,9 @@ import common  # noqa: E402
 
 DT = 0.001
 WARMUP = 200
+# Embody's contact/limit solvers (the scenario key physics.solver), each measured in its own rows; `bullet` is
+# PyBullet's solver, the like-for-like comparison and the one the 2× target is judged on.
+SOLVERS = ("bullet", "constraint_space")
 
 ARM7_GAINS = {  # the gains of Scenarios/arm-hold.yaml: N·m/rad, N·m·s/rad (fingers N/m, N·s/m)
     "joint_1": (1000, 20), "joint_2": (4000, 150), "joint_3": (500, 5), "joint_4": (2000, 60),
@@ -130,8 +135,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=10000)
+    ap.add_argument("--solvers", default=",".join(SOLVERS),
+                    help="comma-separated Embody solvers (physics.solver), each in its own rows; default: all")
     ap.add_argument("--write-docs", action="store_true", help="rewrite the pybullet section of docs/performance.md")
     args = ap.parse_args()
+    solvers = [x.strip() for x in args.solvers.split(",") if x.strip()]
+    if not solvers or any(s not in SOLVERS for s in solvers) or len(set(solvers)) != len(solvers):
+        sys.exit(f"pybullet_peer.py: --solvers takes distinct names among {', '.join(SOLVERS)}")
 
     p = common.require("pybullet", "pybullet==3.2.7")
     pybullet_data = common.require("pybullet_data", "pybullet==3.2.7")
@@ -145,67 +155,96 @@ def main():
     ]
     rows = []
     with tempfile.TemporaryDirectory(prefix="embody-peer-") as tmp:
-        for label, urdf, gains, target in robots:
-            scenario = os.path.join(tmp, f"peer-{len(rows)}.yaml")
+        for index, (label, urdf, gains, target) in enumerate(robots):
+            scenario = os.path.join(tmp, f"peer-{index}.yaml")
             with open(scenario, "w") as f:
-                f.write(scenario_yaml(f"peer-{len(rows)}", urdf, gains, target))
+                f.write(scenario_yaml(f"peer-{index}", urdf, gains, target))
             loop = PyBulletLoop(p, urdf, gains, target)
             loop.pd_steps(WARMUP)
-            py_wall, py_cpu, py_ctrl, em_wall, em_cpu, em_step = [], [], [], [], [], []
+            py_wall, py_cpu, py_ctrl = [], [], []
+            em_wall, em_cpu, em_step = ({s: [] for s in solvers} for _ in range(3))
             for r in range(args.rounds):
                 wall, cpu = loop.pd_steps(args.steps)
                 py_wall.append(args.steps / wall)
                 py_cpu.append(args.steps / cpu)
                 py_ctrl.append(loop.control_only(args.steps) / args.steps)
-                b = common.embody_bench(scenario, args.steps, warmup=WARMUP)
-                em_wall.append(b["steps_per_second"])
-                em_cpu.append(1e9 / b["tick_cpu_ns"])
-                em_step.append(1e9 / b["step_cpu_ns"])
-                print(f"{label} round {r + 1}: PyBullet {py_cpu[-1]:,.0f}, Embody {em_cpu[-1]:,.0f} steps per CPU second",
+                for solver in solvers:
+                    b = common.embody_bench(scenario, args.steps, warmup=WARMUP,
+                                            overrides=[f"physics.solver={solver}"])
+                    em_wall[solver].append(b["steps_per_second"])
+                    em_cpu[solver].append(1e9 / b["tick_cpu_ns"])
+                    em_step[solver].append(1e9 / b["step_cpu_ns"])
+                print(f"{label} round {r + 1}: PyBullet {py_cpu[-1]:,.0f}, "
+                      + ", ".join(f"Embody ({s}) {em_cpu[s][-1]:,.0f}" for s in solvers) + " steps per CPU second",
                       file=sys.stderr)
             error = loop.max_error()
             p.disconnect(loop.client)
             mid = common.median
-            row = {"robot": label, "py_cpu": mid(py_cpu), "py_wall": mid(py_wall), "em_cpu": mid(em_cpu),
-                   "em_wall": mid(em_wall), "em_step": mid(em_step), "py_ctrl_us": mid(py_ctrl) * 1e6,
-                   "py_spread": (max(py_cpu) - min(py_cpu)) / mid(py_cpu),
-                   "em_spread": (max(em_cpu) - min(em_cpu)) / mid(em_cpu), "error": error}
-            row["ratio"] = row["em_cpu"] / row["py_cpu"]
-            # Each round's own ratio: both sides measured a few seconds apart, so a slow drift of the
-            # machine's speed (other VMs, frequency) cancels out in the pair but not in the medians.
-            paired = sorted(e / q for e, q in zip(em_cpu, py_cpu))
-            row["paired"], row["paired_lo"], row["paired_hi"] = mid(paired), paired[0], paired[-1]
-            row["ratio_wall"] = row["em_wall"] / row["py_wall"]
-            # PyBullet's engine step = its loop minus the Python and API work around it.
-            row["py_engine_us"] = 1e6 / row["py_cpu"] - row["py_ctrl_us"]
-            row["bound"] = (1e6 / row["py_cpu"]) / (1e6 / row["em_step"])
-            rows.append(row)
+            for solver in solvers:
+                ec = em_cpu[solver]
+                row = {"robot": label, "solver": solver, "py_cpu": mid(py_cpu), "py_wall": mid(py_wall),
+                       "em_cpu": mid(ec), "em_wall": mid(em_wall[solver]), "em_step": mid(em_step[solver]),
+                       "py_ctrl_us": mid(py_ctrl) * 1e6, "py_spread": (max(py_cpu) - min(py_cpu)) / mid(py_cpu),
+                       "em_spread": (max(ec) - min(ec)) / mid(ec), "error": error}
+                row["ratio"] = row["em_cpu"] / row["py_cpu"]
+                # Each round's own ratio: both sides measured a few seconds apart, so a slow drift of the
+                # machine's speed (other VMs, frequency) cancels out in the pair but not in the medians.
+                paired = sorted(e / q for e, q in zip(ec, py_cpu))
+                row["paired"], row["paired_lo"], row["paired_hi"] = mid(paired), paired[0], paired[-1]
+                row["ratio_wall"] = row["em_wall"] / row["py_wall"]
+                # PyBullet's engine step = its loop minus the Python and API work around it.
+                row["py_engine_us"] = 1e6 / row["py_cpu"] - row["py_ctrl_us"]
+                row["bound"] = (1e6 / row["py_cpu"]) / (1e6 / row["em_step"])
+                # This solver's full tick against the first solver's (bullet by default), per round and of the medians.
+                base = em_cpu[solvers[0]]
+                vs = sorted(e / q for e, q in zip(ec, base))
+                row["vs_base"], row["vs_lo"], row["vs_hi"] = mid(ec) / mid(base), vs[0], vs[-1]
+                row["vs_paired"] = mid(vs)
+                rows.append(row)
 
-    lines = [f"Measured {common.machine_line(m)}; `python3 Benchmarks/peers/pybullet_peer.py --rounds {args.rounds} "
-             f"--steps {args.steps}` (PyBullet {p.getAPIVersion()}, dt 1 ms, {args.rounds} alternating rounds of "
-             f"{args.steps} steps each, medians). Rates are per second of thread CPU time, which time slices lost "
+    command = f"python3 Benchmarks/peers/pybullet_peer.py --rounds {args.rounds} --steps {args.steps}"
+    if solvers != list(SOLVERS):
+        command += " --solvers " + ",".join(solvers)
+    lines = [f"Measured {common.machine_line(m)}; `{command}` (PyBullet {p.getAPIVersion()}, dt 1 ms, "
+             f"{args.rounds} alternating rounds of {args.steps} steps each, medians; Embody with each contact/limit "
+             f"solver, `physics.solver`: {', '.join(f'`{s}`' for s in solvers)}, run one after the other right after "
+             "PyBullet in every round). Rates are per second of thread CPU time, which time slices lost "
              "to other processes do not distort; wall-clock ratios are given too.", "",
-             "| robot | PyBullet, PD in Python | Embody, full PD tick | **Embody / PyBullet** (CPU) | same, wall clock | "
-             "per-round ratio: median (min–max) | spread PyBullet / Embody |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| robot | Embody solver | PyBullet, PD in Python | Embody, full PD tick | **Embody / PyBullet** (CPU) "
+             "| same, wall clock | per-round ratio: median (min–max) | spread PyBullet / Embody |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['robot']} | {r['py_cpu']:,.0f} steps/s | {r['em_cpu']:,.0f} steps/s | **{r['ratio']:.2f}×** | "
-                     f"{r['ratio_wall']:.2f}× | {r['paired']:.2f}× ({r['paired_lo']:.2f}–{r['paired_hi']:.2f}) | "
+        lines.append(f"| {r['robot']} | `{r['solver']}` | {r['py_cpu']:,.0f} steps/s | {r['em_cpu']:,.0f} steps/s | "
+                     f"**{r['ratio']:.2f}×** | {r['ratio_wall']:.2f}× | "
+                     f"{r['paired']:.2f}× ({r['paired_lo']:.2f}–{r['paired_hi']:.2f}) | "
                      f"{r['py_spread'] * 100:.0f}% / {r['em_spread'] * 100:.0f}% |")
+    if len(solvers) > 1:
+        lines += ["", "Embody's full tick, one solver against the other (ratio of the medians; in brackets the "
+                  "per-round ratios of the same round's runs: median, min–max): " + "; ".join(
+                      f"{r['robot']}, `{r['solver']}` / `{solvers[0]}`: **{r['vs_base']:.2f}×** "
+                      f"({r['vs_paired']:.2f}×, {r['vs_lo']:.2f}–{r['vs_hi']:.2f})"
+                      for r in rows if r["solver"] != solvers[0]) + "."]
     lines += ["", "Where PyBullet's time goes, per step (CPU): its Python loop and API calls without `stepSimulation`, "
-              "and the engine step that remains; Embody's bare `World.step` on the same trajectory for comparison. "
-              "While both step the same engine, Embody can be at most (PyBullet's loop) ÷ (Embody's bare step) faster:", "",
-              "| robot | PyBullet loop | of which Python + API | of which engine | Embody bare step | upper bound of the ratio |",
-              "|---|---:|---:|---:|---:|---:|"]
+              "and the engine step that remains; Embody's bare `World.step` on the same trajectory with each solver "
+              "for comparison. Embody's tick includes its bare step, so Embody can be at most (PyBullet's loop) ÷ "
+              "(Embody's bare step) faster; with `bullet` both step the same engine:", "",
+              "| robot | Embody solver | PyBullet loop | of which Python + API | of which engine | Embody bare step "
+              "| upper bound of the ratio |",
+              "|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['robot']} | {1e6 / r['py_cpu']:.1f} µs | {r['py_ctrl_us']:.1f} µs | {r['py_engine_us']:.1f} µs | "
-                     f"{1e6 / r['em_step']:.1f} µs | {r['bound']:.2f}× |")
-    target_met = all(r["ratio"] >= 2 for r in rows)
-    ratios = ", ".join("%.2f×" % r["ratio"] for r in rows)
-    verdict = "met" if target_met else "MISSED"
-    lines += ["", f"Target (at least 2× PyBullet's steps/s on the same URDF and PD law): **{verdict}** "
-              f"({ratios}, ratio of the medians). Spread = (max − min) / median over the rounds; the per-round "
-              "ratios pair each PyBullet round with the Embody round that follows it."]
+        lines.append(f"| {r['robot']} | `{r['solver']}` | {1e6 / r['py_cpu']:.1f} µs | {r['py_ctrl_us']:.1f} µs | "
+                     f"{r['py_engine_us']:.1f} µs | {1e6 / r['em_step']:.1f} µs | {r['bound']:.2f}× |")
+    # The target is judged per solver: with `bullet` both sides run the same solver (like for like); with
+    # `constraint_space` Embody solves the same rows with the same sweeps in constraint space (docs/physics.md).
+    verdicts = []
+    for s in solvers:
+        mine = [r for r in rows if r["solver"] == s]
+        met = all(r["ratio"] >= 2 for r in mine)
+        verdicts.append(f"with `{s}`{' (PyBullet’s own solver)' if s == 'bullet' else ''}: **{'met' if met else 'MISSED'}** ("
+                        + ", ".join(f"{r['robot']} {r['ratio']:.2f}×" for r in mine) + ")")
+    lines += ["", "Target (at least 2× PyBullet's steps/s on the same URDF and PD law, ratio of the medians): "
+              + "; ".join(verdicts) + ". Spread = (max − min) / median over the rounds; the per-round ratios pair "
+              "each PyBullet round with the same round's Embody run of that solver, which follows it."]
     text = "\n".join(lines)
     print(text)
     if args.write_docs:

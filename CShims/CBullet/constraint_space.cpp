@@ -355,6 +355,27 @@ static inline __attribute__((always_inline)) void gramRowsBody(double* A, int st
     }
 }
 
+/// Whether the robot may have a row this step: a limit reached (Bullet skips a side only while q is strictly
+/// inside it) or a contact point in one of its manifolds. Without either, Bullet's solver would change nothing for
+/// the robot, and neither does this one (an arm in free space pays only this scan).
+bool ConstraintSpaceSolver::hasRows(const btMultiBody* mb, btMultiBodyConstraint* const* limits, int limitCount,
+                                    btPersistentManifold* const* manifolds, int manifoldCount) const {
+    for (int i = 0; i < limitCount; ++i) {
+        auto* c = static_cast<btMultiBodyJointLimitConstraint*>(limits[i]);
+        if (c->getMultiBodyA() != mb) continue;
+        const btScalar q = mb->getJointPos(c->getLinkA());
+        if (!(q - c->getLowerBound() > 0) || !(c->getUpperBound() - q > 0)) return true;
+    }
+    for (int k = 0; k < manifoldCount; ++k) {
+        const btPersistentManifold* m = manifolds[k];
+        if (m->getNumContacts() == 0) continue;
+        const auto* a = btMultiBodyLinkCollider::upcast(m->getBody0());
+        const btMultiBodyLinkCollider* own = a ? a : btMultiBodyLinkCollider::upcast(m->getBody1());
+        if (own->m_multiBody == mb) return true;  // even beyond the threshold: solveRobot clears such points' impulses
+    }
+    return false;
+}
+
 bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* const* limits, int limitCount,
                                        btPersistentManifold* const* manifolds, int manifoldCount,
                                        const btContactSolverInfo& info) {
@@ -363,6 +384,7 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
     const double dt = info.m_timeStep;
     rowCount = 0;
     rowStride = (n + 3) & ~3;
+    if (!hasRows(mb, limits, limitCount, manifolds, manifoldCount)) return true;
     kinematics(mb);
 
     // Rows as Bullet builds them: joint limits first, then every contact point's normal row, then the points'

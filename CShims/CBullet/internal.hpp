@@ -217,6 +217,8 @@ public:
     static int base(const btMultiBody* mb) { return mb->hasFixedBase() ? 6 : 0; }
     bool solveRobot(btMultiBody* mb, btMultiBodyConstraint* const* constraints, int constraintCount,
                     btPersistentManifold* const* manifolds, int manifoldCount, const btContactSolverInfo& info);
+    bool hasRows(const btMultiBody* mb, btMultiBodyConstraint* const* constraints, int constraintCount,
+                 btPersistentManifold* const* manifolds, int manifoldCount) const;
     void kinematics(const btMultiBody* mb);
     void massMatrix(const btMultiBody* mb);
     void baseRows(const double* F, double* M, int n, int col) const;
