@@ -204,6 +204,36 @@ void newtonEuler(emb_dynamics* d, const double* v, const double* vdot, bool with
     }
 }
 
+/// newtonEuler(d, nullptr, nullptr, true, tau) without the terms that are zero at rest: g(q), the torques that
+/// hold the robot still against gravity. With v = v̇ = 0 every body's angular velocity, linear velocity and angular
+/// acceleration are zero, so its linear acceleration is the parent's carried over (gravity as a base acceleration)
+/// and its force the mass times it; the backward pass is the same. A controller's gravity compensation calls this
+/// every tick. (The full pass's zero terms only add signed zeros, so the torques are the same.)
+void gravityNewtonEuler(emb_dynamics* d, double* tau) {
+    const int b = d->baseCols;
+    const Mat3& R0 = d->R[0];
+    d->al[0].setZero();
+    d->al[0] -= R0.transpose() * toEigen(d->gravity);  // gravity as a base acceleration, as newtonEuler sets it
+    for (int k = 1; k < d->bodies; ++k) d->al[k].noalias() = d->E[k] * d->al[d->parent[k]];
+    for (int k = 0; k < d->bodies; ++k) {
+        d->fn[k].setZero();
+        d->ff[k] = d->mass[k] * d->al[k];
+    }
+    for (int k = d->bodies - 1; k >= 1; --k) {
+        const int j = d->coord[k];
+        if (j >= 0) tau[b + j] = d->sAng[k].dot(d->fn[k]) + d->sLin[k].dot(d->ff[k]);
+        const int p = d->parent[k];
+        const Mat3 Et = d->E[k].transpose();
+        d->fn[p] += Et * (d->fn[k] + d->r[k].cross(d->ff[k]));
+        d->ff[p] += Et * d->ff[k];
+    }
+    if (d->floating) {
+        const Vec3 f = R0 * d->ff[0];
+        const Vec3 n = R0 * d->fn[0] + d->baseOffset.cross(f);
+        for (int i = 0; i < 3; ++i) { tau[i] = f[i]; tau[3 + i] = n[i]; }
+    }
+}
+
 /// Composite-rigid-body algorithm: writes M(q) (nv × nv, row-major) after configure.
 void compositeRigidBody(emb_dynamics* d, double* M) {
     const int nv = d->nv, b = d->baseCols;
@@ -433,7 +463,15 @@ extern "C" emb_status emb_dynamics_bias(emb_dynamics* d, const double* q, const 
 
 extern "C" emb_status emb_dynamics_gravity(emb_dynamics* d, const double* q, const double basePose[7], double* g,
                                            int cap) {
-    return emb_dynamics_inverse(d, q, nullptr, nullptr, basePose, g, cap);
+    if (!d || (!g && d->nv > 0)) return EMB_ERR_ARGUMENT;
+    if (cap < d->nv) return EMB_ERR_CAPACITY;
+    try {
+        if (!configure(d, q, basePose)) return EMB_ERR_ARGUMENT;
+        gravityNewtonEuler(d, g);
+    } catch (...) {
+        return EMB_ERR_INTERNAL;
+    }
+    return EMB_OK;
 }
 
 // MARK: - Bullet's forward dynamics
