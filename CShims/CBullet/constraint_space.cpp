@@ -129,13 +129,8 @@ bool ConstraintSpaceSolver::eligible(btMultiBody* const* bodies, int bodyCount, 
         if (c->getConstraintType() != MULTIBODY_CONSTRAINT_LIMIT || c->getMultiBodyA() != c->getMultiBodyB())
             return false;
     }
-    // Every robot's rows must fit; count them per robot (a robot is found by a scan: worlds hold few robots).
-    for (int b = 0; b < bodyCount; ++b) {
-        int count = 0;
-        for (int i = 0; i < limitCount; ++i)
-            if (limits[i]->getMultiBodyA() == bodies[b]) count += 2;
-        if (count > kMaxRows) return false;
-    }
+    // Every robot's rows must fit (counted at most: both sides of every limit, three rows per contact point); a
+    // robot is found by a scan, as worlds hold few robots.
     int contactRows[kMaxRobots] = {};
     if (bodyCount > kMaxRobots) return false;
     for (int k = 0; k < manifoldCount; ++k) {

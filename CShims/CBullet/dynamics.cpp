@@ -143,6 +143,26 @@ btTransform linkTransform(const emb_dynamics* d, int k) {
     return btTransform(basis, toBullet(d->c[k])) * d->comToLink[k];
 }
 
+/// The backward pass of Newton-Euler: from every body's force (fn, ff, in its frame) to τ (nv doubles), each
+/// subtree's force carried into its parent.
+void backwardPass(emb_dynamics* d, double* tau) {
+    const int b = d->baseCols;
+    const Mat3& R0 = d->R[0];
+    for (int k = d->bodies - 1; k >= 1; --k) {
+        const int j = d->coord[k];
+        if (j >= 0) tau[b + j] = d->sAng[k].dot(d->fn[k]) + d->sLin[k].dot(d->ff[k]);
+        const int p = d->parent[k];
+        const Mat3 Et = d->E[k].transpose();
+        d->fn[p] += Et * (d->fn[k] + d->r[k].cross(d->ff[k]));
+        d->ff[p] += Et * d->ff[k];
+    }
+    if (d->floating) {
+        const Vec3 f = R0 * d->ff[0];
+        const Vec3 n = R0 * d->fn[0] + d->baseOffset.cross(f);
+        for (int i = 0; i < 3; ++i) { tau[i] = f[i]; tau[3 + i] = n[i]; }
+    }
+}
+
 /// Recursive Newton-Euler: the forward pass sets every body's velocity and acceleration; with `tau` it also
 /// runs the backward pass and writes τ = M v̇ + h (nv doubles). v and vdot may be null (zero).
 void newtonEuler(emb_dynamics* d, const double* v, const double* vdot, bool withGravity, double* tau) {
@@ -189,19 +209,7 @@ void newtonEuler(emb_dynamics* d, const double* v, const double* vdot, bool with
         d->fn[k] = d->inertia[k].cwiseProduct(d->aw[k]) + d->w[k].cross(Iw);
         d->ff[k] = d->mass[k] * (d->al[k] + d->w[k].cross(d->vl[k]));
     }
-    for (int k = d->bodies - 1; k >= 1; --k) {
-        const int j = d->coord[k];
-        if (j >= 0) tau[b + j] = d->sAng[k].dot(d->fn[k]) + d->sLin[k].dot(d->ff[k]);
-        const int p = d->parent[k];
-        const Mat3 Et = d->E[k].transpose();
-        d->fn[p] += Et * (d->fn[k] + d->r[k].cross(d->ff[k]));
-        d->ff[p] += Et * d->ff[k];
-    }
-    if (d->floating) {
-        const Vec3 f = R0 * d->ff[0];
-        const Vec3 n = R0 * d->fn[0] + d->baseOffset.cross(f);
-        for (int i = 0; i < 3; ++i) { tau[i] = f[i]; tau[3 + i] = n[i]; }
-    }
+    backwardPass(d, tau);
 }
 
 /// newtonEuler(d, nullptr, nullptr, true, tau) without the terms that are zero at rest: g(q), the torques that
@@ -210,7 +218,6 @@ void newtonEuler(emb_dynamics* d, const double* v, const double* vdot, bool with
 /// and its force the mass times it; the backward pass is the same. A controller's gravity compensation calls this
 /// every tick. (The full pass's zero terms only add signed zeros, so the torques are the same.)
 void gravityNewtonEuler(emb_dynamics* d, double* tau) {
-    const int b = d->baseCols;
     const Mat3& R0 = d->R[0];
     d->al[0].setZero();
     d->al[0] -= R0.transpose() * toEigen(d->gravity);  // gravity as a base acceleration, as newtonEuler sets it
@@ -219,19 +226,7 @@ void gravityNewtonEuler(emb_dynamics* d, double* tau) {
         d->fn[k].setZero();
         d->ff[k] = d->mass[k] * d->al[k];
     }
-    for (int k = d->bodies - 1; k >= 1; --k) {
-        const int j = d->coord[k];
-        if (j >= 0) tau[b + j] = d->sAng[k].dot(d->fn[k]) + d->sLin[k].dot(d->ff[k]);
-        const int p = d->parent[k];
-        const Mat3 Et = d->E[k].transpose();
-        d->fn[p] += Et * (d->fn[k] + d->r[k].cross(d->ff[k]));
-        d->ff[p] += Et * d->ff[k];
-    }
-    if (d->floating) {
-        const Vec3 f = R0 * d->ff[0];
-        const Vec3 n = R0 * d->fn[0] + d->baseOffset.cross(f);
-        for (int i = 0; i < 3; ++i) { tau[i] = f[i]; tau[3 + i] = n[i]; }
-    }
+    backwardPass(d, tau);
 }
 
 /// Composite-rigid-body algorithm: writes M(q) (nv × nv, row-major) after configure.

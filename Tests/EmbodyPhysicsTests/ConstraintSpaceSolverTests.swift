@@ -39,6 +39,25 @@ struct ConstraintSpaceSolverTests {
         }
     }
 
+    /// A world with `settings` and in it a free-floating robot of one link (mass kg, principal moments kg·m², one
+    /// collision `geometry` in URDF) at `height` m above the origin.
+    static func oneLinkRobot(mass: Double, inertia: (Double, Double, Double), geometry: String, height: Double,
+                             restitution: Double = 0, settings: WorldSettings) throws -> (World, Robot) {
+        let world = try World(settings: settings)
+        let xml = """
+            <?xml version="1.0"?>
+            <robot name="body"><link name="body"><inertial><mass value="\(mass)"/>
+              <inertia ixx="\(inertia.0)" iyy="\(inertia.1)" izz="\(inertia.2)" ixy="0" ixz="0" iyz="0"/></inertial>
+              <collision><geometry>\(geometry)</geometry></collision></link></robot>
+            """
+        var options = RobotOptions()
+        options.fixedBase = false
+        options.restitution = restitution
+        options.basePose = Transform(position: Vector3(0, 0, height), rotation: .identity)
+        let robot = try world.addRobot(try URDFLoader.parse(xml: xml, path: "/nowhere/body.urdf"), options: options)
+        return (world, robot)
+    }
+
     /// A one-link robot, a 2 kg box of 0.2 × 0.2 × 0.1 m, resting on a ground tilted by `degrees` about y (gravity
     /// turned instead), combined friction coefficient 0.5: its velocity down the slope after 1 s, and how many
     /// steps the constraint-space solver took.
@@ -47,17 +66,9 @@ struct ConstraintSpaceSolverTests {
         let theta = degrees * .pi / 180
         s.gravity = Vector3(9.81 * sin(theta), 0, -9.81 * cos(theta))
         s.groundFriction = 0.5
-        let world = try World(settings: s)
-        let xml = """
-            <?xml version="1.0"?>
-            <robot name="box"><link name="box"><inertial><mass value="2"/>
-              <inertia ixx="0.00833" iyy="0.00833" izz="0.01333" ixy="0" ixz="0" iyz="0"/></inertial>
-              <collision><geometry><box size="0.2 0.2 0.1"/></geometry></collision></link></robot>
-            """
-        var options = RobotOptions()
-        options.fixedBase = false
-        options.basePose = Transform(position: Vector3(0, 0, 0.05), rotation: .identity)
-        let box = try world.addRobot(try URDFLoader.parse(xml: xml, path: "/nowhere/box.urdf"), options: options)
+        let (world, box) = try Self.oneLinkRobot(
+            mass: 2, inertia: (0.00833, 0.00833, 0.01333), geometry: "<box size=\"0.2 0.2 0.1\"/>", height: 0.05,
+            settings: s)
         var twist = [Double](repeating: 0, count: 6)
         for _ in 0..<100 { world.step(dt: 0.001) }
         box.getBaseTwist(&twist)
@@ -85,18 +96,9 @@ struct ConstraintSpaceSolverTests {
     static func bounce(_ solver: ConstraintSolver) throws -> Double {
         var s = Self.settings(solver)
         s.groundRestitution = 1
-        let world = try World(settings: s)
-        let xml = """
-            <?xml version="1.0"?>
-            <robot name="ball"><link name="ball"><inertial><mass value="1"/>
-              <inertia ixx="0.004" iyy="0.004" izz="0.004" ixy="0" ixz="0" iyz="0"/></inertial>
-              <collision><geometry><sphere radius="0.1"/></geometry></collision></link></robot>
-            """
-        var options = RobotOptions()
-        options.fixedBase = false
-        options.restitution = 0.8
-        options.basePose = Transform(position: Vector3(0, 0, 1.1), rotation: .identity)
-        let ball = try world.addRobot(try URDFLoader.parse(xml: xml, path: "/nowhere/ball.urdf"), options: options)
+        let (world, ball) = try Self.oneLinkRobot(
+            mass: 1, inertia: (0.004, 0.004, 0.004), geometry: "<sphere radius=\"0.1\"/>", height: 1.1,
+            restitution: 0.8, settings: s)
         var bounced = false, apex = 0.0
         var twist = [Double](repeating: 0, count: 6)
         for _ in 0..<1500 {
