@@ -673,8 +673,19 @@ bool ConstraintSpaceSolver::solve(btMultiBody* const* bodies, int bodyCount, btM
                                   int limitCount, btPersistentManifold* const* manifolds, int manifoldCount,
                                   const btContactSolverInfo& info) {
     if (!eligible(bodies, bodyCount, limits, limitCount, manifolds, manifoldCount, info)) return false;
-    for (int b = 0; b < bodyCount; ++b)
-        if (!solveRobot(bodies[b], limits, limitCount, manifolds, manifoldCount, info)) return false;
+    bool written = false;  // whether a robot's velocities have changed in this step
+    for (int b = 0; b < bodyCount; ++b) {
+        if (solveRobot(bodies[b], limits, limitCount, manifolds, manifoldCount, info)) {
+            written = written || rowCount > 0;
+            continue;
+        }
+        // A mass matrix that is not positive definite (a moving subtree without inertia, or a non-finite state,
+        // which the divergence monitor then reports): before any robot has changed, the whole step goes to
+        // Bullet's solver; after, Bullet's would apply the earlier robots' impulses a second time, so this robot
+        // gets none this step (counted).
+        if (!written) return false;
+        ++unsolvedRobots;
+    }
     ++steps;
     return true;
 }

@@ -184,9 +184,11 @@ public:
                   int constraintCount, btPersistentManifold* const* manifolds, int manifoldCount,
                   const btContactSolverInfo& info) const;
 
-    /// Steps solved and sweeps run by this solver since creation.
+    /// Steps solved and sweeps run by this solver since creation, and robots left unsolved in a step it took
+    /// because their mass matrix was not positive definite after another robot's impulses were applied.
     long long steps = 0;
     long long sweeps = 0;
+    long long unsolvedRobots = 0;
 
     /// Test access: the robot's mass matrix in Bullet's velocity coordinates (6 + dofs square, row-major, the base
     /// block zero for a fixed base) and the Jacobian row of a unit force along `normal` at `point` on `link`.
