@@ -172,7 +172,8 @@ public:
     void reserve(int dofs, int links);
 
     /// Solves the step's rows of every robot and applies the impulses to their velocities, as Bullet's solver
-    /// would; returns false, having changed nothing, when the step is one it cannot take (see `eligible`).
+    /// would; returns false, having changed no velocity, when the step is one it cannot take (see `eligible`, and
+    /// a mass matrix it cannot factor before any robot's impulses are applied), for Bullet's solver to take whole.
     bool solve(btMultiBody* const* bodies, int bodyCount, btMultiBodyConstraint* const* constraints,
                int constraintCount, btPersistentManifold* const* manifolds, int manifoldCount,
                const btContactSolverInfo& info);
