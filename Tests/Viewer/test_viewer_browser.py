@@ -115,7 +115,27 @@ PALETTE = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in
 
 
 def is_line_colour(px):
-    return any(max(abs(px[k] - c[k]) for k in range(3)) <= 24 for c in PALETTE)
+    """A pixel of a plot line: a palette colour, or a palette colour blended over the white plot background by
+    anti-aliasing, as where a 1 px line falls between two pixel rows and colours both half (at least 35% of the
+    colour, the same fraction in every channel to within 0.08; the grey grid and frame are no such blend)."""
+    if any(max(abs(px[k] - c[k]) for k in range(3)) <= 24 for c in PALETTE):
+        return True
+    for c in PALETTE:
+        alphas = [(255 - px[k]) / (255 - c[k]) for k in range(3) if c[k] < 200]
+        if alphas and min(alphas) >= 0.35 and max(alphas) - min(alphas) <= 0.08 and max(alphas) <= 1.05:
+            # channels where the colour is near white must stay near white too
+            if all(px[k] >= 255 - 0.6 * (255 - c[k]) - 24 for k in range(3) if c[k] >= 200):
+                return True
+    return False
+
+
+def line_colour_self_check():
+    """The detector above: a half-blended line pixel counts; white, the grid, the frame and the cursor do not."""
+    orange = PALETTE[1]
+    half = tuple(round(255 - 0.5 * (255 - v)) for v in orange)
+    check(is_line_colour(bytes(orange)) and is_line_colour(bytes(half)), f"line colours: {orange} and its half blend {half}")
+    for not_line in [(255, 255, 255), (227, 230, 234), (154, 163, 174), (255, 45, 85), (254, 254, 254)]:
+        check(not is_line_colour(bytes(not_line)), f"line colours: {not_line} is not a line colour")
 
 
 def p_top(p):
@@ -249,6 +269,7 @@ def main():
     check(results["humanoid-push"]["page_bytes"] <= 5_000_000,
           f"humanoid-push, 10 s at 1 kHz: page is {results['humanoid-push']['page_bytes'] / 1e6:.2f} MB (at most 5 MB)")
 
+    line_colour_self_check()
     browser = Browser()
     try:
         check_page(browser, "humanoid-push", pages[0][1], hum_log, embody, out_dir, 2.9, 3.2,
