@@ -136,11 +136,10 @@ bool ConstraintSpaceSolver::eligible(btMultiBody* const* bodies, int bodyCount, 
     for (int k = 0; k < manifoldCount; ++k) {
         const btPersistentManifold* m = manifolds[k];
         if (m->getNumContacts() == 0) continue;
-        const auto* a = btMultiBodyLinkCollider::upcast(m->getBody0());
-        const auto* b = btMultiBodyLinkCollider::upcast(m->getBody1());
-        if ((a != nullptr) == (b != nullptr)) return false;  // two robots, or no robot (two rigid bodies)
-        const btCollisionObject* other = a ? m->getBody1() : m->getBody0();
-        const btMultiBodyLinkCollider* own = a ? a : b;
+        bool onA;
+        const btMultiBodyLinkCollider* own = robotSide(m, onA);
+        if (!own) return false;  // two robots, or no robot (two rigid bodies)
+        const btCollisionObject* other = onA ? m->getBody1() : m->getBody0();
         if (!other->isStaticObject() || other->hasAnisotropicFriction() || own->hasAnisotropicFriction()) return false;
         int robot = -1;
         for (int r = 0; r < bodyCount; ++r)
@@ -171,11 +170,10 @@ void ConstraintSpaceSolver::kinematics(const btMultiBody* mb) {
     // The coordinate tree: the base's six coordinates as a chain (0 ← 1 ← … ← 5), each joint coordinate under
     // its nearest moving ancestor's. Bullet numbers links after their parents, so a parent's index is smaller.
     for (int k = 0; k < 6 - off; ++k) parent[k] = k - 1;
-    const int baseLeaf = off == 0 ? 5 : -1;
     baseCom = mb->getBaseWorldTransform().getOrigin();
     for (int l = 0; l < links; ++l) {
         const btMultibodyLink& link = mb->getLink(l);
-        const int above = link.m_parent < 0 ? baseLeaf : leaf[link.m_parent];
+        const int above = leafOf(mb, link.m_parent);
         if (link.m_dofCount == 0) {
             leaf[l] = above;
             continue;
@@ -289,9 +287,7 @@ bool ConstraintSpaceSolver::factor(int n) {
 void ConstraintSpaceSolver::contactJacobian(const btMultiBody* mb, int link, const btVector3& point,
                                             const btVector3& normal, double* J) const {
     const int off = base(mb);
-    const int n = 6 + mb->getNumDofs() - off;
     std::fill(J, J + rowStride, 0.0);
-    (void)n;
     // The unit force along `normal` at `point` as a wrench about the origin, (point × normal; normal): a
     // coordinate's entry is its motion vector dotted with it.
     const btVector3 moment = point.cross(normal);
@@ -308,22 +304,32 @@ void ConstraintSpaceSolver::contactJacobian(const btMultiBody* mb, int link, con
     }
 }
 
-int ConstraintSpaceSolver::addRow(const btMultiBody* mb, int n, int leafCoordinate, double target, double lower,
-                                  double upper, Row::Kind kind) {
-    const int r = rowCount++;
-    Row& row = rows[r];
-    row = Row{};
-    row.kind = kind;
-    row.lower = lower;
-    row.upper = upper;
-    row.leaf = leafCoordinate;
-    // The row's velocity error: its target minus J u*, the velocity after the external forces. J is zero off
-    // the chain from the row's leaf coordinate to the root.
-    const double* J = response.data() + size_t(r) * rowStride;
+/// The deepest coordinate at or above `link` (−1: the base): the base's last coordinate for a floating base, none
+/// for a fixed one. Valid after `kinematics`.
+int ConstraintSpaceSolver::leafOf(const btMultiBody* mb, int link) const {
+    if (link >= 0) return leaf[link];
+    return base(mb) == 0 ? 5 : -1;
+}
+
+/// J u*: a row's velocity before the solve (after the external forces); J is zero off the chain from its leaf
+/// coordinate to the root.
+double ConstraintSpaceSolver::rowVelocity(const btMultiBody* mb, const double* J, int leafCoordinate) const {
     const btScalar* u = mb->getVelocityVector() + base(mb);
     double v = 0;
     for (int k = leafCoordinate; k >= 0; k = parent[k]) v += J[k] * u[k];
-    row.velocityError = target - v;
+    return v;
+}
+
+/// Adds the row whose Jacobian was just written at the next slot of `response`, with its velocity error (its
+/// target minus J u*) and impulse bounds.
+int ConstraintSpaceSolver::addRow(int leafCoordinate, double velocityError, double lower, double upper) {
+    const int r = rowCount++;
+    Row& row = rows[r];
+    row = Row{};
+    row.lower = lower;
+    row.upper = upper;
+    row.leaf = leafCoordinate;
+    row.velocityError = velocityError;
     return r;
 }
 
@@ -357,16 +363,13 @@ bool ConstraintSpaceSolver::hasRows(const btMultiBody* mb, btMultiBodyConstraint
                                     btPersistentManifold* const* manifolds, int manifoldCount) const {
     for (int i = 0; i < limitCount; ++i) {
         auto* c = static_cast<btMultiBodyJointLimitConstraint*>(limits[i]);
-        if (c->getMultiBodyA() != mb) continue;
-        const btScalar q = mb->getJointPos(c->getLinkA());
-        if (!(q - c->getLowerBound() > 0) || !(c->getUpperBound() - q > 0)) return true;
+        if (c->getMultiBodyA() == mb && limitReached(c)) return true;
     }
     for (int k = 0; k < manifoldCount; ++k) {
         const btPersistentManifold* m = manifolds[k];
         if (m->getNumContacts() == 0) continue;
-        const auto* a = btMultiBodyLinkCollider::upcast(m->getBody0());
-        const btMultiBodyLinkCollider* own = a ? a : btMultiBodyLinkCollider::upcast(m->getBody1());
-        if (own->m_multiBody == mb) return true;  // even beyond the threshold: solveRobot clears such points' impulses
+        bool onA;
+        if (robotSide(m, onA)->m_multiBody == mb) return true;  // even beyond the threshold: solveRobot clears such points' impulses
     }
     return false;
 }
@@ -401,7 +404,7 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
             // multibodies do not use).
             const bool positional = !info.m_splitImpulse || penetration > info.m_splitImpulsePenetrationThreshold;
             const double target = positional ? -penetration * info.m_erp / dt : 0.0;
-            const int r = addRow(mb, n, dof, target, 0, c->getMaxAppliedImpulse(), Row::limitRow);
+            const int r = addRow(dof, target - rowVelocity(mb, J, dof), 0, c->getMaxAppliedImpulse());
             rows[r].limit = c;
             rows[r].side = side;
         }
@@ -410,10 +413,10 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
     for (int k = 0; k < manifoldCount; ++k) {
         btPersistentManifold* m = manifolds[k];
         if (m->getNumContacts() == 0) continue;
-        const auto* a = btMultiBodyLinkCollider::upcast(m->getBody0());
-        const btMultiBodyLinkCollider* own = a ? a : btMultiBodyLinkCollider::upcast(m->getBody1());
+        bool onA;
+        const btMultiBodyLinkCollider* own = robotSide(m, onA);
         if (own->m_multiBody != mb) continue;
-        const double sign = a ? 1.0 : -1.0;  // Bullet's Jacobian for body B is along −normal, at B's point
+        const double sign = onA ? 1.0 : -1.0;  // Bullet's Jacobian for body B is along −normal, at B's point
         for (int j = 0; j < m->getNumContacts(); ++j) {
             btManifoldPoint& p = m->getContactPoint(j);
             if (p.getDistance() > m->getContactProcessingThreshold()) {
@@ -421,15 +424,13 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
                 p.m_prevRHS = 0;
                 continue;
             }
-            const btVector3& point = a ? p.getPositionWorldOnA() : p.getPositionWorldOnB();
+            const btVector3& point = onA ? p.getPositionWorldOnA() : p.getPositionWorldOnB();
             double* J = response.data() + size_t(rowCount) * rowStride;
             contactJacobian(mb, own->m_link, point, sign * p.m_normalWorldOnB, J);
-            const int leafCoordinate = own->m_link < 0 ? (off == 0 ? 5 : -1) : leaf[own->m_link];
+            const int leafCoordinate = leafOf(mb, own->m_link);
             // setupMultiBodyContactConstraint for a normal row: restitution above the velocity threshold, the gap
             // closed within the step when apart, Baumgarte (erp2) when penetrating.
-            const btScalar* u = mb->getVelocityVector() + off;
-            double v = 0;
-            for (int i = leafCoordinate; i >= 0; i = parent[i]) v += J[i] * u[i];
+            const double v = rowVelocity(mb, J, leafCoordinate);
             double restitution = 0;
             if (std::fabs(v) >= info.m_restitutionVelocityThreshold) restitution = p.m_combinedRestitution * -v;
             if (restitution <= 0) restitution = 0;
@@ -437,11 +438,10 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
             double target = restitution;
             if (distance > 0) target -= distance / dt;
             else target += -distance * info.m_erp2 / dt;
-            const int r = addRow(mb, n, leafCoordinate, target, 0, 1e10, Row::normalRow);
+            const int r = addRow(leafCoordinate, target - v, 0, 1e10);
             rows[r].point = &p;
             rows[r].link = own->m_link;
             rows[r].sign = sign;
-            rows[r].onA = a != nullptr;
         }
     }
     const int normalEnd = rowCount;
@@ -451,13 +451,13 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
         btPlaneSpace1(p.m_normalWorldOnB, p.m_lateralFrictionDir1, p.m_lateralFrictionDir2);
         p.m_lateralFrictionDir1.normalize();
         p.m_lateralFrictionDir2.normalize();
-        const btVector3& point = rows[r].onA ? p.getPositionWorldOnA() : p.getPositionWorldOnB();
+        const btVector3& point = rows[r].sign > 0 ? p.getPositionWorldOnA() : p.getPositionWorldOnB();
         for (int d = 0; d < 2; ++d) {
             const btVector3& dir = d == 0 ? p.m_lateralFrictionDir1 : p.m_lateralFrictionDir2;
             double* J = response.data() + size_t(rowCount) * rowStride;
             contactJacobian(mb, rows[r].link, point, rows[r].sign * dir, J);
-            const int f = addRow(mb, n, rows[r].leaf, 0.0, -p.m_combinedFriction, p.m_combinedFriction,
-                                 Row::frictionRow);
+            const int f = addRow(rows[r].leaf, 0.0 - rowVelocity(mb, J, rows[r].leaf), -p.m_combinedFriction,
+                                 p.m_combinedFriction);
             rows[f].normal = r;
             rows[f].friction = p.m_combinedFriction;
         }
@@ -496,13 +496,13 @@ bool ConstraintSpaceSolver::solveRobot(btMultiBody* mb, btMultiBodyConstraint* c
         product[r] = 0;
     }
 
-    sweep(m, limitEnd, normalEnd, info);
+    sweepConstraintRows(*this, m, limitEnd, normalEnd, info);
     writeBack(mb, n, m, limitEnd, normalEnd);
     return true;
 }
 
 /// Adds δ times column r of A (A is symmetric: row r) to w = A λ.
-inline void ConstraintSpaceSolver::spread(int r, int, double delta) {
+inline void ConstraintSpaceSolver::spread(int r, double delta) {
     // Four lanes at a time (two SSE2 operations on baseline x86-64): each lane is the scalar w_s + δ A_rs, a
     // multiply then an add, so the result is the same bits on every machine.
     typedef double Lanes __attribute__((vector_size(32)));
@@ -521,7 +521,7 @@ inline void ConstraintSpaceSolver::spread(int r, int, double delta) {
 /// Bullet's update of one row: δ = rhs − (A λ)_r / A_rr, the sum clamped to the row's bounds, with A λ kept up to
 /// date in `product` (Bullet keeps Δu = M⁻¹ Jᵀ λ and dots it with J_r: the same number). Returns the change of
 /// the row's velocity, δ · A_rr (Bullet's residual).
-inline double ConstraintSpaceSolver::update(int r, int m) {
+inline double ConstraintSpaceSolver::update(int r) {
     const Row& row = rows[r];
     double* lambda = impulse.data();
     const double sum = lambda[r] + (row.rhs - product[r] * row.inverseDiagonal);
@@ -531,7 +531,7 @@ inline double ConstraintSpaceSolver::update(int r, int m) {
     const double delta = next - lambda[r];
     if (delta == 0) return 0;
     lambda[r] = next;
-    spread(r, m, delta);
+    spread(r, delta);
     return delta * delassus[size_t(r) * stride + r];
 }
 
@@ -546,11 +546,11 @@ static inline __attribute__((always_inline)) void sweepRowsBody(ConstraintSpaceS
         // Non-contact rows alternate direction from sweep to sweep, as Bullet's do.
         for (int j = 0; j < limitEnd; ++j) {
             const int r = (it & 1) ? j : limitEnd - 1 - j;
-            const double v = solver.update(r, m);
+            const double v = solver.update(r);
             residual = std::max(residual, v * v);
         }
         for (int r = limitEnd; r < normalEnd; ++r) {
-            const double v = solver.update(r, m);
+            const double v = solver.update(r);
             residual = std::max(residual, v * v);
         }
         for (int f = normalEnd; f < m; f += 2) {
@@ -561,7 +561,7 @@ static inline __attribute__((always_inline)) void sweepRowsBody(ConstraintSpaceS
                     if (!(normalImpulse > 0)) continue;
                     solver.rows[f + d].lower = -solver.rows[f + d].friction * normalImpulse;
                     solver.rows[f + d].upper = solver.rows[f + d].friction * normalImpulse;
-                    const double v = solver.update(f + d, m);
+                    const double v = solver.update(f + d);
                     residual = std::max(residual, v * v);
                 }
                 continue;
@@ -585,7 +585,7 @@ static inline __attribute__((always_inline)) void sweepRowsBody(ConstraintSpaceS
                 const double delta = sums[d] - lambda[f + d];
                 if (delta == 0) continue;
                 lambda[f + d] = sums[d];
-                solver.spread(f + d, m, delta);
+                solver.spread(f + d, delta);
                 v += delta * solver.delassus[size_t(f + d) * solver.stride + f + d];
             }
             residual = std::max(residual, v * v);
@@ -633,11 +633,6 @@ void sweepConstraintRows(ConstraintSpaceSolver& solver, int m, int limitEnd, int
     sweepRowsBody(solver, m, limitEnd, normalEnd, info);
 }
 
-void ConstraintSpaceSolver::sweep(int m, int limitEnd, int normalEnd, const btContactSolverInfo& info) {
-    sweepConstraintRows(*this, m, limitEnd, normalEnd, info);
-}
-
-
 void ConstraintSpaceSolver::writeBack(btMultiBody* mb, int n, int m, int limitEnd, int normalEnd) {
     // Δu = M⁻¹ Jᵀ λ = L⁻¹ Σ_r λ_r Y_r (M⁻¹ = L⁻¹ L⁻ᵀ), the forward substitution along each coordinate's ancestors.
     double* x = velocityChange.data();
@@ -682,9 +677,8 @@ bool ConstraintSpaceSolver::solve(btMultiBody* const* bodies, int bodyCount, btM
         // A mass matrix that is not positive definite (a moving subtree without inertia, or a non-finite state,
         // which the divergence monitor then reports): before any robot has changed, the whole step goes to
         // Bullet's solver; after, Bullet's would apply the earlier robots' impulses a second time, so this robot
-        // gets none this step (counted).
+        // gets none this step.
         if (!written) return false;
-        ++unsolvedRobots;
     }
     ++steps;
     return true;

@@ -215,8 +215,9 @@ void newtonEuler(emb_dynamics* d, const double* v, const double* vdot, bool with
 /// newtonEuler(d, nullptr, nullptr, true, tau) without the terms that are zero at rest: g(q), the torques that
 /// hold the robot still against gravity. With v = v̇ = 0 every body's angular velocity, linear velocity and angular
 /// acceleration are zero, so its linear acceleration is the parent's carried over (gravity as a base acceleration)
-/// and its force the mass times it; the backward pass is the same. A controller's gravity compensation calls this
-/// every tick. (The full pass's zero terms only add signed zeros, so the torques are the same.)
+/// and its force the mass times it; the backward pass is the same. emb_dynamics_inverse takes it when v and v̇ are
+/// both absent (emb_dynamics_gravity, a controller's gravity compensation every tick). The full pass's zero terms
+/// only add signed zeros, so the torques are the same.
 void gravityNewtonEuler(emb_dynamics* d, double* tau) {
     const Mat3& R0 = d->R[0];
     d->al[0].setZero();
@@ -443,7 +444,8 @@ extern "C" emb_status emb_dynamics_inverse(emb_dynamics* d, const double* q, con
     if ((v && !finite(v, d->nv)) || (vdot && !finite(vdot, d->nv))) return EMB_ERR_ARGUMENT;
     try {
         if (!configure(d, q, basePose)) return EMB_ERR_ARGUMENT;
-        newtonEuler(d, v, vdot, true, tau);
+        if (!v && !vdot) gravityNewtonEuler(d, tau);  // g(q): the pass without the terms that are zero at rest
+        else newtonEuler(d, v, vdot, true, tau);
     } catch (...) {
         return EMB_ERR_INTERNAL;
     }
@@ -458,15 +460,7 @@ extern "C" emb_status emb_dynamics_bias(emb_dynamics* d, const double* q, const 
 
 extern "C" emb_status emb_dynamics_gravity(emb_dynamics* d, const double* q, const double basePose[7], double* g,
                                            int cap) {
-    if (!d || (!g && d->nv > 0)) return EMB_ERR_ARGUMENT;
-    if (cap < d->nv) return EMB_ERR_CAPACITY;
-    try {
-        if (!configure(d, q, basePose)) return EMB_ERR_ARGUMENT;
-        gravityNewtonEuler(d, g);
-    } catch (...) {
-        return EMB_ERR_INTERNAL;
-    }
-    return EMB_OK;
+    return emb_dynamics_inverse(d, q, nullptr, nullptr, basePose, g, cap);
 }
 
 // MARK: - Bullet's forward dynamics

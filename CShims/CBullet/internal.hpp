@@ -147,6 +147,24 @@ public:
     }
 };
 
+/// Whether a joint limit builds a row this step, as btMultiBodyJointLimitConstraint::createConstraintRows decides:
+/// it skips a side only while q − lower (or upper − q) is > 0, so a limit reached, passed or with a NaN position
+/// builds rows.
+inline bool limitReached(btMultiBodyJointLimitConstraint* limit) {
+    const btScalar q = limit->getMultiBodyA()->getJointPos(limit->getLinkA());
+    return !(q - limit->getLowerBound() > 0) || !(limit->getUpperBound() - q > 0);
+}
+
+/// The robot link collider of a manifold between a robot link and something else, and whether it is body A
+/// (Bullet's Jacobian for body B runs along −normal, at B's point); null when body 0 and body 1 are both or
+/// neither link colliders' (the constraint-space solver's `eligible` refuses such manifolds).
+inline const btMultiBodyLinkCollider* robotSide(const btPersistentManifold* m, bool& onA) {
+    const auto* a = btMultiBodyLinkCollider::upcast(m->getBody0());
+    const auto* b = btMultiBodyLinkCollider::upcast(m->getBody1());
+    onA = a != nullptr;
+    return (a != nullptr) == (b != nullptr) ? nullptr : (a ? a : b);
+}
+
 class ConstraintSpaceSolver;
 
 /// The sweeps of ConstraintSpaceSolver. Like `gramRows`, compiled for baseline x86-64 and for AVX, which does the
@@ -185,11 +203,9 @@ public:
                   int constraintCount, btPersistentManifold* const* manifolds, int manifoldCount,
                   const btContactSolverInfo& info) const;
 
-    /// Steps solved and sweeps run by this solver since creation, and robots left unsolved in a step it took
-    /// because their mass matrix was not positive definite after another robot's impulses were applied.
+    /// Steps solved and sweeps run by this solver since creation.
     long long steps = 0;
     long long sweeps = 0;
-    long long unsolvedRobots = 0;
 
     /// Test access: the robot's mass matrix in Bullet's velocity coordinates (6 + dofs square, row-major, the base
     /// block zero for a fixed base) and the Jacobian row of a unit force along `normal` at `point` on `link`.
@@ -200,8 +216,6 @@ public:
 // Internal state, public for the sweep kernel (sweepConstraintRows) and the shim's own tests.
 
     struct Row {
-        enum Kind { limitRow, normalRow, frictionRow };
-        Kind kind = limitRow;
         double lower = 0, upper = 0;   // impulse bounds, N·s (or N·m·s)
         double velocityError = 0;      // the row's target velocity minus J u*, m/s (rad/s)
         double inverseDiagonal = 0;    // 1 / A_rr, or 0 for a row with no effective mass
@@ -209,7 +223,6 @@ public:
         btManifoldPoint* point = nullptr;                  // normal rows
         int link = -1;                                     // normal rows: the robot's link in contact
         double sign = 1;                                   // normal rows: +1 when the robot is body A
-        bool onA = true;
         int leaf = -1;                                     // the deepest coordinate J_r can be non-zero on
         int normal = -1;                                   // friction rows: their normal row
         double friction = 0;                               // friction rows: μ
@@ -228,11 +241,11 @@ public:
     bool factor(int n);
     void contactJacobian(const btMultiBody* mb, int link, const btVector3& point, const btVector3& normal,
                          double* J) const;
-    int addRow(const btMultiBody* mb, int n, int leafCoordinate, double target, double lower, double upper,
-               Row::Kind kind);
-    void spread(int r, int m, double delta);
-    double update(int r, int m);
-    void sweep(int m, int limitEnd, int normalEnd, const btContactSolverInfo& info);
+    int leafOf(const btMultiBody* mb, int link) const;
+    double rowVelocity(const btMultiBody* mb, const double* J, int leafCoordinate) const;
+    int addRow(int leafCoordinate, double velocityError, double lower, double upper);
+    void spread(int r, double delta);
+    double update(int r);
     void writeBack(btMultiBody* mb, int n, int m, int limitEnd, int normalEnd);
 
     int maxCoordinates = 0, maxBodies = 0;
@@ -310,9 +323,7 @@ public:
         for (int i = 0; i < m_multiBodyConstraints.size(); ++i) {
             btMultiBodyConstraint* c = m_multiBodyConstraints[i];
             if (c->getConstraintType() != MULTIBODY_CONSTRAINT_LIMIT) return true;
-            auto* limit = static_cast<btMultiBodyJointLimitConstraint*>(c);
-            const btScalar q = limit->getMultiBodyA()->getJointPos(limit->getLinkA());
-            if (!(q - limit->getLowerBound() > 0) || !(limit->getUpperBound() - q > 0)) return true;
+            if (limitReached(static_cast<btMultiBodyJointLimitConstraint*>(c))) return true;
         }
         return false;
     }
