@@ -55,13 +55,14 @@ extern "C" emb_world* emb_world_create(const emb_world_desc* d, char* err, int e
         w->dispatcher = std::make_unique<CanonicalDispatcher>(w->config.get());
         w->pairCache = std::make_unique<ReservedPairCache>(64);  // room for 64·63/2 = 2016 pairs
         w->pairCache->setOverlapFilterCallback(&w->pairFilter);  // after the reservation's dummy pairs
-        w->broadphase = std::make_unique<btDbvtBroadphase>(w->pairCache.get());
+        w->broadphase = std::make_unique<GrownLeafBroadphase>(w->pairCache.get());
         w->solver = std::make_unique<PreallocatedSolver>();
         w->dynamics = std::make_unique<DiscreteMultiBodyWorld>(w->dispatcher.get(), w->broadphase.get(),
                                                                  w->solver.get(), w->config.get());
         if (d->solver == EMB_SOLVER_CONSTRAINT_SPACE) {
             w->constraintSpace = std::make_unique<ConstraintSpaceSolver>();
             w->dynamics->constraintSpace = w->constraintSpace.get();
+            w->broadphase->margin = kConstraintSpaceLeafMargin;
         }
         w->dynamics->setGravity(get3(d->gravity));
         // Solver settings as PyBullet sets them, so that the same scene behaves the same in both.
@@ -125,6 +126,14 @@ extern "C" int emb_world_ground_id(const emb_world* w) { return w ? w->groundId 
 extern "C" void emb_world_set_idle_solver_skip(emb_world* w, int enabled) {
     if (w) w->dynamics->skipIdleSolver = enabled != 0;
 }
+
+extern "C" emb_status emb_world_set_broadphase_margin(emb_world* w, double margin) {
+    if (!w || !std::isfinite(margin) || margin < 0 || margin > 1) return EMB_ERR_ARGUMENT;
+    w->broadphase->margin = margin;
+    return EMB_OK;
+}
+
+extern "C" double emb_world_broadphase_margin(const emb_world* w) { return w ? w->broadphase->margin : 0; }
 
 extern "C" long long emb_world_idle_solver_skips(const emb_world* w) { return w ? w->dynamics->idleSolverSkips : 0; }
 
@@ -910,8 +919,9 @@ extern "C" emb_status emb_world_restore(emb_world* w, const emb_snapshot* s, cha
             b->setInterpolationAngularVelocity(st.angular);
             b->clearForces();
         }
-        // Forget every pair and contact, detect afresh at the restored poses (which creates the pairs and
-        // their manifolds in canonical order), then put back the saved contact points, which carry the
+        // Forget every pair's collision algorithm, manifold and contacts (the broadphase pairs themselves stay:
+        // an object whose box lies inside its grown leaf is not paired again), detect afresh at the restored poses
+        // (which creates the manifolds in canonical order), then put back the saved contact points, which carry the
         // impulses that warm-start the solver. Manifolds the snapshot does not have start empty, as
         // they would in the uninterrupted run.
         btCollisionObjectArray& objects = w->dynamics->getCollisionObjectArray();

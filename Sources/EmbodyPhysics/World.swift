@@ -173,6 +173,18 @@ public final class World {
         didSet { emb_world_set_idle_solver_skip(handle, skipsIdleSolver ? 1 : 0) }
     }
 
+    /// The margin (m) by which the broadphase grows each collision object's box in its tree, so that an object
+    /// moving less than that in a step is not re-inserted: 0 (Bullet's and PyBullet's behaviour) with Bullet's
+    /// solver, 5 mm with the constraint-space solver, where it cannot change a result (docs/physics.md).
+    public var broadphaseMargin: Double { emb_world_broadphase_margin(handle) }
+
+    /// Sets `broadphaseMargin` (m, 0 to 1); for tests and measurements.
+    public func setBroadphaseMargin(_ metres: Double) throws(PhysicsError) {
+        guard emb_world_set_broadphase_margin(handle, metres) == EMB_OK else {
+            throw PhysicsError("broadphase margin must be finite and between 0 and 1 m, got \(metres)")
+        }
+    }
+
     /// The physics steps (substeps included) that skipped the idle solver since the world was created.
     public var idleSolverSkips: Int64 { Int64(emb_world_idle_solver_skips(handle)) }
 

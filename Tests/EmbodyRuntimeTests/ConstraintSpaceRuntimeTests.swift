@@ -75,6 +75,44 @@ struct ConstraintSpaceRuntimeTests {
         #expect(apart.force < 3 * yardstick.force, "ΣFn \(apart.force) m·g RMS apart; tolerance change \(yardstick.force) m·g")
     }
 
+    /// The broadphase margin of a constraint-space world (5 mm) makes link–ground pairs form a margin earlier and
+    /// go a margin later. Their manifolds hold no contact point and this solver skips empty manifolds, so no bit
+    /// may move: the state hash after every tick is the same with margins 0 (Bullet's), 5 mm and 5 cm, standing,
+    /// pushed (the push at 3 s) and walking (the first 5 s of humanoid-walk, about eight steps).
+    @Test(arguments: [("humanoid-stand", 2000), ("humanoid-push", 3500), ("humanoid-walk", 5000)])
+    func broadphaseMarginChangesNoBit(scenario: String, ticks: Int) throws {
+        func hashes(margin: Double?) throws -> [UInt64] {
+            let (config, model) = try loadBundled(scenario)
+            let sim = try Simulation(scenario: config, model: model)
+            #expect(sim.world.broadphaseMargin == 0.005)
+            if let margin { try sim.world.setBroadphaseMargin(margin) }
+            var out: [UInt64] = []
+            out.reserveCapacity(ticks)
+            for _ in 0..<ticks {
+                try sim.step()
+                out.append(sim.world.stateHash())
+            }
+            #expect(sim.world.constraintSpaceSteps == Int64(ticks))
+            return out
+        }
+        let grown = try hashes(margin: nil), bare = try hashes(margin: 0), wide = try hashes(margin: 0.05)
+        #expect(Set(grown).count > ticks / 2, "the state must keep changing")
+        let firstBare = zip(grown, bare).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        let firstWide = zip(grown, wide).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(firstBare == nil, "margin 0 diverged at tick \(firstBare ?? -1)")
+        #expect(firstWide == nil, "margin 5 cm diverged at tick \(firstWide ?? -1)")
+    }
+
+    /// A margin outside 0…1 m, or not a number, is refused and leaves the margin as it was.
+    @Test func broadphaseMarginIsRangeChecked() throws {
+        let (config, model) = try loadBundled("humanoid-stand")
+        let sim = try Simulation(scenario: config, model: model)
+        for bad in [-0.001, 1.5, .nan, .infinity] {
+            #expect(throws: PhysicsError.self) { try sim.world.setBroadphaseMargin(bad) }
+        }
+        #expect(sim.world.broadphaseMargin == 0.005)
+    }
+
     /// The solver's buffers are sized when the robot is added: a standing humanoid's steady-state ticks, with
     /// contacts and limit rows every step, allocate nothing.
     @Test func steadyStateTicksDoNotAllocate() throws {

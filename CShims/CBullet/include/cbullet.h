@@ -151,6 +151,16 @@ void emb_world_set_idle_solver_skip(emb_world* world, int enabled);
 /// The number of physics steps (substeps included) that skipped the idle solver since creation.
 long long emb_world_idle_solver_skips(const emb_world* world);
 
+/// The margin, in metres, by which the broadphase grows a collision object's box in its AABB tree, so that an object
+/// moving less than that between steps is not re-inserted and re-collided (docs/physics.md). 0, Bullet's and
+/// PyBullet's behaviour, in worlds with Bullet's solver; 5 mm in worlds with the constraint-space solver, where the
+/// extra pairs it makes cannot change a result (their manifolds hold no point, and that solver skips empty
+/// manifolds). EMB_ERR_ARGUMENT unless 0 ≤ margin ≤ 1 m and finite; for tests and measurements.
+emb_status emb_world_set_broadphase_margin(emb_world* world, double margin);
+
+/// The world's broadphase margin in metres (see emb_world_set_broadphase_margin).
+double emb_world_broadphase_margin(const emb_world* world);
+
 /// The constraint solver's sweeps over its rows since creation, summed over islands and steps (at most
 /// solver_iterations per island and step; fewer when the residual threshold ends a solve early).
 long long emb_world_solver_sweeps(const emb_world* world);
