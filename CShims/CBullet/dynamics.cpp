@@ -4,7 +4,7 @@
 //
 // How it works: emb_dynamics_create copies the robot's btMultiBody (masses, principal inertias, joint
 // frames and axes) into a second, private btMultiBody that belongs to no world. Joint kinematics come from
-// that copy (setJointPos: Bullet's own arithmetic for each joint's rotation and offset), chained to the
+// that copy (Bullet's own joint rotation and offset arithmetic, updateCacheMultiDof), chained to the
 // world here; the dynamics terms are this file's recursive Newton-Euler (RNEA) and composite-rigid-body
 // (CRBA) algorithms on Eigen, in the same COM frames Bullet uses. emb_dynamics_forward runs Bullet's
 // articulated-body algorithm on the copy with dt = 0, which yields the accelerations without integrating.
@@ -94,6 +94,7 @@ struct emb_dynamics {
     btTransform baseLink;        // the base link frame of the current call
     Vec3 baseOffset{0, 0, 0};    // base COM − base link origin, world
     bool configured = false;     // whether the caches below describe (lastQ, lastPose)
+    bool chained = false;        // whether R and c beyond the base describe them too (configure's `chain`)
     std::vector<double> lastQ;   // q of the cached kinematics
     double lastPose[7] = {};     // base pose of the cached kinematics
 };
@@ -105,34 +106,48 @@ bool validPose(const double* p) { return p && finite(p, 7); }
 /// Whether an input vector of n values is present and finite (n = 0 allows null).
 bool validVector(const double* p, int n) { return n == 0 || (p && finite(p, n)); }
 
-/// Poses the private multibody at (q, base) and caches every body's rotation and COM; returns false on bad input.
-/// Calls with bitwise the same q and base pose as the previous one (a controller asking for M, h and J in
-/// turn) reuse the cached kinematics.
-bool configure(emb_dynamics* d, const double* q, const double* basePose) {
+/// Poses the private multibody at (q, base) and caches every body's joint rotation E and offset r and the base's
+/// rotation and COM; with `chain`, also every other body's world rotation R and COM c, which only link frames and
+/// Jacobians read (the Newton-Euler passes and the mass matrix work in body frames from E, r and the base). Returns
+/// false on bad input. Calls with bitwise the same q and base pose as the previous one (a controller asking for M,
+/// h and J in turn) reuse the cached kinematics.
+bool configure(emb_dynamics* d, const double* q, const double* basePose, bool chain = true) {
     if (!validVector(q, d->dof) || !validPose(basePose)) return false;
-    if (d->configured && std::memcmp(d->lastPose, basePose, sizeof d->lastPose) == 0 &&
-        (d->dof == 0 || std::memcmp(d->lastQ.data(), q, sizeof(double) * d->dof) == 0))
-        return true;
-    btMultiBody* mb = d->body.get();
-    // Bullet's joint kinematics (the ABA of emb_dynamics_forward reads the same caches), then the chain to
-    // the world in Eigen: R_k = R_parent E_kᵀ, c_k = c_parent + R_k r_k.
-    for (int j = 0; j < d->dof; ++j) mb->setJointPos(d->dofLink[j], q[j]);
-    d->baseLink = poseToTransform(basePose);
-    const btTransform baseCom = d->baseLink * d->inertialFrame[0];
-    mb->setBaseWorldTransform(baseCom);
-    d->R[0] = toEigen(btMatrix3x3(mb->getWorldToBaseRot().inverse()));
-    d->c[0] = toEigen(baseCom.getOrigin());
-    for (int k = 1; k < d->bodies; ++k) {
-        d->E[k] = toEigen(btMatrix3x3(mb->getParentToLocalRot(k - 1)));
-        d->r[k] = toEigen(mb->getRVector(k - 1));
-        const int p = d->parent[k];
-        d->R[k].noalias() = d->R[p] * d->E[k].transpose();
-        d->c[k].noalias() = d->c[p] + d->R[k] * d->r[k];
+    if (!d->configured || std::memcmp(d->lastPose, basePose, sizeof d->lastPose) != 0 ||
+        (d->dof != 0 && std::memcmp(d->lastQ.data(), q, sizeof(double) * d->dof) != 0)) {
+        btMultiBody* mb = d->body.get();
+        // Bullet's joint kinematics (the ABA of emb_dynamics_forward reads the same caches): what setJointPos
+        // does, with btMultibodyLink's inline updateCacheMultiDof compiled here rather than called through the
+        // library (the same arithmetic: the pinned gravity-compensated scenario hashes check the bits).
+        for (int j = 0; j < d->dof; ++j) {
+            btMultibodyLink& link = mb->getLink(d->dofLink[j]);
+            link.m_jointPos[0] = q[j];
+            link.updateCacheMultiDof();
+        }
+        d->baseLink = poseToTransform(basePose);
+        const btTransform baseCom = d->baseLink * d->inertialFrame[0];
+        mb->setBaseWorldTransform(baseCom);
+        d->R[0] = toEigen(btMatrix3x3(mb->getWorldToBaseRot().inverse()));
+        d->c[0] = toEigen(baseCom.getOrigin());
+        for (int k = 1; k < d->bodies; ++k) {
+            d->E[k] = toEigen(btMatrix3x3(mb->getParentToLocalRot(k - 1)));
+            d->r[k] = toEigen(mb->getRVector(k - 1));
+        }
+        d->baseOffset = d->c[0] - toEigen(d->baseLink.getOrigin());
+        std::copy(q, q + d->dof, d->lastQ.begin());
+        std::copy(basePose, basePose + 7, d->lastPose);
+        d->configured = true;
+        d->chained = false;
     }
-    d->baseOffset = d->c[0] - toEigen(d->baseLink.getOrigin());
-    std::copy(q, q + d->dof, d->lastQ.begin());
-    std::copy(basePose, basePose + 7, d->lastPose);
-    d->configured = true;
+    if (chain && !d->chained) {
+        // The chain to the world: R_k = R_parent E_kᵀ, c_k = c_parent + R_k r_k.
+        for (int k = 1; k < d->bodies; ++k) {
+            const int p = d->parent[k];
+            d->R[k].noalias() = d->R[p] * d->E[k].transpose();
+            d->c[k].noalias() = d->c[p] + d->R[k] * d->r[k];
+        }
+        d->chained = true;
+    }
     return true;
 }
 
@@ -429,7 +444,7 @@ extern "C" emb_status emb_dynamics_mass_matrix(emb_dynamics* d, const double* q,
     if (!d || (!M && d->nv > 0)) return EMB_ERR_ARGUMENT;
     if (cap < d->nv * d->nv) return EMB_ERR_CAPACITY;
     try {
-        if (!configure(d, q, basePose)) return EMB_ERR_ARGUMENT;
+        if (!configure(d, q, basePose, false)) return EMB_ERR_ARGUMENT;
         compositeRigidBody(d, M);
     } catch (...) {
         return EMB_ERR_INTERNAL;
@@ -443,7 +458,7 @@ extern "C" emb_status emb_dynamics_inverse(emb_dynamics* d, const double* q, con
     if (cap < d->nv) return EMB_ERR_CAPACITY;
     if ((v && !finite(v, d->nv)) || (vdot && !finite(vdot, d->nv))) return EMB_ERR_ARGUMENT;
     try {
-        if (!configure(d, q, basePose)) return EMB_ERR_ARGUMENT;
+        if (!configure(d, q, basePose, false)) return EMB_ERR_ARGUMENT;
         if (!v && !vdot) gravityNewtonEuler(d, tau);  // g(q): the pass without the terms that are zero at rest
         else newtonEuler(d, v, vdot, true, tau);
     } catch (...) {
@@ -471,7 +486,7 @@ extern "C" emb_status emb_dynamics_forward(emb_dynamics* d, const double* q, con
     if (cap < d->nv) return EMB_ERR_CAPACITY;
     if (!validVector(v, d->nv) || !validVector(tau, d->nv)) return EMB_ERR_ARGUMENT;
     try {
-        if (!configure(d, q, basePose)) return EMB_ERR_ARGUMENT;
+        if (!configure(d, q, basePose, false)) return EMB_ERR_ARGUMENT;
         btMultiBody* mb = d->body.get();
         const int b = d->baseCols;
         const btVector3 rho = toBullet(d->baseOffset);
