@@ -395,8 +395,10 @@ public:
 /// against both trees, every step: 37,000 of a standing humanoid's 320,000 instructions per tick with the
 /// constraint-space solver. With a margin a leaf is only touched when its box leaves the grown box, so pairs
 /// form a margin earlier and are cleaned up a margin later. Those extra pairs' manifolds hold no contact point:
-/// Bullet's AABBs are already grown by the contact-breaking threshold (2 cm), more than the distance at which
-/// its narrowphase keeps a point for shapes smaller than a metre. Bullet's solver would still see them (its
+/// Bullet's AABBs are already grown by gContactBreakingThreshold (2 cm), and its narrowphase keeps a point only
+/// within that threshold times the smaller shape's angular motion disc (its bounding radius plus margin), which is
+/// less for a link under a metre across; a larger link could get a speculative point a margin earlier (still a
+/// correct contact, other bits). Bullet's solver would still see the empty manifolds (its
 /// island manager orders manifolds with an unstable sort, so empty manifolds move the order), so the world only
 /// sets a margin when the constraint-space solver takes its steps, which skips empty manifolds and reads the
 /// dispatcher's canonical order. Pinned state hashes check that nothing moves (docs/physics.md).

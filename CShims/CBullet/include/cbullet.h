@@ -154,8 +154,9 @@ long long emb_world_idle_solver_skips(const emb_world* world);
 /// The margin, in metres, by which the broadphase grows a collision object's box in its AABB tree, so that an object
 /// moving less than that between steps is not re-inserted and re-collided (docs/physics.md). 0, Bullet's and
 /// PyBullet's behaviour, in worlds with Bullet's solver; 5 mm in worlds with the constraint-space solver, where the
-/// extra pairs it makes cannot change a result (their manifolds hold no point, and that solver skips empty
-/// manifolds). EMB_ERR_ARGUMENT unless 0 ≤ margin ≤ 1 m and finite; for tests and measurements.
+/// extra pairs it makes change no result while the robot's links are under a metre across (their manifolds hold no
+/// point, and that solver skips empty manifolds; internal.hpp, GrownLeafBroadphase). EMB_ERR_ARGUMENT unless
+/// 0 ≤ margin ≤ 1 m and finite; for tests and measurements.
 emb_status emb_world_set_broadphase_margin(emb_world* world, double margin);
 
 /// The world's broadphase margin in metres (see emb_world_set_broadphase_margin).
