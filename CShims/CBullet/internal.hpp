@@ -396,8 +396,8 @@ public:
 /// constraint-space solver. With a margin a leaf is only touched when its box leaves the grown box, so pairs
 /// form a margin earlier and are cleaned up a margin later. Those extra pairs' manifolds hold no contact point:
 /// Bullet's AABBs are already grown by gContactBreakingThreshold (2 cm), and its narrowphase keeps a point only
-/// within that threshold times the smaller shape's angular motion disc (its bounding radius plus margin), which is
-/// less for a link under a metre across; a larger link could get a speculative point a margin earlier (still a
+/// within 0.02 times the smaller shape's angular motion disc (its bounding radius plus margin, m), which is less
+/// than 2 cm for a link under a metre across; a larger link could get a speculative point a margin earlier (still a
 /// correct contact, other bits). Bullet's solver would still see the empty manifolds (its
 /// island manager orders manifolds with an unstable sort, so empty manifolds move the order), so the world only
 /// sets a margin when the constraint-space solver takes its steps, which skips empty manifolds and reads the
