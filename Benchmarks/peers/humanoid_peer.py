@@ -31,6 +31,10 @@ Fidelity, computed by the same Python code from each engine's per-step trajector
   push           on the push run: fell or stood, the lowest pelvis height, the largest pelvis excursion along x
                  after the push and where it ended, the foot slip.
 
+Walking: MuJoCo cannot run Embody's walking controller, so the walking scenarios get Embody's rows alone (`embody
+bench`: the full tick, the bare physics step with the run's torques replayed, and the control and physics shares),
+with the bare step set against MuJoCo's standing step for scale.
+
 Usage: humanoid_peer.py [--rounds 5] [--seconds 10] [--dt 0.001,0.002] [--solvers bullet,constraint_space]
                         [--write-docs] [--check]
   --solvers  the Embody solvers to measure, each in its own rows (default: both).
@@ -433,6 +437,33 @@ def mm(x):
     return text[1:] if text.startswith("-0.000 ") else text  # no negative zero
 
 
+# The walking scenarios: MuJoCo cannot run Embody's walking controller, so these rows are Embody's alone, with its
+# bare physics step beside MuJoCo's standing step for scale.
+WALKING = ("humanoid-walk", "humanoid-walk-turn", "humanoid-walk-rough", "humanoid-walk-push", "humanoid-step-recover")
+WALKING_WARMUP, WALKING_TICKS = 2000, 3000  # after the first 2 s (walking starts at 1 s): 3 s of steps, ≈ 5 steps
+
+
+def walking_rows(solvers, mujoco_step):
+    """`embody bench` on every walking scenario with each solver: the full tick, the bare step with the run's torques
+    replayed, and where the tick's time goes. `mujoco_step` is MuJoCo's standing step alone at 1 ms (steps/s) or
+    None."""
+    rows = []
+    for name in WALKING:
+        for solver in solvers:
+            b = common.embody_bench(name, WALKING_TICKS, warmup=WALKING_WARMUP, phases=True, blocks=10,
+                                    overrides=[f"physics.solver={solver}"])
+            if not b["identical_trajectory"]:
+                raise RuntimeError(f"{name} ({solver}): the bare world diverged from the loop's")
+            tick = 1e9 / b["tick_cpu_ns"]
+            bare = 1e9 / b["step_cpu_ns"]
+            ph = b["phases"]
+            scale = f"{bare / mujoco_step:.2f}×" if mujoco_step else "—"
+            rows.append(f"| {name} | `{solver}` | {tick:,.0f} steps/s ({tick * b['dt']:.1f}× real time) | "
+                        f"{bare:,.0f} steps/s | {scale} | {ph['control']:.0%} | {ph['physics']:.0%} |")
+            print(f"{name} ({solver}): tick {tick:,.0f}, bare step {bare:,.0f} steps/s", file=sys.stderr)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
@@ -558,6 +589,19 @@ def main():
                 f"{s['force_rms']:.1e} ({s['force_max']:.1e}) | {mm(s['slip_m'])} | {mm(s['penetration_m'])} | "
                 f"{'stood' if p['stood'] else '**fell**'} | {p['min_z']:.4f} m | +{mm(p['forward'])}, {mm(p['back'])} | "
                 f"±{mm(p['sway_end'])} | {mm(p['slip_m'])} |")
+    mujoco_step = mid(speed[0.001][2][0]) if 0.001 in speed else None
+    lines += [
+        "",
+        f"The walking scenarios (`embody bench NAME --ticks {WALKING_TICKS} --warmup {WALKING_WARMUP}`: {WALKING_TICKS / 1000:g} s "
+        f"of walking after the first {WALKING_WARMUP / 1000:g} s, CPU time, medians of alternating blocks). MuJoCo cannot run "
+        "Embody's walking controller, so there is no like-for-like pair here; the bare step (the same run's torques "
+        "replayed into `World.step`, bit for bit the same trajectory) is set against MuJoCo's standing step alone "
+        "above, for scale:",
+        "",
+        "| scenario | Embody solver | full tick | bare physics step | bare step / MuJoCo's standing step (1 ms) "
+        "| control's share of the tick | physics' share |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ] + walking_rows(solvers, mujoco_step)
     text = "\n".join(lines)
     print(text)
     if args.write_docs:
