@@ -45,6 +45,7 @@ void GrownLeafBroadphase::setAabb(btBroadphaseProxy* absProxy, const btVector3& 
         return;
     }
     ++m_updates_call;
+    ++boxUpdates;
     ATTRIBUTE_ALIGNED16(btDbvtVolume) box = btDbvtVolume::FromMM(aabbMin, aabbMax);
     // False, touching nothing, while the grown leaf still holds the box; else the leaf becomes the box grown by
     // the margin and moves in the tree.
@@ -58,6 +59,7 @@ void GrownLeafBroadphase::setAabb(btBroadphaseProxy* absProxy, const btVector3& 
     proxy->m_aabbMax = aabbMax;
     if (!moved) return;
     ++m_updates_done;
+    ++leafMoves;
     m_needcleanup = true;
     PairAdder adder(this);
     m_sets[FIXED_SET].collideTTpersistentStack(m_sets[FIXED_SET].m_root, proxy->leaf, adder);

@@ -135,6 +135,12 @@ extern "C" emb_status emb_world_set_broadphase_margin(emb_world* w, double margi
 
 extern "C" double emb_world_broadphase_margin(const emb_world* w) { return w ? w->broadphase->margin : 0; }
 
+extern "C" void emb_world_broadphase_counts(const emb_world* w, long long counts[2]) {
+    if (!counts) return;
+    counts[0] = w ? w->broadphase->boxUpdates : 0;
+    counts[1] = w ? w->broadphase->leafMoves : 0;
+}
+
 extern "C" long long emb_world_idle_solver_skips(const emb_world* w) { return w ? w->dynamics->idleSolverSkips : 0; }
 
 extern "C" long long emb_world_solver_sweeps(const emb_world* w) {

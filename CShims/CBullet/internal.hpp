@@ -409,6 +409,10 @@ public:
     /// The margin leaves grow by, metres; 0 is Bullet's own behaviour, bit for bit.
     double margin = 0;
 
+    /// With a margin: how many box updates there were, and how many of them moved a leaf (the rest left the tree
+    /// alone). For tests that the margin does its work.
+    long long boxUpdates = 0, leafMoves = 0;
+
     void setAabb(btBroadphaseProxy* proxy, const btVector3& aabbMin, const btVector3& aabbMax,
                  btDispatcher* dispatcher) override;
 };

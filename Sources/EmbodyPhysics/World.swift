@@ -178,6 +178,16 @@ public final class World {
     /// solver, 5 mm with the constraint-space solver, where it cannot change a result (docs/physics.md).
     public var broadphaseMargin: Double { emb_world_broadphase_margin(handle) }
 
+    /// Since the world was created, while its broadphase margin was above 0: the collision objects' box updates,
+    /// and how many of them moved a leaf of the broadphase tree (the rest cost no tree work).
+    public var broadphaseCounts: (boxUpdates: Int64, leafMoves: Int64) {
+        var c: (Int64, Int64) = (0, 0)
+        withUnsafeMutablePointer(to: &c) {
+            $0.withMemoryRebound(to: Int64.self, capacity: 2) { emb_world_broadphase_counts(handle, $0) }
+        }
+        return (c.0, c.1)
+    }
+
     /// Sets `broadphaseMargin` (m, 0 to 1); for tests and measurements.
     public func setBroadphaseMargin(_ metres: Double) throws(PhysicsError) {
         guard emb_world_set_broadphase_margin(handle, metres) == EMB_OK else {

@@ -162,6 +162,10 @@ emb_status emb_world_set_broadphase_margin(emb_world* world, double margin);
 /// The world's broadphase margin in metres (see emb_world_set_broadphase_margin).
 double emb_world_broadphase_margin(const emb_world* world);
 
+/// Since creation, while the margin was above 0: how many times a collision object's box was updated
+/// (counts[0]) and how many of those moved its leaf in the broadphase tree (counts[1]); the rest cost no tree work.
+void emb_world_broadphase_counts(const emb_world* world, long long counts[2]);
+
 /// The constraint solver's sweeps over its rows since creation, summed over islands and steps (at most
 /// solver_iterations per island and step; fewer when the residual threshold ends a solve early).
 long long emb_world_solver_sweeps(const emb_world* world);
