@@ -175,7 +175,8 @@ public final class World {
 
     /// The margin (m) by which the broadphase grows each collision object's box in its tree, so that an object
     /// moving less than that in a step is not re-inserted: 0 (Bullet's and PyBullet's behaviour) with Bullet's
-    /// solver, 5 mm with the constraint-space solver, where it cannot change a result (docs/physics.md).
+    /// solver, 5 mm with the constraint-space solver, where it changes no result while the robot's links are under
+    /// a metre across (docs/physics.md).
     public var broadphaseMargin: Double { emb_world_broadphase_margin(handle) }
 
     /// Since the world was created, while its broadphase margin was above 0: the collision objects' box updates,
